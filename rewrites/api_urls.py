@@ -1,0 +1,10 @@
+from django.urls import path
+
+from rewrites import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("records", api.records, name="records"),
+    path("records/<str:rewrite_id>", api.record, name="record"),
+]

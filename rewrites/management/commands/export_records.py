@@ -1,0 +1,33 @@
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rewrites.records import dump_record, record_for, records_queryset
+
+
+class Command(BaseCommand):
+    help = "Writes records as JSON Lines, one record per line, oldest change first."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--id", action="append", dest="ids", default=[], metavar="ID",
+                            help="A rewrite id to export; repeat for several.")
+        parser.add_argument("--since", metavar="ISO-TIME",
+                            help="Only rewrites updated at or after this time, e.g. 2026-07-04T00:00:00Z.")
+
+    def handle(self, *args, ids: list[str], since: str | None, **options):
+        rewrites = records_queryset().order_by("updated_at", "id")
+        if ids:
+            rewrites = rewrites.filter(id__in=ids)
+            missing = set(ids) - set(rewrites.values_list("id", flat=True))
+            if missing:
+                raise CommandError(f"No rewrite with id {', '.join(sorted(missing))}.")
+        if since:
+            try:
+                moment = datetime.fromisoformat(since)
+            except ValueError:
+                raise CommandError(f"--since '{since}' is not an ISO-8601 time such as 2026-07-04T00:00:00Z.")
+            if moment.tzinfo is None:
+                raise CommandError(f"--since '{since}' has no time zone; end it with Z for UTC.")
+            rewrites = rewrites.filter(updated_at__gte=moment)
+        for rewrite in rewrites.iterator(chunk_size=500):
+            self.stdout.write(dump_record(record_for(rewrite)))

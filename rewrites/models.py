@@ -1,0 +1,128 @@
+import json
+
+from django.db import models
+from django.utils import timezone
+
+from clusters.models import Article, Cluster
+from newsroom.ids import id_validator, new_rewrite_id
+
+
+class RewriteQuerySet(models.QuerySet):
+    def needing_review(self):
+        return self.filter(status=Rewrite.Status.DRAFT)
+
+    def published(self):
+        return self.filter(status=Rewrite.Status.PUBLISHED)
+
+    def stale(self):
+        return self.filter(cluster__written_source_count__lt=models.F("cluster__source_count"))
+
+    def with_cluster(self):
+        return self.select_related("cluster")
+
+
+class Rewrite(models.Model):
+    """The English rewrite of one cluster's story, in every output format."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        GENERATING = "generating", "Generating"
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed"
+        SPIKED = "spiked", "Spiked"
+
+    id = models.CharField(
+        primary_key=True, max_length=26, default=new_rewrite_id, validators=[id_validator("r")]
+    )
+    cluster = models.OneToOneField(Cluster, on_delete=models.CASCADE, related_name="rewrite")
+    slug = models.SlugField(max_length=200, unique=True, null=True, blank=True)
+    model = models.CharField(max_length=200, null=True, blank=True)
+
+    headline = models.TextField(null=True, blank=True)
+    summary = models.TextField(null=True, blank=True)
+    why_it_matters = models.TextField(null=True, blank=True)
+    web_card_html = models.TextField(null=True, blank=True)
+    bluesky_post = models.TextField(null=True, blank=True)
+    twitter_post = models.TextField(null=True, blank=True)
+    threads_post = models.TextField(null=True, blank=True)
+    newsletter_blurb = models.TextField(null=True, blank=True)
+
+    attribution_json = models.TextField(
+        null=True, blank=True, help_text="Sources credited in the output, with English titles (JSON list)."
+    )
+    lint_flags_json = models.TextField(null=True, blank=True, help_text="Lint findings (JSON list).")
+    lint_hits = models.PositiveIntegerField(default=0)
+
+    cost_usd = models.DecimalField(max_digits=14, decimal_places=8, default=0)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    repair_attempts = models.PositiveIntegerField(default=0)
+    next_repair_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    facts_attempted_at = models.DateTimeField(null=True, blank=True)
+    key_facts = models.JSONField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    # Desk state that is not part of the record.
+    version = models.PositiveIntegerField(default=1, help_text="Raised by every saved change.")
+    has_unpublished_changes = models.BooleanField(default=False)
+    failure_reason = models.TextField(blank=True)
+
+    objects = RewriteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"], name="rewrite_status_updated"),
+            models.Index(fields=["-updated_at", "-id"], name="rewrite_updated_id"),
+            models.Index(fields=["-created_at"], name="rewrite_created"),
+            models.Index(fields=["lint_hits"], name="rewrite_lint_hits"),
+        ]
+        permissions = [
+            ("review_rewrite", "Can review, edit and approve rewrites"),
+            ("publish_rewrite", "Can publish, republish and unpublish rewrites"),
+            ("export_newsletter", "Can export newsletter blurbs"),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline or self.id
+
+    @property
+    def attribution(self) -> list[dict]:
+        return json.loads(self.attribution_json) if self.attribution_json else []
+
+    @property
+    def lint_flags(self) -> list[dict]:
+        return json.loads(self.lint_flags_json) if self.lint_flags_json else []
+
+    @property
+    def is_offline_draft(self) -> bool:
+        return (self.model or "").startswith("newsroom-offline")
+
+
+class Attribution(models.Model):
+    """One of the cluster's source articles as credited in the record, in order."""
+
+    rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="attributions")
+    position = models.PositiveSmallIntegerField()
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="attributions"
+    )
+    source = models.CharField(max_length=200)
+    url = models.URLField(max_length=2000)
+    title = models.TextField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["rewrite", "position"], name="attribution_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.title}"

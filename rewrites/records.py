@@ -1,0 +1,495 @@
+"""The record: one rewrite, its cluster and their attribution as one JSON object.
+
+``record_for`` writes a rewrite in the shape of ``seed/record.json``;
+``import_record`` stores one such object, all or nothing; ``parse_records``
+reads one record, a JSON array of records, or JSON Lines. Import followed by
+export gives back the same JSON value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Iterator
+
+import jsonschema
+from django.db import transaction
+from django.utils.text import slugify
+
+from clusters.canonical import canonical_url
+from clusters.models import Article, Cluster, Source
+from rewrites.models import Attribution, Rewrite
+
+TIMESTAMP = {"type": "string", "format": "date-time"}
+NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+COUNT = {"type": "integer", "minimum": 0}
+STRING_LIST = {"type": "array", "items": {"type": "string"}}
+ATTRIBUTION_ENTRY = {
+    "type": "object",
+    "required": ["source", "url", "title"],
+    "properties": {
+        "source": {"type": "string", "minLength": 1, "maxLength": 200},
+        "url": {"type": "string", "pattern": "^https?://", "maxLength": 2000},
+        "title": {"type": "string"},
+    },
+}
+ENTITIES = {
+    "type": "object",
+    "required": [
+        "anime_titles", "manga_titles", "work_titles", "studios", "people", "type", "domain", "is_roundup",
+    ],
+    "properties": {
+        "anime_titles": STRING_LIST,
+        "manga_titles": STRING_LIST,
+        "work_titles": STRING_LIST,
+        "studios": STRING_LIST,
+        "people": STRING_LIST,
+        "type": {"type": ["string", "null"]},
+        "domain": {"type": ["string", "null"]},
+        "is_roundup": {"type": "boolean"},
+    },
+}
+LINT_FLAG = {
+    "type": "object",
+    "required": ["code", "field", "severity", "message"],
+    "properties": {
+        "code": {"type": "string"},
+        "field": {"type": "string"},
+        "severity": {"enum": ["error", "warning"]},
+        "message": {"type": "string"},
+        "span": {
+            "type": ["array", "null"],
+            "items": {"type": "integer", "minimum": 0},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+    },
+}
+
+RECORD_SCHEMA = {
+    "type": "object",
+    "required": ["rewrite", "cluster", "attribution", "entities", "keyFacts"],
+    "additionalProperties": False,
+    "properties": {
+        "rewrite": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "id", "clusterId", "slug", "model", "headline", "summary", "whyItMatters", "webCardHtml",
+                "blueskyPost", "twitterPost", "threadsPost", "newsletterBlurb", "attributionJson",
+                "lintFlagsJson", "lintHits", "costUsd", "inputTokens", "outputTokens", "status",
+                "repairAttempts", "nextRepairAt", "factsAttemptedAt", "createdAt", "publishedAt", "updatedAt",
+            ],
+            "properties": {
+                "id": {"type": "string", "pattern": "^r_[0-9a-f]{24}$"},
+                "clusterId": {"type": "string", "pattern": "^c_[0-9a-f]{24}$"},
+                "slug": {"type": ["string", "null"], "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 200},
+                "model": {"type": ["string", "null"], "maxLength": 200},
+                "headline": NULLABLE_TEXT,
+                "summary": NULLABLE_TEXT,
+                "whyItMatters": NULLABLE_TEXT,
+                "webCardHtml": NULLABLE_TEXT,
+                "blueskyPost": NULLABLE_TEXT,
+                "twitterPost": NULLABLE_TEXT,
+                "threadsPost": NULLABLE_TEXT,
+                "newsletterBlurb": NULLABLE_TEXT,
+                "attributionJson": NULLABLE_TEXT,
+                "lintFlagsJson": NULLABLE_TEXT,
+                "lintHits": COUNT,
+                "costUsd": {"type": "number", "minimum": 0},
+                "inputTokens": COUNT,
+                "outputTokens": COUNT,
+                "status": {"enum": list(Rewrite.Status.values)},
+                "repairAttempts": COUNT,
+                "nextRepairAt": NULLABLE_TIMESTAMP,
+                "factsAttemptedAt": {"type": ["integer", "null"], "minimum": 0},
+                "createdAt": TIMESTAMP,
+                "publishedAt": NULLABLE_TIMESTAMP,
+                "updatedAt": TIMESTAMP,
+            },
+        },
+        "cluster": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "id", "canonicalTitle", "representativeArticleId", "sourceCount", "writtenSourceCount",
+                "writeAttempts", "isSolo", "entitiesJson", "contentType", "status", "firstSeenAt",
+                "lastSeenAt", "updatedAt",
+            ],
+            "properties": {
+                "id": {"type": "string", "pattern": "^c_[0-9a-f]{24}$"},
+                "canonicalTitle": {"type": "string", "minLength": 1},
+                "representativeArticleId": {"type": ["string", "null"], "pattern": "^a_[0-9a-f]{24}$"},
+                "sourceCount": COUNT,
+                "writtenSourceCount": COUNT,
+                "writeAttempts": COUNT,
+                "isSolo": {"type": "boolean"},
+                "entitiesJson": NULLABLE_TEXT,
+                "contentType": {"type": ["string", "null"], "maxLength": 50},
+                "status": {"enum": list(Cluster.Status.values)},
+                "firstSeenAt": TIMESTAMP,
+                "lastSeenAt": TIMESTAMP,
+                "updatedAt": TIMESTAMP,
+            },
+        },
+        "attribution": {"type": "array", "items": ATTRIBUTION_ENTRY},
+        "entities": {"oneOf": [ENTITIES, {"type": "null"}]},
+        "keyFacts": {"oneOf": [STRING_LIST, {"type": "null"}]},
+    },
+}
+
+_validator = jsonschema.Draft202012Validator(
+    RECORD_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+)
+
+
+@dataclass
+class RecordError(Exception):
+    """A record that cannot be stored: the field at fault and why."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+# Writing records
+
+
+def format_timestamp(value: datetime | None) -> str | None:
+    """Formats value as the record does: UTC, milliseconds, a trailing Z."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def format_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def record_for(rewrite: Rewrite) -> dict[str, Any]:
+    """Returns the record of rewrite; attributions should be prefetched for lists."""
+    cluster = rewrite.cluster
+    entities = json.loads(cluster.entities_json) if cluster.entities_json is not None else None
+    return {
+        "rewrite": {
+            "id": rewrite.id,
+            "clusterId": cluster.id,
+            "slug": rewrite.slug,
+            "model": rewrite.model,
+            "headline": rewrite.headline,
+            "summary": rewrite.summary,
+            "whyItMatters": rewrite.why_it_matters,
+            "webCardHtml": rewrite.web_card_html,
+            "blueskyPost": rewrite.bluesky_post,
+            "twitterPost": rewrite.twitter_post,
+            "threadsPost": rewrite.threads_post,
+            "newsletterBlurb": rewrite.newsletter_blurb,
+            "attributionJson": rewrite.attribution_json,
+            "lintFlagsJson": rewrite.lint_flags_json,
+            "lintHits": rewrite.lint_hits,
+            "costUsd": format_number(rewrite.cost_usd),
+            "inputTokens": rewrite.input_tokens,
+            "outputTokens": rewrite.output_tokens,
+            "status": rewrite.status,
+            "repairAttempts": rewrite.repair_attempts,
+            "nextRepairAt": format_timestamp(rewrite.next_repair_at),
+            "factsAttemptedAt": (
+                int(rewrite.facts_attempted_at.timestamp()) if rewrite.facts_attempted_at else None
+            ),
+            "createdAt": format_timestamp(rewrite.created_at),
+            "publishedAt": format_timestamp(rewrite.published_at),
+            "updatedAt": format_timestamp(rewrite.updated_at),
+        },
+        "cluster": {
+            "id": cluster.id,
+            "canonicalTitle": cluster.canonical_title,
+            "representativeArticleId": cluster.representative_article_id,
+            "sourceCount": cluster.source_count,
+            "writtenSourceCount": cluster.written_source_count,
+            "writeAttempts": cluster.write_attempts,
+            "isSolo": cluster.is_solo,
+            "entitiesJson": cluster.entities_json,
+            "contentType": cluster.content_type,
+            "status": cluster.status,
+            "firstSeenAt": format_timestamp(cluster.first_seen_at),
+            "lastSeenAt": format_timestamp(cluster.last_seen_at),
+            "updatedAt": format_timestamp(cluster.updated_at),
+        },
+        "attribution": [
+            {"source": entry.source, "url": entry.url, "title": entry.title}
+            for entry in rewrite.attributions.all()
+        ],
+        "entities": entities,
+        "keyFacts": rewrite.key_facts,
+    }
+
+
+def records_queryset():
+    """Rewrites with what record_for needs, in two queries per page."""
+    return Rewrite.objects.select_related("cluster").prefetch_related("attributions")
+
+
+def dump_record(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+# Reading records
+
+
+def parse_records(text: str) -> Iterator[tuple[str, dict | RecordError]]:
+    """Yields (position, record or error) for one record, a JSON array, or JSON Lines.
+
+    The position names where the record was found ("record 3" or "line 7") so a
+    refusal can point at it.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return
+    if stripped.startswith("["):
+        try:
+            items = json.loads(stripped)
+        except json.JSONDecodeError as error:
+            yield "input", RecordError("", f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}")
+            return
+        for index, item in enumerate(items, start=1):
+            yield f"record {index}", item
+        return
+    try:
+        yield "record 1", json.loads(stripped)
+        return
+    except json.JSONDecodeError as error:
+        if error.msg != "Extra data":
+            if "\n" not in stripped:
+                yield "record 1", RecordError("", f"not valid JSON: {error.msg} at column {error.colno}")
+                return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield f"line {number}", json.loads(line)
+        except json.JSONDecodeError as error:
+            yield f"line {number}", RecordError("", f"not valid JSON: {error.msg} at column {error.colno}")
+
+
+def _path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(part) for part in error.absolute_path)
+
+
+def _parse_time(value: str | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise RecordError(field, f"'{value}' is not an ISO-8601 time such as 2026-07-04T15:08:56.000Z")
+    if parsed.tzinfo is None:
+        raise RecordError(field, f"'{value}' has no time zone; end it with Z for UTC")
+    return parsed
+
+
+def _parse_json_text(value: str | None, field: str, schema: dict) -> Any:
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise RecordError(field, f"must hold JSON text: {error.msg} at column {error.colno}")
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(parsed))
+    if problem is not None:
+        where = _path(problem)
+        raise RecordError(f"{field}[{where}]" if where else field, problem.message)
+    return parsed
+
+
+def validate_record(data: Any) -> None:
+    """Raises RecordError naming the first field at fault, if any."""
+    problem = jsonschema.exceptions.best_match(_validator.iter_errors(data))
+    if problem is not None:
+        raise RecordError(_path(problem), problem.message)
+    rewrite, cluster = data["rewrite"], data["cluster"]
+    if rewrite["clusterId"] != cluster["id"]:
+        raise RecordError("rewrite.clusterId", f"is {rewrite['clusterId']} but cluster.id is {cluster['id']}")
+    for field in ["createdAt", "updatedAt", "publishedAt", "nextRepairAt"]:
+        _parse_time(rewrite[field], f"rewrite.{field}")
+    for field in ["firstSeenAt", "lastSeenAt", "updatedAt"]:
+        _parse_time(cluster[field], f"cluster.{field}")
+    _parse_json_text(rewrite["attributionJson"], "rewrite.attributionJson", {"type": "array", "items": ATTRIBUTION_ENTRY})
+    _parse_json_text(rewrite["lintFlagsJson"], "rewrite.lintFlagsJson", {"type": "array", "items": LINT_FLAG})
+    entities = _parse_json_text(cluster["entitiesJson"], "cluster.entitiesJson", ENTITIES)
+    if entities != data["entities"]:
+        raise RecordError("entities", "differs from cluster.entitiesJson; the two must hold the same value")
+    if cluster["representativeArticleId"] and not data["attribution"]:
+        raise RecordError(
+            "cluster.representativeArticleId", "names an article but attribution lists no source articles"
+        )
+
+
+def _article_id_for(cluster_id: str, url: str) -> str:
+    return "a_" + hashlib.sha256(f"{cluster_id} {url}".encode()).hexdigest()[:24]
+
+
+def _representative_position(data: dict) -> int | None:
+    if not data["cluster"]["representativeArticleId"]:
+        return None
+    titles = [entry["title"] for entry in data["attribution"]]
+    title = data["cluster"]["canonicalTitle"]
+    return titles.index(title) if title in titles else 0
+
+
+@transaction.atomic
+def import_record(data: Any) -> tuple[Rewrite, bool]:
+    """Stores one record, creating or updating by id. Returns (rewrite, created).
+
+    Nothing is written unless the whole record is stored.
+    """
+    validate_record(data)
+    r, c = data["rewrite"], data["cluster"]
+
+    existing_rewrite = Rewrite.objects.select_for_update().filter(cluster_id=c["id"]).exclude(id=r["id"]).first()
+    if existing_rewrite is not None:
+        raise RecordError("rewrite.clusterId", f"cluster {c['id']} already has another rewrite, {existing_rewrite.id}")
+    if r["slug"] and Rewrite.objects.filter(slug=r["slug"]).exclude(id=r["id"]).exists():
+        raise RecordError("rewrite.slug", f"'{r['slug']}' is already used by another rewrite")
+
+    entities = data["entities"] or {}
+    cluster, _ = Cluster.objects.update_or_create(
+        id=c["id"],
+        defaults={
+            "canonical_title": c["canonicalTitle"],
+            "source_count": c["sourceCount"],
+            "written_source_count": c["writtenSourceCount"],
+            "write_attempts": c["writeAttempts"],
+            "is_solo": c["isSolo"],
+            "entities_json": c["entitiesJson"],
+            "content_type": c["contentType"],
+            "domain": entities.get("domain") or "",
+            "status": c["status"],
+            "first_seen_at": _parse_time(c["firstSeenAt"], "cluster.firstSeenAt"),
+            "last_seen_at": _parse_time(c["lastSeenAt"], "cluster.lastSeenAt"),
+            "updated_at": _parse_time(c["updatedAt"], "cluster.updatedAt"),
+            "representative_article": None,
+        },
+    )
+
+    representative_position = _representative_position(data)
+    articles = []
+    for position, entry in enumerate(data["attribution"]):
+        articles.append(
+            _import_article(
+                cluster=cluster,
+                entry=entry,
+                article_id=(
+                    c["representativeArticleId"]
+                    if position == representative_position
+                    else _article_id_for(cluster.id, entry["url"])
+                ),
+                field=f"attribution.{position}",
+                keeps_id=position == representative_position,
+                published_at=cluster.first_seen_at,
+            )
+        )
+    if representative_position is not None:
+        cluster.representative_article = articles[representative_position]
+        cluster.save(update_fields=["representative_article"])
+
+    facts_attempted_at = r["factsAttemptedAt"]
+    rewrite, created = Rewrite.objects.update_or_create(
+        id=r["id"],
+        defaults={
+            "cluster": cluster,
+            "slug": r["slug"],
+            "model": r["model"],
+            "headline": r["headline"],
+            "summary": r["summary"],
+            "why_it_matters": r["whyItMatters"],
+            "web_card_html": r["webCardHtml"],
+            "bluesky_post": r["blueskyPost"],
+            "twitter_post": r["twitterPost"],
+            "threads_post": r["threadsPost"],
+            "newsletter_blurb": r["newsletterBlurb"],
+            "attribution_json": r["attributionJson"],
+            "lint_flags_json": r["lintFlagsJson"],
+            "lint_hits": r["lintHits"],
+            "cost_usd": Decimal(str(r["costUsd"])),
+            "input_tokens": r["inputTokens"],
+            "output_tokens": r["outputTokens"],
+            "status": r["status"],
+            "repair_attempts": r["repairAttempts"],
+            "next_repair_at": _parse_time(r["nextRepairAt"], "rewrite.nextRepairAt"),
+            "facts_attempted_at": (
+                datetime.fromtimestamp(facts_attempted_at, UTC) if facts_attempted_at is not None else None
+            ),
+            "key_facts": data["keyFacts"],
+            "created_at": _parse_time(r["createdAt"], "rewrite.createdAt"),
+            "published_at": _parse_time(r["publishedAt"], "rewrite.publishedAt"),
+            "updated_at": _parse_time(r["updatedAt"], "rewrite.updatedAt"),
+        },
+    )
+    if not created:
+        Rewrite.objects.filter(pk=rewrite.pk).update(version=rewrite.version + 1)
+    rewrite.attributions.all().delete()
+    Attribution.objects.bulk_create(
+        Attribution(
+            rewrite=rewrite,
+            position=position,
+            article=article,
+            source=entry["source"],
+            url=entry["url"],
+            title=entry["title"],
+        )
+        for position, (entry, article) in enumerate(zip(data["attribution"], articles))
+    )
+    return rewrite, created
+
+
+def _import_article(
+    *, cluster: Cluster, entry: dict, article_id: str, field: str, keeps_id: bool, published_at: datetime
+) -> Article:
+    source, _ = Source.objects.get_or_create(name=entry["source"], defaults={"enabled": False})
+    url = canonical_url(entry["url"])
+    by_url = Article.objects.filter(canonical_url=url).exclude(id=article_id).first()
+    if by_url is not None:
+        if keeps_id:
+            raise RecordError(f"{field}.url", f"{entry['url']} already belongs to article {by_url.id}")
+        if by_url.cluster_id != cluster.id:
+            by_url.cluster = cluster
+            by_url.save(update_fields=["cluster"])
+        return by_url
+    article, _ = Article.objects.update_or_create(
+        id=article_id,
+        defaults={
+            "source": source,
+            "cluster": cluster,
+            "url": entry["url"],
+            "canonical_url": url,
+            "title": entry["title"],
+        },
+        create_defaults={
+            "source": source,
+            "cluster": cluster,
+            "url": entry["url"],
+            "canonical_url": url,
+            "title": entry["title"],
+            "published_at": published_at,
+            "text_origin": "import",
+        },
+    )
+    return article
+
+
+def unique_slug(text: str, *, exclude_id: str | None = None) -> str:
+    """Returns a slug for text that no other rewrite uses."""
+    base = slugify(text)[:180].strip("-") or "story"
+    slug, number = base, 1
+    taken = Rewrite.objects.exclude(id=exclude_id) if exclude_id else Rewrite.objects.all()
+    while taken.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug

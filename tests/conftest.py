@@ -1,0 +1,73 @@
+import copy
+import json
+from pathlib import Path
+
+import django_rq
+import pytest
+from django.contrib.auth import get_user_model
+
+from newsroom.roles import ADMINS, EDITORS, STAFF, ensure_roles
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SEED_PATH = SHARED / "seed" / "record.json"
+BUNDLED_SEED_PATH = Path(__file__).resolve().parent.parent / "newsroom" / "demo" / "seed-record.json"
+
+
+@pytest.fixture
+def seed_record() -> dict:
+    """The seed record, from ../shared when present, else the copy the demo ships."""
+    path = SEED_PATH if SEED_PATH.exists() else BUNDLED_SEED_PATH
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def empty_queues():
+    connection = django_rq.get_connection("default")
+    connection.flushdb()
+    yield
+    connection.flushdb()
+
+
+@pytest.fixture
+def roles(db):
+    return ensure_roles()
+
+
+def make_user(*, username: str, role: str | None = None, password: str = "correct horse battery"):
+    user = get_user_model().objects.create_user(username=username, password=password)
+    if role:
+        user.groups.add(ensure_roles()[role])
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return make_user(username="eda", role=EDITORS)
+
+
+@pytest.fixture
+def staff(db):
+    return make_user(username="stan", role=STAFF)
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(username="ada", role=ADMINS)
+
+
+@pytest.fixture
+def nobody(db):
+    """A logged-in account with no role."""
+    return make_user(username="nora")
+
+
+def varied_record(seed: dict, *, number: int = 1) -> dict:
+    """A record unlike the seed in every way the format allows."""
+    record = copy.deepcopy(seed)
+    suffix = f"{number:024x}"
+    rewrite, cluster = record["rewrite"], record["cluster"]
+    rewrite["id"] = "r_" + suffix
+    cluster["id"] = rewrite["clusterId"] = "c_" + suffix
+    cluster["representativeArticleId"] = "a_" + suffix
+    rewrite["slug"] = f"varied-record-{number}"
+    return record
