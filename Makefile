@@ -25,7 +25,7 @@ test: venv browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv
-	$(PY) manage.py bench
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) var

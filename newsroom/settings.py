@@ -171,6 +171,15 @@ NEWSROOM_MODEL = os.environ.get("NEWSROOM_MODEL", "")
 NEWSROOM_PRICE_INPUT_PER_MTOK = Decimal(os.environ.get("NEWSROOM_PRICE_INPUT_PER_MTOK", "0"))
 NEWSROOM_PRICE_OUTPUT_PER_MTOK = Decimal(os.environ.get("NEWSROOM_PRICE_OUTPUT_PER_MTOK", "0"))
 
-# Periodic work enqueued by the scheduler (`manage.py run_scheduler`).
+# Periodic work enqueued by the scheduler (`manage.py run_scheduler`); each
+# section below adds its own tasks.
 NEWSROOM_SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("NEWSROOM_SCHEDULER_INTERVAL_SECONDS", "15"))
 NEWSROOM_SCHEDULED_TASKS: list[str] = []
+
+# Ingestion (clusters/ingest.py).
+
+# Clustering (clusters/clustering.py).
+
+# Generation, lints and the repair loop (rewrites/generate.py, rewrites/lint.py).
+
+# Publishing and exports (rewrites/publish.py).
