@@ -71,3 +71,16 @@ def varied_record(seed: dict, *, number: int = 1) -> dict:
     cluster["representativeArticleId"] = "a_" + suffix
     rewrite["slug"] = f"varied-record-{number}"
     return record
+
+
+@pytest.fixture
+def run_jobs():
+    """Runs the queued jobs of the named queues in a real RQ worker, in this process, until empty."""
+    from rq import SimpleWorker
+
+    def run(*queues: str) -> bool:
+        names = queues or ("default", "ingest", "generate", "publish")
+        worker = django_rq.get_worker(*names, worker_class=SimpleWorker)
+        return worker.work(burst=True, with_scheduler=False)
+
+    return run
