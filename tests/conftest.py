@@ -70,6 +70,8 @@ def varied_record(seed: dict, *, number: int = 1) -> dict:
     cluster["id"] = rewrite["clusterId"] = "c_" + suffix
     cluster["representativeArticleId"] = "a_" + suffix
     rewrite["slug"] = f"varied-record-{number}"
+    for entry in record["attribution"]:
+        entry["url"] = entry["url"].rstrip("/") + f"-{number}/"
     return record
 
 
