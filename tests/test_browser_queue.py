@@ -1,0 +1,35 @@
+import pytest
+
+from rewrites.records import import_record
+from tests.browser import log_in, page, chromium, screenshot  # noqa: F401 - fixtures
+from tests.records_data import full_record
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_editor_logs_in_filters_the_queue_and_opens_a_record(page, live_server, editor, seed_record):
+    import_record(seed_record)
+    import_record(full_record(seed_record))
+
+    log_in(page, live_server, username="eda")
+    assert page.get_by_role("link", name="Alibaba Bans Employees From Using Claude Code Over Security Risk").is_visible()
+
+    page.get_by_label("Status").select_option("draft")
+    page.wait_for_url("**/?status=draft")
+    assert page.locator("#rewrite-list").get_by_text("Season 2 Confirmed").is_visible()
+    assert page.locator("#rewrite-list").get_by_text("Alibaba Bans").count() == 0
+    screenshot(page, "queue")
+
+    page.get_by_role("link", name="Season 2 Confirmed", exact=False).click()
+    assert page.get_by_role("heading", name="Attribution").is_visible()
+    assert page.get_by_text("フリーレン2期はマッドハウス").is_visible()
+    screenshot(page, "record")
+
+
+def test_wrong_password_says_so(page, live_server, editor):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("eda")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+
+    assert page.get_by_role("alert").inner_text().startswith("Your username and password didn't match")

@@ -1,0 +1,190 @@
+"""The desk on a fresh machine: embedded servers, production settings, `make run`."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+
+from newsroom import runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(code: str, *, var_dir: Path, extra_env: dict | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"NEWSROOM_VAR_DIR": str(var_dir), **(extra_env or {})})
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_embedded_postgres_keeps_data_across_restarts_and_stops_with_its_process(tmp_path):
+    write = """
+import psycopg
+from newsroom import runtime
+with psycopg.connect(runtime.embedded_database_url(), autocommit=True) as db:
+    db.execute("CREATE TABLE kept (note text)")
+    db.execute("INSERT INTO kept VALUES ('still here')")
+"""
+    read = """
+import psycopg
+from newsroom import runtime
+with psycopg.connect(runtime.embedded_database_url()) as db:
+    print(db.execute("SELECT note FROM kept").fetchone()[0])
+"""
+    run_python(write, var_dir=tmp_path)
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+    assert run_python(read, var_dir=tmp_path).strip() == "still here"
+
+
+def test_embedded_redis_keeps_queued_data_across_restarts(tmp_path):
+    socket_path = runtime.start_redis(tmp_path / "redis")
+    import redis
+
+    redis.Redis(unix_socket_path=str(socket_path)).rpush("rq:queue:ingest", "job-1")
+    runtime.stop_redis(socket_path)
+    assert not runtime._redis_answers(socket_path)
+
+    socket_path = runtime.start_redis(tmp_path / "redis")
+    try:
+        assert redis.Redis(unix_socket_path=str(socket_path)).lrange("rq:queue:ingest", 0, -1) == [b"job-1"]
+    finally:
+        runtime.stop_redis(socket_path)
+
+
+def test_embedded_redis_is_reused_when_already_running(tmp_path):
+    first = runtime.start_redis(tmp_path / "redis")
+    pid = (tmp_path / "redis" / "redis.pid").read_text()
+    try:
+        assert runtime.start_redis(tmp_path / "redis") == first
+        assert (tmp_path / "redis" / "redis.pid").read_text() == pid
+    finally:
+        runtime.stop_redis(first)
+
+
+def test_configured_servers_are_used_and_nothing_is_started(tmp_path):
+    code = """
+from django.conf import settings
+import django
+django.setup()
+print(settings.DATABASES["default"]["HOST"], settings.REDIS_URL)
+"""
+    output = run_python(
+        code,
+        var_dir=tmp_path,
+        extra_env={
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+            "DATABASE_URL": "postgres://desk@db.example:5432/newsroom",
+            "REDIS_URL": "redis://cache.example:6379/0",
+        },
+    )
+
+    assert output.split() == ["db.example", "redis://cache.example:6379/0"]
+    assert not (tmp_path / "pgdata").exists()
+    assert not (tmp_path / "redis").exists()
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "-production-secret-key-that-is-long-and-random-9f8e7d6c5b4a",
+        "ALLOWED_HOSTS": "desk.example.com",
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "NEWSROOM_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings", "DEBUG": "0", "SECRET_KEY": "",
+           "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_secret_key_is_generated_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(runtime, "VAR_DIR", tmp_path)
+
+    first = runtime.development_secret_key()
+
+    assert len(first) > 40
+    assert runtime.development_secret_key() == first
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_rundesk_brings_up_the_desk_with_demo_content_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update({"NEWSROOM_VAR_DIR": str(tmp_path), "NEWSROOM_ADMIN_PASSWORD": "", "PYTHONUNBUFFERED": "1"})
+    desk = subprocess.Popen(
+        [sys.executable, "manage.py", "rundesk", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines = []
+    try:
+        password = None
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            line = desk.stdout.readline()
+            assert line, "rundesk exited early:\n" + "".join(lines)
+            lines.append(line)
+            if match := re.search(r"Log in as 'admin' with password: (\S+)", line):
+                password = match.group(1)
+            if "Press Ctrl-C to stop" in line:
+                break
+        assert password, "".join(lines)
+        assert f"http://127.0.0.1:{port}/" in "".join(lines)
+
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        login_url = f"http://127.0.0.1:{port}/accounts/login/"
+        for _ in range(100):
+            try:
+                page = opener.open(login_url, timeout=5).read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        data = urlencode({"username": "admin", "password": password, "csrfmiddlewaretoken": token}).encode()
+        queue = opener.open(urllib.request.Request(login_url, data=data, headers={"Referer": login_url}), timeout=10)
+
+        assert "Alibaba Bans Employees From Using Claude Code" in queue.read().decode()
+    finally:
+        desk.send_signal(signal.SIGINT)
+        output, _ = desk.communicate(timeout=60)
+        lines.append(output)
+    assert desk.returncode == 0, "".join(lines)
+    assert "Stopped." in output
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+    assert not runtime._redis_answers(tmp_path / "redis" / "redis.sock")
