@@ -1,5 +1,7 @@
 import json
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -54,6 +56,7 @@ class Rewrite(models.Model):
     )
     lint_flags_json = models.TextField(null=True, blank=True, help_text="Lint findings (JSON list).")
     lint_hits = models.PositiveIntegerField(default=0)
+    lint_errors = models.PositiveIntegerField(default=0, help_text="How many of the lint hits are errors.")
 
     cost_usd = models.DecimalField(max_digits=14, decimal_places=8, default=0)
     input_tokens = models.PositiveIntegerField(default=0)
@@ -73,6 +76,8 @@ class Rewrite(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Raised by every saved change.")
     has_unpublished_changes = models.BooleanField(default=False)
     failure_reason = models.TextField(blank=True)
+    # Headline, summary and the cluster's canonical title, kept by database triggers.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = RewriteQuerySet.as_manager()
 
@@ -83,6 +88,8 @@ class Rewrite(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="rewrite_updated_id"),
             models.Index(fields=["-created_at"], name="rewrite_created"),
             models.Index(fields=["lint_hits"], name="rewrite_lint_hits"),
+            models.Index(fields=["lint_errors"], name="rewrite_lint_errors"),
+            GinIndex(fields=["search_vector"], name="rewrite_search"),
         ]
         permissions = [
             ("review_rewrite", "Can review, edit and approve rewrites"),
@@ -126,3 +133,52 @@ class Attribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.title}"
+
+
+# The output fields an editor can change, in the order the workspace shows them:
+# (model field, record name, label).
+OUTPUT_FIELDS = [
+    ("headline", "headline", "Headline"),
+    ("summary", "summary", "Summary"),
+    ("why_it_matters", "whyItMatters", "Why it matters"),
+    ("web_card_html", "webCardHtml", "Web card"),
+    ("bluesky_post", "blueskyPost", "Bluesky post"),
+    ("twitter_post", "twitterPost", "X post"),
+    ("threads_post", "threadsPost", "Threads post"),
+    ("newsletter_blurb", "newsletterBlurb", "Newsletter blurb"),
+]
+OUTPUT_FIELD_NAMES = [name for name, _, _ in OUTPUT_FIELDS]
+
+
+class Revision(models.Model):
+    """One saved state of a rewrite's output, with who made it, when and why."""
+
+    class Kind(models.TextChoices):
+        IMPORTED = "imported", "Imported"
+        GENERATED = "generated", "Generated"
+        REPAIRED = "repaired", "Repaired"
+        EDITED = "edited", "Edited"
+        REGENERATED = "regenerated", "Regenerated"
+        RESTORED = "restored", "Restored"
+        APPROVED = "approved", "Approved"
+        SPIKED = "spiked", "Spiked"
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
+
+    rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="rewrite_revisions"
+    )
+    reason = models.TextField(blank=True)
+    fields = models.JSONField(help_text="The output fields as they were after this change.")
+    changed_fields = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["rewrite", "number"], name="revision_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.rewrite_id} #{self.number} ({self.kind})"

@@ -417,6 +417,9 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
             "attribution_json": r["attributionJson"],
             "lint_flags_json": r["lintFlagsJson"],
             "lint_hits": r["lintHits"],
+            "lint_errors": sum(
+                1 for flag in json.loads(r["lintFlagsJson"] or "[]") if flag["severity"] == "error"
+            ),
             "cost_usd": Decimal(str(r["costUsd"])),
             "input_tokens": r["inputTokens"],
             "output_tokens": r["outputTokens"],

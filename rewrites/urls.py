@@ -6,5 +6,13 @@ app_name = "rewrites"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
-    path("rewrites/<str:rewrite_id>/", views.record_detail, name="record"),
+    path("rewrites/<str:rewrite_id>/", views.workspace, name="workspace"),
+    path("rewrites/<str:rewrite_id>/record/", views.record_detail, name="record"),
+    path("rewrites/<str:rewrite_id>/fields/<str:field_name>/", views.field, name="field"),
+    path("rewrites/<str:rewrite_id>/approve/", views.approve, name="approve"),
+    path("rewrites/<str:rewrite_id>/spike/", views.spike, name="spike"),
+    path("rewrites/<str:rewrite_id>/history/", views.history, name="history"),
+    path("rewrites/<str:rewrite_id>/history/restore/", views.restore, name="restore"),
+    path("rewrites/<str:rewrite_id>/presence/", views.presence, name="presence"),
+    path("rewrites/<str:rewrite_id>/evidence/", views.evidence, name="evidence"),
 ]

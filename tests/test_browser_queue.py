@@ -21,8 +21,11 @@ def test_editor_logs_in_filters_the_queue_and_opens_a_record(page, live_server, 
     screenshot(page, "queue")
 
     page.get_by_role("link", name="Season 2 Confirmed", exact=False).click()
+    assert page.get_by_role("heading", name="Sources (3)").is_visible()
+    assert page.get_by_role("heading", name="フリーレン2期はマッドハウス").is_visible()
+
+    page.get_by_role("link", name="Record").click()
     assert page.get_by_role("heading", name="Attribution").is_visible()
-    assert page.get_by_text("フリーレン2期はマッドハウス").is_visible()
     screenshot(page, "record")
 
 

@@ -1,0 +1,33 @@
+"""Who else has a workspace open, kept in Redis with a short expiry."""
+
+import time
+
+import redis
+
+from newsroom.queues import queue_connection
+
+FRESH_SECONDS = 45
+
+
+def touch_presence(*, key: str, username: str) -> list[str] | None:
+    """Records that username is looking at key; returns the others there, or None if Redis is down."""
+    name = f"presence:{key}"
+    now = time.time()
+    try:
+        connection = queue_connection()
+        pipeline = connection.pipeline()
+        pipeline.zadd(name, {username: now})
+        pipeline.zremrangebyscore(name, 0, now - FRESH_SECONDS)
+        pipeline.zrange(name, 0, -1)
+        pipeline.expire(name, FRESH_SECONDS * 2)
+        _, _, members, _ = pipeline.execute()
+    except (redis.RedisError, OSError):
+        return None
+    return sorted(member.decode() for member in members if member.decode() != username)
+
+
+def leave_presence(*, key: str, username: str) -> None:
+    try:
+        queue_connection().zrem(f"presence:{key}", username)
+    except (redis.RedisError, OSError):
+        pass

@@ -1,0 +1,201 @@
+"""The review queue: filters, full-text search, sorting and keyset pagination.
+
+Pages are found by seeking past the last row shown (the sort value and id)
+rather than by OFFSET, and the total is not counted, so a page costs the same
+at row 20 and at row 200,000.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from clusters.models import Article, Cluster, Source
+from rewrites.models import Rewrite
+
+SORTS = {
+    "updated": ("updated_at", "Last change"),
+    "created": ("created_at", "Newest"),
+    "lints": ("lint_hits", "Most lint hits"),
+    "sources": ("cluster__source_count", "Most sources"),
+}
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    domain: str = ""
+    content_type: str = ""
+    source: str = ""
+    errors: bool = False
+    stale: bool = False
+    q: str = ""
+    sort: str = "updated"
+    invalid: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_query(cls, query) -> "QueueFilters":
+        filters = cls(
+            status=query.get("status", ""),
+            domain=query.get("domain", "").strip(),
+            content_type=query.get("type", "").strip(),
+            source=query.get("source", "").strip(),
+            errors=query.get("errors") == "1",
+            stale=query.get("stale") == "1",
+            q=query.get("q", "").strip()[:200],
+            sort=query.get("sort", "updated"),
+        )
+        if filters.status and filters.status not in Rewrite.Status.values:
+            filters.invalid.append(f"There is no status “{filters.status}”; showing every status.")
+            filters.status = ""
+        if filters.sort not in SORTS:
+            filters.invalid.append(f"There is no sort “{filters.sort}”; sorting by last change.")
+            filters.sort = "updated"
+        if filters.source and not filters.source.isdigit():
+            filters.invalid.append("Choose a source from the list.")
+            filters.source = ""
+        return filters
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as URL parameters (defaults left out), for links that keep them."""
+        query = {
+            "status": self.status, "domain": self.domain, "type": self.content_type,
+            "source": self.source, "errors": "1" if self.errors else "", "stale": "1" if self.stale else "",
+            "q": self.q, "sort": "" if self.sort == "updated" else self.sort,
+        }
+        return {key: value for key, value in query.items() if value}
+
+
+def filtered_rewrites(filters: QueueFilters) -> QuerySet:
+    rewrites = Rewrite.objects.select_related("cluster").only(
+        "id", "headline", "status", "model", "lint_hits", "lint_errors", "updated_at", "created_at",
+        "has_unpublished_changes",
+        "cluster__id", "cluster__canonical_title", "cluster__source_count",
+        "cluster__written_source_count", "cluster__domain", "cluster__content_type",
+    )
+    if filters.status:
+        rewrites = rewrites.filter(status=filters.status)
+    if filters.domain:
+        rewrites = rewrites.filter(cluster__domain=filters.domain)
+    if filters.content_type:
+        rewrites = rewrites.filter(cluster__content_type=filters.content_type)
+    if filters.errors:
+        rewrites = rewrites.filter(lint_errors__gt=0)
+    if filters.stale:
+        rewrites = rewrites.filter(cluster__written_source_count__lt=F("cluster__source_count"))
+    if filters.source:
+        rewrites = rewrites.filter(
+            Exists(Article.objects.filter(cluster_id=OuterRef("cluster_id"), source_id=int(filters.source)))
+        )
+    if filters.q:
+        rewrites = rewrites.filter(search_vector=search_query(filters.q))
+    return rewrites
+
+
+def _pairs(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def search_query(text: str) -> SearchQuery:
+    """A full-text query for text: English words stemmed, Japanese runs as character-pair phrases.
+
+    It matches the vector the database keeps (migration 0003_search_triggers).
+    """
+    runs = CJK_RUN.findall(text)
+    words = CJK_RUN.sub(" ", text).strip()
+    query = None
+    if runs:
+        raw = " & ".join("(" + " <-> ".join(f"'{pair}'" for pair in _pairs(run)) + ")" for run in runs)
+        query = SearchQuery(raw, config="simple", search_type="raw")
+    if words:
+        latin = SearchQuery(words, config="english", search_type="websearch") | SearchQuery(
+            words, config="simple", search_type="websearch"
+        )
+        query = latin if query is None else query & latin
+    return query
+
+
+def _encode_cursor(value, rewrite_id: str) -> str:
+    if isinstance(value, datetime):
+        value = {"t": value.isoformat()}
+    raw = json.dumps([value, rewrite_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str):
+    try:
+        value, rewrite_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        return None
+    if isinstance(value, dict) and "t" in value:
+        value = datetime.fromisoformat(value["t"])
+    return value, rewrite_id
+
+
+@dataclass
+class QueuePage:
+    rows: list[Rewrite]
+    next_cursor: str | None
+    previous_cursor: str | None
+    problem: str = ""
+
+
+def queue_page(filters: QueueFilters, *, after: str = "", before: str = "", size: int = 50) -> QueuePage:
+    """Returns one page of the queue, newest (largest sort value) first."""
+    column, _ = SORTS[filters.sort]
+    rewrites = filtered_rewrites(filters)
+    problem = ""
+    cursor = _decode_cursor(after or before) if (after or before) else None
+    if (after or before) and cursor is None:
+        problem = "That page link is damaged; showing the first page."
+    backwards = bool(before) and cursor is not None
+    if cursor is not None:
+        value, rewrite_id = cursor
+        if backwards:
+            rewrites = rewrites.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "id__gt": rewrite_id}))
+        else:
+            rewrites = rewrites.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "id__lt": rewrite_id}))
+    order = [column, "id"] if backwards else [f"-{column}", "-id"]
+    rows = list(rewrites.order_by(*order)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+
+    def key(row):
+        value = row
+        for part in column.split("__"):
+            value = getattr(value, part)
+        return _encode_cursor(value, row.id)
+
+    has_next = more if not backwards else True
+    has_previous = (more if backwards else cursor is not None)
+    return QueuePage(
+        rows=rows,
+        next_cursor=key(rows[-1]) if rows and has_next else None,
+        previous_cursor=key(rows[0]) if rows and has_previous else None,
+        problem=problem,
+    )
+
+
+def filter_choices() -> dict:
+    """Options for the filter menus; cached briefly since they change slowly."""
+    choices = cache.get("queue-filter-choices")
+    if choices is None:
+        choices = {
+            "domains": sorted(d for d in Cluster.objects.values_list("domain", flat=True).distinct() if d),
+            "content_types": sorted(
+                t for t in Cluster.objects.values_list("content_type", flat=True).distinct() if t
+            ),
+            "sources": list(Source.objects.order_by("name").values_list("id", "name")),
+        }
+        cache.set("queue-filter-choices", choices, 60)
+    return choices

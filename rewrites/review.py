@@ -1,0 +1,225 @@
+"""Editors' changes to a rewrite: edits with version checks, approval, spiking, history.
+
+Every change runs inside one transaction that locks the rewrite's row, raises
+its version and records a Revision, so two editors can never overwrite each
+other silently: a save made on an older version raises EditConflict.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from rewrites.models import OUTPUT_FIELD_NAMES, OUTPUT_FIELDS, Revision, Rewrite
+
+FIELD_LABELS = {name: label for name, _, label in OUTPUT_FIELDS}
+EDITABLE_STATUSES = {
+    Rewrite.Status.DRAFT,
+    Rewrite.Status.APPROVED,
+    Rewrite.Status.PUBLISHED,
+    Rewrite.Status.FAILED,
+}
+
+
+class ReviewError(Exception):
+    """An action that cannot be done now; the message says why and what to do."""
+
+
+@dataclass
+class EditConflict(Exception):
+    """A save made on an older version of the rewrite."""
+
+    rewrite: Rewrite
+    field: str
+    your_value: str
+    base_version: int
+
+    def __str__(self) -> str:
+        return (
+            f"{FIELD_LABELS.get(self.field, self.field)} was changed by someone else "
+            f"(version {self.base_version} → {self.rewrite.version})."
+        )
+
+
+def snapshot(rewrite: Rewrite) -> dict[str, str | None]:
+    return {name: getattr(rewrite, name) for name in OUTPUT_FIELD_NAMES}
+
+
+def record_revision(
+    *, rewrite: Rewrite, kind: str, user=None, reason: str = "", changed_fields: list[str] | None = None
+) -> Revision:
+    """Records the rewrite's current output as its next revision; call with the row locked."""
+    last = rewrite.revisions.aggregate(last=Max("number"))["last"] or 0
+    return Revision.objects.create(
+        rewrite=rewrite,
+        number=last + 1,
+        kind=kind,
+        user=user if user is not None and user.is_authenticated else None,
+        reason=reason,
+        fields=snapshot(rewrite),
+        changed_fields=changed_fields or [],
+    )
+
+
+def _locked(rewrite_id: str) -> Rewrite:
+    return Rewrite.objects.select_for_update().select_related("cluster").get(id=rewrite_id)
+
+
+def _touch(rewrite: Rewrite) -> None:
+    rewrite.version += 1
+    rewrite.updated_at = timezone.now()
+
+
+def error_lints(rewrite: Rewrite) -> list[dict]:
+    return [flag for flag in rewrite.lint_flags if flag.get("severity") == "error"]
+
+
+def _clean_value(field: str, value: str) -> str:
+    from rewrites.webcard import safe_web_card
+
+    value = value.replace("\r\n", "\n")
+    if field == "web_card_html":
+        return safe_web_card(value)
+    return value.strip()
+
+
+@transaction.atomic
+def edit_field(*, rewrite_id: str, field: str, value: str, base_version: int, user) -> Rewrite:
+    """Saves one output field, re-runs the lints and records an "edited" revision.
+
+    Raises EditConflict when the rewrite changed since base_version, and
+    ReviewError when the rewrite cannot be edited now.
+    """
+    if field not in OUTPUT_FIELD_NAMES:
+        raise ReviewError(f"'{field}' is not a field editors can change.")
+    rewrite = _locked(rewrite_id)
+    if rewrite.version != base_version:
+        raise EditConflict(rewrite=rewrite, field=field, your_value=value, base_version=base_version)
+    if rewrite.status not in EDITABLE_STATUSES:
+        raise ReviewError(
+            f"This rewrite is {rewrite.get_status_display().lower()}; it can be edited once the draft is written."
+            if rewrite.status in {Rewrite.Status.QUEUED, Rewrite.Status.GENERATING}
+            else "A spiked rewrite cannot be edited; restore a revision to bring it back."
+        )
+    value = _clean_value(field, value)
+    if value == (getattr(rewrite, field) or ""):
+        return rewrite
+    setattr(rewrite, field, value)
+    _after_output_change(rewrite)
+    record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, changed_fields=[field])
+    return rewrite
+
+
+def _after_output_change(rewrite: Rewrite) -> None:
+    """Re-runs the lints, updates the status that depends on them, and saves."""
+    from rewrites.lint import store_lints
+
+    store_lints(rewrite)
+    if rewrite.status == Rewrite.Status.PUBLISHED:
+        rewrite.has_unpublished_changes = True
+    elif rewrite.status == Rewrite.Status.APPROVED and error_lints(rewrite):
+        rewrite.status = Rewrite.Status.DRAFT
+    _touch(rewrite)
+    rewrite.save()
+
+
+@transaction.atomic
+def approve_rewrite(*, rewrite_id: str, user, override_reason: str = "") -> Rewrite:
+    """Approves a draft; refused while error-level lints remain, unless overridden with a reason."""
+    rewrite = _locked(rewrite_id)
+    if rewrite.status != Rewrite.Status.DRAFT:
+        raise ReviewError(f"Only drafts can be approved; this rewrite is {rewrite.get_status_display().lower()}.")
+    errors = error_lints(rewrite)
+    override_reason = override_reason.strip()
+    if errors and not override_reason:
+        codes = ", ".join(sorted({flag["code"] for flag in errors}))
+        raise ReviewError(
+            f"{len(errors)} error-level lint(s) remain ({codes}). Fix them, or approve anyway with a reason."
+        )
+    rewrite.status = Rewrite.Status.APPROVED
+    _touch(rewrite)
+    rewrite.save()
+    reason = f"Approved over {len(errors)} error lint(s): {override_reason}" if errors else override_reason
+    record_revision(rewrite=rewrite, kind=Revision.Kind.APPROVED, user=user, reason=reason)
+    return rewrite
+
+
+@transaction.atomic
+def spike_rewrite(*, rewrite_id: str, user, reason: str) -> Rewrite:
+    """Rejects a rewrite with a reason; it leaves the review queue."""
+    reason = reason.strip()
+    if not reason:
+        raise ReviewError("Say why the story is spiked; the reason is kept in its history.")
+    rewrite = _locked(rewrite_id)
+    if rewrite.status == Rewrite.Status.PUBLISHED:
+        raise ReviewError("This story is published; unpublish it before spiking it.")
+    rewrite.status = Rewrite.Status.SPIKED
+    _touch(rewrite)
+    rewrite.save()
+    rewrite.cluster.status = rewrite.cluster.Status.SPIKED
+    rewrite.cluster.save(update_fields=["status"])
+    record_revision(rewrite=rewrite, kind=Revision.Kind.SPIKED, user=user, reason=reason)
+    return rewrite
+
+
+@transaction.atomic
+def restore_revision(*, rewrite_id: str, number: int, user, base_version: int) -> Rewrite:
+    """Makes an earlier revision's output current again, as a new "restored" revision."""
+    rewrite = _locked(rewrite_id)
+    if rewrite.version != base_version:
+        raise ReviewError("The rewrite changed while you were looking at its history; reload and try again.")
+    revision = rewrite.revisions.filter(number=number).first()
+    if revision is None:
+        raise ReviewError(f"This rewrite has no revision {number}.")
+    changed = [name for name in OUTPUT_FIELD_NAMES if revision.fields.get(name) != getattr(rewrite, name)]
+    for name in changed:
+        setattr(rewrite, name, revision.fields.get(name))
+    if rewrite.status == Rewrite.Status.SPIKED:
+        rewrite.status = Rewrite.Status.DRAFT
+        rewrite.cluster.status = rewrite.cluster.Status.DRAFT
+        rewrite.cluster.save(update_fields=["status"])
+    _after_output_change(rewrite)
+    record_revision(
+        rewrite=rewrite, kind=Revision.Kind.RESTORED, user=user,
+        reason=f"Restored revision {number}", changed_fields=changed,
+    )
+    return rewrite
+
+
+TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
+    """Returns [(op, text)] with op in "same", "removed", "added", word by word."""
+    before, after = TOKEN.findall(old or ""), TOKEN.findall(new or "")
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    parts: list[tuple[str, str]] = []
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(("same", "".join(before[a1:a2])))
+        else:
+            if a2 > a1:
+                parts.append(("removed", "".join(before[a1:a2])))
+            if b2 > b1:
+                parts.append(("added", "".join(after[b1:b2])))
+    return parts
+
+
+def compare_revisions(first: Revision, second: Revision) -> list[dict]:
+    """Word-level differences between two revisions, field by field (changed fields only)."""
+    differences = []
+    for name, _, label in OUTPUT_FIELDS:
+        old, new = first.fields.get(name), second.fields.get(name)
+        if old != new:
+            differences.append({"field": name, "label": label, "parts": word_diff(old, new)})
+    return differences
+
+
+def dumps_fields(fields: dict) -> str:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
