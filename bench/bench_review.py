@@ -1,0 +1,112 @@
+"""Server time of the review queue and the workspace with 200,000 rewrites."""
+
+import random
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+
+from bench.scratch import scratch_database
+from newsroom.roles import EDITORS, ensure_roles
+
+TITLE = "Review queue and workspace at 200,000 rewrites"
+ROWS = 200_000
+REQUESTS = 60
+WORDS = (
+    "anime studio season film manga game console release trailer director award festival sales chart "
+    "ban security code platform company market launch update delay announce premiere episode cast "
+    "tokyo osaka nintendo sony toei madhouse netflix crunchyroll alibaba claude anthropic robot chip"
+).split()
+
+
+def populate(rows: int) -> None:
+    """Fills the scratch database with rows clusters, each with one article and one rewrite."""
+    words = "ARRAY[" + ",".join(f"'{word}'" for word in WORDS) + "]"
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO clusters_source (name, feed_url, site_url, language, domain, trust, poll_interval_minutes, enabled, etag, last_modified, last_error, consecutive_failures, disabled_reason, created_at) SELECT 'Source ' || i, '', '', 'ja', 'anime', 3, 30, true, '', '', '', 0, '', now() FROM generate_series(1, 20) AS i")
+        cursor.execute(f"""
+            INSERT INTO clusters_cluster (id, canonical_title, source_count, written_source_count, write_attempts,
+                is_solo, entities_json, content_type, domain, status, first_seen_at, last_seen_at, updated_at)
+            SELECT 'c_' || lpad(to_hex(i), 24, '0'),
+                   'アニメ' || i || 'の新作が発表された ' || ({words})[1 + i % 40],
+                   1 + i % 4, 1 + (i % 4) - (CASE WHEN i % 10 = 0 THEN 1 ELSE 0 END), 1, i % 4 = 0,
+                   NULL, (ARRAY['news','review','announcement','feature'])[1 + i % 4],
+                   (ARRAY['anime','games','tech','manga','other'])[1 + i % 5], 'draft',
+                   now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval, now()
+              FROM generate_series(1, {rows}) AS i""")
+        cursor.execute(f"""
+            INSERT INTO clusters_article (id, source_id, cluster_id, url, canonical_url, title, language,
+                published_at, fetched_at, text, text_origin, extraction_note, content_hash, image_url, image)
+            SELECT 'a_' || lpad(to_hex(i), 24, '0'), (SELECT min(id) FROM clusters_source) + i % 20,
+                   'c_' || lpad(to_hex(i), 24, '0'), 'https://example.jp/' || i, 'https://example.jp/' || i,
+                   'アニメ' || i || 'の新作', 'ja', now() - (i || ' minutes')::interval, now(),
+                   repeat('本文の段落です。', 40), 'page', '', md5(i::text), '', ''
+              FROM generate_series(1, {rows}) AS i""")
+        cursor.execute(f"""
+            INSERT INTO rewrites_rewrite (id, cluster_id, slug, model, headline, summary, why_it_matters,
+                web_card_html, bluesky_post, twitter_post, threads_post, newsletter_blurb, attribution_json,
+                lint_flags_json, lint_hits, lint_errors, cost_usd, input_tokens, output_tokens, status,
+                repair_attempts, facts_attempted_at, key_facts, created_at, published_at, updated_at, version,
+                has_unpublished_changes, failure_reason)
+            SELECT 'r_' || lpad(to_hex(i), 24, '0'), 'c_' || lpad(to_hex(i), 24, '0'), 'story-' || i, 'bench',
+                   initcap(({words})[1 + i % 40] || ' ' || ({words})[1 + (i / 7) % 40] || ' story ' || i),
+                   'The ' || ({words})[1 + (i / 3) % 40] || ' news about ' || ({words})[1 + (i / 11) % 40] || ' and more.',
+                   'It matters.', '<p>Card ' || i || '</p>', 'Bluesky ' || i, 'X ' || i, 'Threads ' || i,
+                   'Blurb ' || i, '[]', NULL, i % 5, CASE WHEN i % 7 = 0 THEN 1 ELSE 0 END, 0, 1000, 200,
+                   (ARRAY['draft','draft','approved','published','failed','spiked'])[1 + i % 6], 0, NULL, NULL,
+                   now() - (i || ' minutes')::interval, NULL, now() - (i || ' seconds')::interval, 1, false, ''
+              FROM generate_series(1, {rows}) AS i""")
+        cursor.execute("ANALYZE")
+
+
+def timings(client: Client, paths: list[str]) -> tuple[float, float]:
+    samples = []
+    for path in paths:
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def run() -> str:
+    random.seed(7)
+    with scratch_database(), override_settings(ALLOWED_HOSTS=["testserver"]):
+        started = time.monotonic()
+        populate(ROWS)
+        filled = time.monotonic() - started
+        ensure_roles()
+        user = get_user_model().objects.create_user(username="bench-editor", password="x")
+        user.groups.add(ensure_roles()[EDITORS])
+        client = Client()
+        client.force_login(user)
+        client.get("/")
+        cases = {
+            "queue, first page": ["/"] * REQUESTS,
+            "queue, status filter + search": [f"/?status=draft&q={random.choice(WORDS)}" for _ in range(REQUESTS)],
+            "queue, domain + error lints + stale, sorted by lints": ["/?domain=anime&errors=1&stale=1&sort=lints"] * REQUESTS,
+            "queue, Japanese search": ["/?q=新作"] * REQUESTS,
+            "queue, 50th page (cursor)": [],
+            "workspace": [f"/rewrites/r_{random.randint(1, ROWS):024x}/" for _ in range(REQUESTS)],
+        }
+        # A deep page: follow the cursor 50 pages down once, then time that page.
+        response = client.get("/")
+        for _ in range(49):
+            response = client.get("/?" + response.context["next_query"])
+        cases["queue, 50th page (cursor)"] = ["/?" + response.context["next_query"]] * REQUESTS
+        lines = [
+            f"{ROWS:,} rewrites (each with a cluster and a source article) in a scratch PostgreSQL database, "
+            f"filled in {filled:.0f} s. Server time through Django's test client (view, queries, template), "
+            f"{REQUESTS} requests each:",
+            "",
+            "| page | median ms | p95 ms |",
+            "|---|---:|---:|",
+        ]
+        for name, paths in cases.items():
+            median, p95 = timings(client, paths)
+            lines.append(f"| {name} | {median:.1f} | {p95:.1f} |")
+    return "\n".join(lines)
