@@ -191,9 +191,12 @@ def filter_choices() -> dict:
     choices = cache.get("queue-filter-choices")
     if choices is None:
         choices = {
-            "domains": sorted(d for d in Cluster.objects.values_list("domain", flat=True).distinct() if d),
-            "content_types": sorted(
-                t for t in Cluster.objects.values_list("content_type", flat=True).distinct() if t
+            "domains": list(
+                Cluster.objects.exclude(domain="").order_by("domain").values_list("domain", flat=True).distinct()
+            ),
+            "content_types": list(
+                Cluster.objects.exclude(content_type__isnull=True).exclude(content_type="")
+                .order_by("content_type").values_list("content_type", flat=True).distinct()
             ),
             "sources": list(Source.objects.order_by("name").values_list("id", "name")),
         }
