@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import codecs
+import email.utils
 import io
 import json
 import re
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 
 import charset_normalizer
 import feedparser
+from feedparser.datetimes import _parse_date as feedparser_parse_date
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 from django.utils.dateparse import parse_datetime
@@ -136,6 +138,54 @@ def _refuse_entities(text: str) -> None:
         pass
 
 
+# Month names feedparser does not know, seen in real European feeds' RFC 822 dates.
+FOREIGN_MONTHS = {
+    "gen": "Jan", "genn": "Jan", "febb": "Feb", "mar": "Mar", "apr": "Apr", "mag": "May", "giu": "Jun",
+    "lug": "Jul", "ago": "Aug", "set": "Sep", "sett": "Sep", "ott": "Oct", "nov": "Nov", "dic": "Dec",
+    "ene": "Jan", "abr": "Apr", "dez": "Dec", "okt": "Oct", "mai": "May", "mrz": "Mar", "mär": "Mar",
+    "janv": "Jan", "févr": "Feb", "fevr": "Feb", "avr": "Apr", "juin": "Jun", "juil": "Jul", "aoû": "Aug",
+    "sept": "Sep", "déc": "Dec",
+}
+RFC822_LIKE = re.compile(r"^\s*(?:[^\W\d]+\.?,\s*)?(\d{1,2})\s+([^\W\d]+)\.?\s+(\d{4})\s+(.*)$")
+
+
+def _foreign_rfc822_date(value: str):
+    """feedparser date handler for RFC 822 dates written with non-English day and month names."""
+    match = RFC822_LIKE.match(value or "")
+    if not match:
+        return None
+    day, month, year, rest = match.groups()
+    english = FOREIGN_MONTHS.get(month.lower())
+    if not english:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(f"{day} {english} {year} {rest}").utctimetuple()
+    except (TypeError, ValueError):
+        return None
+
+
+feedparser.registerDateHandler(_foreign_rfc822_date)
+
+
+def parse_date_text(value: str) -> datetime | None:
+    """Reads an ISO 8601 or RFC 822 date (as JSON Feeds carry) into an aware datetime."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return _struct_to_datetime(feedparser_parse_date(value))
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC) if parsed is not None else None
+
+
 def _struct_to_datetime(value) -> datetime | None:
     if not value:
         return None
@@ -233,9 +283,7 @@ def _parse_json_feed(text: str, *, encoding: str) -> ParsedFeed:
             if not isinstance(item, dict):
                 raise ValueError("it is not an object")
             published = item.get("date_published") or item.get("date_modified")
-            published_at = parse_datetime(published) if isinstance(published, str) else None
-            if published_at is not None and published_at.tzinfo is None:
-                published_at = published_at.replace(tzinfo=UTC)
+            published_at = parse_date_text(published) if isinstance(published, str) else None
             content_html = _json_text(item.get("content_html"))
             if not content_html and _json_text(item.get("content_text")):
                 from html import escape
