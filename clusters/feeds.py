@@ -82,6 +82,28 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+KANA_CHARACTER = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")
+
+
+def _japanese_guess(body: bytes) -> tuple[str, str] | None:
+    """Reads undeclared Japanese bytes: the Japanese encoding that decodes cleanly into the most kana.
+
+    General detectors often take short Shift_JIS or EUC-JP documents for Thai or
+    Cyrillic; kana are common in any Japanese text and rare in mis-decodings.
+    """
+    best = None
+    for name in ("euc_jp", "cp932", "iso2022_jp"):
+        try:
+            text = body.decode(name)
+        except UnicodeDecodeError:
+            continue
+        non_ascii = sum(1 for character in text if ord(character) > 127)
+        kana = len(KANA_CHARACTER.findall(text))
+        if kana >= 2 and kana * 5 >= non_ascii and (best is None or kana > best[0]):
+            best = (kana, text, name)
+    return (best[1], best[2]) if best else None
+
+
 def decode_feed(body: bytes, *, content_type: str = "") -> tuple[str, str]:
     """Returns (text, encoding name) for feed bytes, whatever their encoding.
 
@@ -115,6 +137,9 @@ def decode_feed(body: bytes, *, content_type: str = "") -> tuple[str, str]:
             return body.decode(name), name
         except UnicodeDecodeError:
             continue
+    japanese = _japanese_guess(body)
+    if japanese:
+        return japanese
     best = charset_normalizer.from_bytes(body).best()
     if best is not None and best.encoding:
         return str(best), best.encoding

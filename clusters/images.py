@@ -45,7 +45,10 @@ def make_thumbnail(data: bytes) -> bytes:
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         if isinstance(error, UnidentifiedImageError):
             raise ImageRefused("The file is not an image Pillow can read.") from error
-        raise ImageRefused(f"The image was refused as a possible decompression bomb ({error}).") from error
+        raise ImageRefused(
+            f"The image was refused as a possible decompression bomb: its header claims more than "
+            f"{max_pixels:,} pixels."
+        ) from error
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageRefused(f"The image is damaged ({error}).") from error
     output = io.BytesIO()

@@ -44,7 +44,7 @@ class LocalServer:
 
             def do_GET(self):
                 server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                route = server.routes.get(self.path)
+                route = server.routes.get(self.path.split("?", 1)[0])
                 if route is None:
                     reply = Reply(404, b"not here")
                 else:
