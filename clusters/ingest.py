@@ -266,8 +266,14 @@ def record_success(source: Source, *, now: datetime, etag: str | None = None, la
     source.save(update_fields=fields)
 
 
-def ingest_source(*, source: Source, fetch_pages: bool | None = None, fetch_images: bool | None = None) -> IngestReport:
-    """Fetches a source's feed (conditional GET), stores its new entries and updates its health."""
+def ingest_source(
+    *,
+    source: Source,
+    conditional: bool = True,
+    fetch_pages: bool | None = None,
+    fetch_images: bool | None = None,
+) -> IngestReport:
+    """Fetches a source's feed (a conditional GET unless told not to), stores its new entries and updates its health."""
     report = IngestReport(source=source.name)
     now = timezone.now()
     if not source.feed_url:
@@ -275,7 +281,12 @@ def ingest_source(*, source: Source, fetch_pages: bool | None = None, fetch_imag
         record_failure(source, error=report.feed_error, now=now)
         return report
     try:
-        response = fetch(source.feed_url, etag=source.etag, last_modified=source.last_modified, accept=FEED_ACCEPT)
+        response = fetch(
+            source.feed_url,
+            etag=source.etag if conditional else "",
+            last_modified=source.last_modified if conditional else "",
+            accept=FEED_ACCEPT,
+        )
         if response.not_modified:
             report.not_modified = True
             record_success(source, now=now)
