@@ -54,6 +54,17 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def resume(self) -> None:
+        """Makes a disabled source due again with a clean failure count (the caller saves)."""
+        self.enabled = True
+        self.disabled_reason = ""
+        self.consecutive_failures = 0
+        self.next_poll_at = None
+
+    def disable(self, *, reason: str) -> None:
+        self.enabled = False
+        self.disabled_reason = reason
+
 
 class ClusterQuerySet(models.QuerySet):
     def stale(self):
