@@ -1,5 +1,4 @@
 from datetime import timedelta
-from pathlib import Path
 
 import django_rq
 from django.contrib import messages
@@ -15,11 +14,10 @@ from django_htmx.http import HttpRequest, trigger_client_event
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from clusters.demo import DEMO_FEEDS_DIR
 from clusters.forms import SourceForm
 from clusters.jobs import enqueue_ingest
 from clusters.models import Source
-
-DEMO_FEEDS_DIR = Path(__file__).resolve().parent.parent / "newsroom" / "demo" / "feeds"
 
 
 @require_GET
