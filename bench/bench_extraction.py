@@ -42,7 +42,7 @@ Target: F1 at or above 0.93.
 | extractor | precision | recall | F1 | pages |
 |---|---|---|---|---|
 | trafilatura ({options}) — used by ingest | {result['precision']:.4f} | {result['recall']:.4f} | **{result['f1']:.4f}** | {result['pages']} |
-| trafilatura with its default options | | | {default_f1:.4f} | {len(truth)} |
+| trafilatura with its default options (comments included) | | | {default_f1:.4f} | {len(truth)} |
 
 Command: `.venv/bin/python manage.py evaluate_extraction ../shared/data/extraction/aeb` printed
 `{output.strip()}`."""
