@@ -299,6 +299,13 @@ def ingest_source(
         report.feed_error = str(error)
         record_failure(source, error=report.feed_error, now=now)
         return report
+    except Exception as error:
+        # Shown on the sources page; the job still fails visibly so it can be retried.
+        record_failure(
+            source, error=f"Ingestion stopped on an unexpected error ({type(error).__name__}: {error}); "
+            "see the worker log.", now=now,
+        )
+        raise
     report.warning = parsed.warning
     record_success(source, now=now, etag=response.etag, last_modified=response.last_modified)
     return report

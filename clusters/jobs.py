@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import django_rq
+from django.conf import settings
 from django.db import transaction
 
 from clusters.ingest import ingest_source
@@ -25,7 +26,8 @@ def enqueue_ingest(source_id: int) -> str:
 
     def enqueue() -> None:
         django_rq.get_queue("ingest").enqueue(
-            ingest_source_job, source_id, job_id=job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600
+            ingest_source_job, source_id, job_id=job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600,
+            job_timeout=settings.NEWSROOM_INGEST_JOB_TIMEOUT,
         )
 
     transaction.on_commit(enqueue)

@@ -282,3 +282,15 @@ def test_fetch_now_job_reports_its_result(db, server, media, run_jobs, django_ca
     job = django_rq.get_queue("ingest").fetch_job(job_id)
     assert job.return_value()["summary"] == "1 stored, 0 duplicate, 0 refused."
     assert Source.objects.get().articles.count() == 1
+
+
+def test_unexpected_error_is_recorded_on_the_source_and_raised(db, server, settings):
+    settings.NEWSROOM_INGEST_MAX_ENTRIES = "not a number"  # makes ingestion crash after the fetch
+    server.routes["/feed"] = Reply(200, rss([{"title": "t", "link": "https://a.example/1"}]))
+    source = make_source(feed_url=server.url("/feed"))
+
+    with pytest.raises(TypeError):
+        ingest_source(source=source)
+
+    source.refresh_from_db()
+    assert source.consecutive_failures == 1 and "unexpected error (TypeError" in source.last_error

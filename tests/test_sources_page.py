@@ -188,3 +188,24 @@ def test_status_of_another_sources_job_is_not_shown(client, admin_user):
     )
 
     assert response.status_code == 404
+
+
+def test_failed_fetch_job_is_reported_with_its_error(
+    client, admin_user, run_jobs, django_capture_on_commit_callbacks
+):
+    import django_rq
+
+    from clusters.jobs import ingest_source_job
+
+    source = make_source()
+    job_id = f"ingest-source-{source.id}-broken"
+    with django_capture_on_commit_callbacks(execute=True):
+        django_rq.get_queue("ingest").enqueue(ingest_source_job, "not-a-number", job_id=job_id)
+    run_jobs("ingest")
+
+    response = login(client, admin_user).get(
+        reverse("clusters:source-fetch-status", args=[source.id, job_id]), headers={"HX-Request": "true"}
+    )
+
+    body = response.content.decode()
+    assert "the fetch job failed: ValueError" in body and "hx-get" not in body
