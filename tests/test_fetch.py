@@ -39,6 +39,17 @@ def test_loopback_server_is_refused_when_the_allow_list_is_empty(server, setting
     assert server.requests == []
 
 
+def test_redirect_to_127_0_0_1_is_refused(server, settings):
+    # Only the name "localhost" is allowed; the redirect target 127.0.0.1 is checked on its own.
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [f"localhost:{server.port}"]
+    server.routes["/feed"] = Reply(302, b"", {"Location": f"http://127.0.0.1:{server.port}/secret"})
+    server.routes["/secret"] = Reply(200, b"internal")
+
+    with pytest.raises(BlockedAddressError, match="127.0.0.1 is a loopback address"):
+        fetch(f"http://localhost:{server.port}/feed")
+    assert [path for path, _ in server.requests] == ["/feed"]
+
+
 def test_redirect_to_loopback_is_refused_at_the_hop(server, settings):
     # The first server is allowed by name; the redirect goes to another loopback address that is not.
     server.routes["/feed"] = Reply(302, b"", {"Location": f"http://localhost:{server.port}/secret"})
@@ -80,10 +91,9 @@ def test_only_http_and_https_are_fetched(settings):
 
 
 def test_fifty_megabyte_body_is_cut_off(server, settings):
-    settings.NEWSROOM_FETCH_MAX_BYTES = 1_000_000
     server.routes["/huge"] = Reply(body=lambda handler: stream_forever(handler, total=50_000_000))
 
-    with pytest.raises(TooLargeError, match="larger than the 1 MB limit"):
+    with pytest.raises(TooLargeError, match="larger than the 10 MB limit"):
         fetch(server.url("/huge"))
 
 
