@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import collections
+import gzip
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import lxml.html
 import trafilatura
@@ -123,12 +126,8 @@ def token_scores(predicted: str, expected: str) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def evaluate_extraction(directory) -> dict:
+def evaluate_extraction(directory: str | Path) -> dict:
     """Scores the extractor on a folder holding ground-truth.json and html/<id>.html.gz."""
-    import gzip
-    import json
-    from pathlib import Path
-
     directory = Path(directory)
     truth_path = directory / "ground-truth.json"
     if not truth_path.exists():

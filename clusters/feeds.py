@@ -16,12 +16,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 
 import charset_normalizer
 import feedparser
-from feedparser.datetimes import _parse_date as feedparser_parse_date
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
+from feedparser.datetimes import _parse_date as feedparser_parse_date
 from django.utils.dateparse import parse_datetime
 
 XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\?>", re.IGNORECASE)
@@ -311,8 +312,6 @@ def _parse_json_feed(text: str, *, encoding: str) -> ParsedFeed:
             published_at = parse_date_text(published) if isinstance(published, str) else None
             content_html = _json_text(item.get("content_html"))
             if not content_html and _json_text(item.get("content_text")):
-                from html import escape
-
                 content_html = "<p>" + escape(item["content_text"].strip()) + "</p>"
             parsed.entries.append(
                 FeedEntry(

@@ -100,9 +100,7 @@ def run_after_article_stored(article_id: str) -> list[str]:
     return failures
 
 
-def _build_article(
-    entry: FeedEntry, *, source: Source, link: str, canonical: str, fetch_pages: bool, fetch_images: bool
-) -> Article:
+def _build_article(entry: FeedEntry, *, source: Source, link: str, canonical: str, fetch_pages: bool) -> Article:
     page_html = None
     page_error = ""
     if fetch_pages:
@@ -126,12 +124,14 @@ def _build_article(
         content_hash=content_hash(title=title, text=chosen.text),
         image_url=(entry.image_url or chosen.image_url)[:2000],
     )
-    if article.image_url and fetch_images:
-        try:
-            store_lead_image(article, image_url=article.image_url)
-        except (FetchError, ImageRefused) as error:
-            article.image_note = f"The lead image was not kept: {error}"
     return article
+
+
+def _attach_lead_image(article: Article) -> None:
+    try:
+        store_lead_image(article, image_url=article.image_url)
+    except (FetchError, ImageRefused) as error:
+        article.image_note = f"The lead image was not kept: {error}"
 
 
 def ingest_feed_bytes(
@@ -195,16 +195,15 @@ def ingest_feed_bytes(
             outcomes.append(EntryOutcome("duplicate", title, link, reason="An article with this address is stored already."))
             continue
         try:
-            article = _build_article(
-                entry, source=source, link=link, canonical=canonical,
-                fetch_pages=fetch_pages, fetch_images=fetch_images,
-            )
+            article = _build_article(entry, source=source, link=link, canonical=canonical, fetch_pages=fetch_pages)
             if Article.objects.filter(content_hash=article.content_hash).exists():
                 known.add(canonical)
                 outcomes.append(
                     EntryOutcome("duplicate", title, link, reason="An article with identical text is stored already.")
                 )
                 continue
+            if article.image_url and fetch_images:
+                _attach_lead_image(article)
             with transaction.atomic():
                 article.save()
         except IntegrityError:
