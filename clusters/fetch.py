@@ -136,6 +136,8 @@ def _safe_create_connection(host: str, port: int, *, connect_timeout: float, rea
         )
     if isinstance(last_error, TimeoutError):
         raise FetchError(f"Connecting to {host}:{port} timed out after {connect_timeout:g} s.")
+    if isinstance(last_error, ConnectionRefusedError):
+        raise FetchError(f"{host}:{port} refused the connection (no server is listening there, or it is down).")
     raise FetchError(f"Could not connect to {host}:{port} ({last_error}).")
 
 
@@ -255,6 +257,10 @@ def fetch(
                 raise
             except TimeoutError as error:
                 raise FetchError(f"The server at {current} did not answer in time.") from error
+            except ssl.SSLCertVerificationError as error:
+                raise FetchError(
+                    f"The certificate of {parts.hostname} could not be verified ({error.verify_message})."
+                ) from error
             except ssl.SSLError as error:
                 raise FetchError(f"The secure connection to {parts.hostname} failed ({error.reason}).") from error
             except (http.client.HTTPException, OSError) as error:

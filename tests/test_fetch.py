@@ -137,3 +137,15 @@ def test_http_error_status_is_reported_in_words(server):
 def test_unresolvable_host_is_reported_in_words(settings):
     with pytest.raises(FetchError, match="could not be resolved"):
         fetch("http://no-such-host.invalid/feed")
+
+
+def test_connection_refused_is_reported_in_words(settings):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
+
+    with pytest.raises(FetchError, match="refused the connection"):
+        fetch(f"http://127.0.0.1:{port}/feed")

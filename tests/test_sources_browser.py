@@ -9,9 +9,9 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 
+from newsroom.roles import ADMINS
 from tests.conftest import make_user
 from tests.ingest_helpers import LocalServer, Reply, make_source, rss
-from newsroom.roles import ADMINS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
