@@ -25,6 +25,29 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 
 
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
+
+
+def decode_html(body: bytes, *, content_type: str = "") -> str | bytes:
+    """Decodes an HTML page by its HTTP charset, then its <meta> charset, then as UTF-8.
+
+    Returns the bytes unchanged when none of those fits, for the extractor's own detection.
+    """
+    candidates = []
+    if match := HEADER_CHARSET.search(content_type or ""):
+        candidates.append(match.group(1))
+    if match := META_CHARSET.search(body[:4096]):
+        candidates.append(match.group(1).decode("ascii"))
+    candidates.append("utf-8")
+    for name in candidates:
+        try:
+            return body.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body
+
+
 @dataclass
 class ExtractedText:
     text: str

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from clusters.canonical import canonical_url
-from clusters.extract import choose_text, detect_language
+from clusters.extract import choose_text, decode_html, detect_language
 from clusters.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
 from clusters.fetch import FetchError, fetch
 from clusters.images import ImageRefused, store_lead_image
@@ -105,7 +105,8 @@ def _build_article(entry: FeedEntry, *, source: Source, link: str, canonical: st
     page_error = ""
     if fetch_pages:
         try:
-            page_html = fetch(link, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5").body
+            page = fetch(link, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+            page_html = decode_html(page.body, content_type=page.content_type)
         except FetchError as error:
             page_error = str(error)
     chosen = choose_text(page_html=page_html, page_error=page_error, feed_html=entry.feed_html, url=link)

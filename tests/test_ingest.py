@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from clusters.extract import decode_html
 from clusters.feeds import FeedError
 from clusters.images import ImageRefused, make_thumbnail
 from clusters.ingest import enqueue_due_sources, ingest_feed_bytes, ingest_source
@@ -103,6 +104,16 @@ def test_non_utf8_japanese_feed_is_read_correctly(db, server, media):
     ingest_source(source=make_source(feed_url=server.url("/feed")))
 
     assert Article.objects.get().title == "札幌で初雪を観測"
+
+
+@pytest.mark.parametrize(
+    "content_type, head",
+    [("text/html; charset=Shift_JIS", '<meta charset="utf-8">'), ("text/html", '<meta charset="shift_jis">')],
+)
+def test_article_pages_are_decoded_by_header_then_meta_charset(content_type, head):
+    page = f"<html><head>{head}</head><body><p>大阪で祭り</p></body></html>"
+
+    assert "大阪で祭り" in decode_html(page.encode("shift_jis"), content_type=content_type)
 
 
 def test_duplicate_entry_is_stored_once(db, server, media):
