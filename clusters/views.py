@@ -30,7 +30,7 @@ def sources(request: HttpRequest) -> TemplateResponse:
 
 def _sources_response(request: HttpRequest, template: str) -> TemplateResponse:
     now = timezone.now()
-    rows = list(Source.objects.with_article_counts(since=now - timedelta(hours=24)))
+    rows = list(Source.objects.with_article_counts(since=now - timedelta(hours=24)).order_by("name"))
     return TemplateResponse(
         request,
         template,
