@@ -4,6 +4,23 @@ from django.utils import timezone
 from newsroom.ids import id_validator, new_article_id, new_cluster_id
 
 
+class SourceQuerySet(models.QuerySet):
+    def due(self, now):
+        """Enabled sources with a feed whose next poll time has come."""
+        return (
+            self.filter(enabled=True)
+            .exclude(feed_url="")
+            .filter(models.Q(next_poll_at__isnull=True) | models.Q(next_poll_at__lte=now))
+        )
+
+    def with_article_counts(self, *, since):
+        """Annotates articles_total and articles_recent (fetched since `since`), in the same query."""
+        return self.annotate(
+            articles_total=models.Count("articles"),
+            articles_recent=models.Count("articles", filter=models.Q(articles__fetched_at__gte=since)),
+        )
+
+
 class Source(models.Model):
     """A news site the desk watches through its feed."""
 
@@ -29,11 +46,24 @@ class Source(models.Model):
     disabled_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = SourceQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def resume(self) -> None:
+        """Makes a disabled source due again with a clean failure count (the caller saves)."""
+        self.enabled = True
+        self.disabled_reason = ""
+        self.consecutive_failures = 0
+        self.next_poll_at = None
+
+    def disable(self, *, reason: str) -> None:
+        self.enabled = False
+        self.disabled_reason = reason
 
 
 class ClusterQuerySet(models.QuerySet):
@@ -119,6 +149,7 @@ class Article(models.Model):
     content_hash = models.CharField(max_length=64, blank=True, db_index=True)
     image_url = models.URLField(max_length=2000, blank=True)
     image = models.ImageField(upload_to="articles/%Y/%m/", blank=True)
+    image_note = models.TextField(blank=True, help_text="Why the lead image was not kept, if it was not.")
 
     class Meta:
         ordering = ["-published_at"]

@@ -7,6 +7,7 @@ REDIS_URL is unset, an embedded server under var/ is started (newsroom.runtime).
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -178,7 +179,35 @@ NEWSROOM_PRICE_OUTPUT_PER_MTOK = Decimal(os.environ.get("NEWSROOM_PRICE_OUTPUT_P
 NEWSROOM_SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("NEWSROOM_SCHEDULER_INTERVAL_SECONDS", "15"))
 NEWSROOM_SCHEDULED_TASKS: list[str] = []
 
-# Ingestion (clusters/ingest.py).
+# Ingestion (clusters/ingest.py, clusters/fetch.py); documented in docs/ingest.md.
+NEWSROOM_FETCH_CONNECT_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_CONNECT_TIMEOUT", "10"))
+NEWSROOM_FETCH_READ_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_READ_TIMEOUT", "20"))
+NEWSROOM_FETCH_TOTAL_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_TOTAL_TIMEOUT", "60"))
+NEWSROOM_FETCH_MAX_BYTES = int(os.environ.get("NEWSROOM_FETCH_MAX_BYTES", str(10_000_000)))
+NEWSROOM_FETCH_MAX_REDIRECTS = int(os.environ.get("NEWSROOM_FETCH_MAX_REDIRECTS", "5"))
+NEWSROOM_FETCH_USER_AGENT = os.environ.get(
+    "NEWSROOM_FETCH_USER_AGENT", "NewsroomBot/0.1 (+https://github.com/newsroom-desk)"
+)
+# The desk serves its own demo feeds; in development that address is allowed
+# through the private-address check so the demo ingests through the real path.
+NEWSROOM_DEMO_FEEDS_URL = os.environ.get(
+    "NEWSROOM_DEMO_FEEDS_URL", f"http://127.0.0.1:{os.environ.get('NEWSROOM_PORT', '8000')}/demo-feeds/"
+)
+NEWSROOM_FETCH_ALLOWED_HOSTS = env_list(
+    "NEWSROOM_FETCH_ALLOWED_HOSTS", urlsplit(NEWSROOM_DEMO_FEEDS_URL).netloc if DEBUG else ""
+)
+NEWSROOM_IMAGE_MAX_BYTES = int(os.environ.get("NEWSROOM_IMAGE_MAX_BYTES", str(5_000_000)))
+NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", str(40_000_000)))
+NEWSROOM_THUMBNAIL_SIZE = int(os.environ.get("NEWSROOM_THUMBNAIL_SIZE", "640"))
+NEWSROOM_INGEST_FETCH_PAGES = env_bool("NEWSROOM_INGEST_FETCH_PAGES", True)
+NEWSROOM_INGEST_FETCH_IMAGES = env_bool("NEWSROOM_INGEST_FETCH_IMAGES", True)
+NEWSROOM_INGEST_MAX_ENTRIES = int(os.environ.get("NEWSROOM_INGEST_MAX_ENTRIES", "200"))
+NEWSROOM_INGEST_MAX_FAILURES = int(os.environ.get("NEWSROOM_INGEST_MAX_FAILURES", "8"))
+NEWSROOM_INGEST_JOB_TIMEOUT = int(os.environ.get("NEWSROOM_INGEST_JOB_TIMEOUT", "900"))
+NEWSROOM_INGEST_MAX_BACKOFF_MINUTES = int(os.environ.get("NEWSROOM_INGEST_MAX_BACKOFF_MINUTES", str(24 * 60)))
+# Dotted paths called with each new article's id once it is stored (clustering plugs in here).
+NEWSROOM_AFTER_ARTICLE_STORED: list[str] = env_list("NEWSROOM_AFTER_ARTICLE_STORED")
+NEWSROOM_SCHEDULED_TASKS += ["clusters.ingest.enqueue_due_sources"]
 
 # Clustering (clusters/clustering.py).
 

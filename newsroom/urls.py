@@ -3,9 +3,13 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from clusters.views import demo_feed_file
+
 urlpatterns = [
     path("", include("rewrites.urls")),
     path("api/", include("rewrites.api_urls")),
+    path("sources/", include("clusters.urls")),
+    path("demo-feeds/<path:path>", demo_feed_file, name="demo-feeds"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

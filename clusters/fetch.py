@@ -1,0 +1,285 @@
+"""Fetching feeds, article pages and images from the open web, safely.
+
+Only http(s); connect and read timeouts plus an overall deadline; a size cap on
+every body (compressed or not); and every connection, the first and each
+redirect hop, goes only to public addresses. The address check happens when
+the socket is opened, on the addresses actually connected to, so a name that
+resolves to a private address (or changes its answer between checks) is still
+refused. Hosts named in ``settings.NEWSROOM_FETCH_ALLOWED_HOSTS`` (``host`` or
+``host:port``) skip the address check, e.g. a local test server or the desk's
+own demo feeds.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+import zlib
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+METADATA_ADDRESSES = {
+    ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
+    ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
+    ipaddress.ip_address("fd00:ec2::254"),  # AWS over IPv6
+}
+
+
+class FetchError(Exception):
+    """A fetch that did not give a usable response; the message says why in plain words."""
+
+
+class BlockedAddressError(FetchError):
+    """The address is private, loopback, link-local, a cloud metadata service or not http(s)."""
+
+
+class TooLargeError(FetchError):
+    """The body is larger than the size limit."""
+
+
+@dataclass
+class FetchResult:
+    url: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    @property
+    def etag(self) -> str:
+        return self.headers.get("etag", "")
+
+    @property
+    def last_modified(self) -> str:
+        return self.headers.get("last-modified", "")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:g} MB"
+
+
+def is_allowed_host(host: str, port: int) -> bool:
+    """True when the host (or host:port) is named in NEWSROOM_FETCH_ALLOWED_HOSTS."""
+    host = host.lower().strip("[]")
+    for entry in settings.NEWSROOM_FETCH_ALLOWED_HOSTS:
+        entry = entry.lower().strip()
+        if entry == host or entry == f"{host}:{port}" or entry == f"[{host}]:{port}":
+            return True
+    return False
+
+
+def refusal_for_address(address: str) -> str | None:
+    """Returns why connecting to this IP address is refused, or None when it is public."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_unspecified:
+        return f"{ip} is not a public internet address"
+    if ip in METADATA_ADDRESSES:
+        return f"{ip} is a cloud metadata service"
+    if ip.is_loopback:
+        return f"{ip} is a loopback address"
+    if ip.is_link_local:
+        return f"{ip} is a link-local address"
+    if ip.is_private:
+        return f"{ip} is a private network address"
+    if ip.is_multicast or ip.is_unspecified or ip.is_reserved or not ip.is_global:
+        return f"{ip} is not a public internet address"
+    return None
+
+
+def _safe_create_connection(host: str, port: int, *, connect_timeout: float, read_timeout: float):
+    """Opens a TCP connection to a public address of host, refusing private ones."""
+    allowed = is_allowed_host(host, port)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise FetchError(f"The host name {host} could not be resolved ({error.strerror}).") from error
+    refusals = []
+    last_error: OSError | None = None
+    for family, socktype, proto, _, address in infos:
+        reason = None if allowed else refusal_for_address(address[0])
+        if reason:
+            refusals.append(reason)
+            continue
+        sock = socket.socket(family, socktype, proto)
+        sock.settimeout(connect_timeout)
+        try:
+            sock.connect(address)
+        except TimeoutError as error:
+            sock.close()
+            last_error = error
+            continue
+        except OSError as error:
+            sock.close()
+            last_error = error
+            continue
+        sock.settimeout(read_timeout)
+        return sock
+    if refusals and last_error is None:
+        raise BlockedAddressError(
+            f"Refused to connect to {host}: {refusals[0]}. Only public addresses are fetched; "
+            "add the host to NEWSROOM_FETCH_ALLOWED_HOSTS if it is meant to be reached."
+        )
+    if isinstance(last_error, TimeoutError):
+        raise FetchError(f"Connecting to {host}:{port} timed out after {connect_timeout:g} s.")
+    if isinstance(last_error, ConnectionRefusedError):
+        raise FetchError(f"{host}:{port} refused the connection (no server is listening there, or it is down).")
+    raise FetchError(f"Could not connect to {host}:{port} ({last_error}).")
+
+
+class _Connection:
+    """Wires the safe socket into http.client's connection classes."""
+
+    def __init__(self, *, connect_timeout: float, read_timeout: float):
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+
+    def open(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(host, port, context=ssl.create_default_context())
+        else:
+            connection = http.client.HTTPConnection(host, port)
+        connection._create_connection = lambda address, timeout=None, source_address=None: (
+            _safe_create_connection(
+                host, port, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout
+            )
+        )
+        return connection
+
+
+def _read_body(response: http.client.HTTPResponse, *, max_bytes: int, deadline: float, url: str) -> bytes:
+    declared = response.getheader("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise TooLargeError(
+            f"{url} is {_megabytes(int(declared))}, over the {_megabytes(max_bytes)} limit; it was not downloaded."
+        )
+    encoding = (response.getheader("content-encoding") or "").strip().lower()
+    decompressor = None
+    if encoding in {"gzip", "x-gzip"}:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        decompressor = zlib.decompressobj()
+    chunks: list[bytes] = []
+    size = 0
+    too_large = TooLargeError(
+        f"{url} is larger than the {_megabytes(max_bytes)} limit; the download was stopped there."
+    )
+    while True:
+        if time.monotonic() > deadline:
+            raise FetchError(f"Downloading {url} took too long and was stopped.")
+        try:
+            chunk = response.read1(65536)
+        except TimeoutError as error:
+            raise FetchError(f"The server at {url} stopped sending data (read timed out).") from error
+        except (http.client.HTTPException, OSError) as error:
+            raise FetchError(f"The download of {url} broke off ({error}).") from error
+        if not chunk:
+            break
+        if decompressor is not None:
+            try:
+                chunk = decompressor.decompress(chunk, max_bytes + 1 - size)
+            except zlib.error as error:
+                raise FetchError(f"{url} sent a corrupt compressed body ({error}).") from error
+            if decompressor.unconsumed_tail:
+                raise too_large
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def fetch(
+    url: str,
+    *,
+    etag: str = "",
+    last_modified: str = "",
+    max_bytes: int | None = None,
+    accept: str = "*/*",
+) -> FetchResult:
+    """Fetches url, following redirects, within the limits in settings.
+
+    Returns the final response; a 304 (with etag / last_modified sent) comes back
+    with an empty body. Raises FetchError, with a message for people, on any
+    refusal, network failure or HTTP error status.
+    """
+    max_bytes = max_bytes or settings.NEWSROOM_FETCH_MAX_BYTES
+    deadline = time.monotonic() + settings.NEWSROOM_FETCH_TOTAL_TIMEOUT
+    opener = _Connection(
+        connect_timeout=settings.NEWSROOM_FETCH_CONNECT_TIMEOUT,
+        read_timeout=settings.NEWSROOM_FETCH_READ_TIMEOUT,
+    )
+    current = url
+    for _ in range(settings.NEWSROOM_FETCH_MAX_REDIRECTS + 1):
+        parts = urlsplit(current)
+        scheme = parts.scheme.lower()
+        if scheme not in {"http", "https"}:
+            raise BlockedAddressError(f"Only http and https addresses are fetched, not {current!r}.")
+        if not parts.hostname:
+            raise FetchError(f"{current!r} has no host name.")
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError as error:
+            raise FetchError(f"{current!r} has an invalid port.") from error
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        headers = {
+            "User-Agent": settings.NEWSROOM_FETCH_USER_AGENT,
+            "Accept": accept,
+            "Accept-Encoding": "gzip, deflate",
+            "Connection": "close",
+        }
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        connection = opener.open(scheme, parts.hostname, port)
+        try:
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+            except FetchError:
+                raise
+            except TimeoutError as error:
+                raise FetchError(f"The server at {current} did not answer in time.") from error
+            except ssl.SSLCertVerificationError as error:
+                raise FetchError(
+                    f"The certificate of {parts.hostname} could not be verified ({error.verify_message})."
+                ) from error
+            except ssl.SSLError as error:
+                raise FetchError(f"The secure connection to {parts.hostname} failed ({error.reason}).") from error
+            except (http.client.HTTPException, OSError) as error:
+                raise FetchError(f"Fetching {current} failed ({error}).") from error
+            response_headers = {name.lower(): value for name, value in response.getheaders()}
+            if response.status in REDIRECT_STATUSES:
+                location = response_headers.get("location")
+                if not location:
+                    raise FetchError(f"{current} redirected without saying where to.")
+                current = urljoin(current, location)
+                continue
+            if response.status == 304:
+                return FetchResult(url=current, status=304, headers=response_headers)
+            if response.status >= 400:
+                raise FetchError(
+                    f"The server answered {response.status} {response.reason or ''} for {current}.".replace("  ", " ")
+                )
+            body = _read_body(response, max_bytes=max_bytes, deadline=deadline, url=current)
+            return FetchResult(url=current, status=response.status, headers=response_headers, body=body)
+        finally:
+            connection.close()
+    raise FetchError(f"{url} redirected more than {settings.NEWSROOM_FETCH_MAX_REDIRECTS} times.")

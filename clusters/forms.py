@@ -1,0 +1,44 @@
+from urllib.parse import urlsplit
+
+from django import forms
+
+from clusters.models import Source
+
+
+class SourceForm(forms.ModelForm):
+    feed_url = forms.URLField(
+        max_length=2000, required=False, assume_scheme="https", label="Feed address",
+        help_text="RSS, Atom or JSON Feed address.",
+    )
+    site_url = forms.URLField(max_length=2000, required=False, assume_scheme="https", label="Site address")
+
+    class Meta:
+        model = Source
+        fields = ["name", "feed_url", "site_url", "language", "domain", "trust", "poll_interval_minutes", "enabled"]
+        labels = {"poll_interval_minutes": "Poll every (minutes)"}
+
+    def clean_feed_url(self) -> str:
+        url = self.cleaned_data["feed_url"].strip()
+        if url and urlsplit(url).scheme.lower() not in {"http", "https"}:
+            raise forms.ValidationError("The feed address must start with http:// or https://.")
+        return url
+
+    def clean_poll_interval_minutes(self) -> int:
+        minutes = self.cleaned_data["poll_interval_minutes"]
+        if minutes < 1:
+            raise forms.ValidationError("Poll at most once a minute: enter 1 or more.")
+        return minutes
+
+    def clean_trust(self) -> int:
+        trust = self.cleaned_data["trust"]
+        if not 1 <= trust <= 5:
+            raise forms.ValidationError("Trust goes from 1 (least) to 5 (most).")
+        return trust
+
+    def save(self, commit: bool = True) -> Source:
+        source = super().save(commit=False)
+        if "enabled" in self.changed_data and source.enabled:
+            source.resume()
+        if commit:
+            source.save()
+        return source

@@ -1,0 +1,49 @@
+from urllib.parse import urlsplit
+
+import pytest
+
+from clusters.demo import DEMO_FEEDS_DIR, load_demo_sources
+from clusters.ingest import ingest_source
+from clusters.models import Article, Source
+
+
+def test_demo_feed_files_are_served_without_login(client, db):
+    response = client.get("/demo-feeds/wikinews-a/feed.xml")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
+
+
+def test_demo_feed_server_does_not_leave_its_folder(client, db):
+    assert client.get("/demo-feeds/../../settings.py").status_code in {400, 404}
+
+
+def test_demo_feeds_carry_their_licence():
+    text = (DEMO_FEEDS_DIR / "ATTRIBUTION.md").read_text()
+    assert "Japanese Wikinews" in text and "CC BY 2.5" in text
+    assert all("CC BY 2.5" in page.read_text() for page in DEMO_FEEDS_DIR.glob("*/story-*.html"))
+
+
+def test_loading_demo_sources_twice_creates_them_once(db):
+    assert load_demo_sources(base_url="http://127.0.0.1:8000/demo-feeds/") == 3
+    assert load_demo_sources(base_url="http://127.0.0.1:8000/demo-feeds/") == 0
+    assert sorted(Source.objects.values_list("feed_url", flat=True))[0] == (
+        "http://127.0.0.1:8000/demo-feeds/wikinews-a/feed.xml"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_sources_ingest_through_the_real_fetch_path(live_server, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.NEWSROOM_AFTER_ARTICLE_STORED = []
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [urlsplit(live_server.url).netloc]
+    load_demo_sources(base_url=f"{live_server.url}/demo-feeds/")
+
+    reports = [ingest_source(source=source) for source in Source.objects.all()]
+
+    assert [report.feed_error for report in reports] == ["", "", ""]
+    assert Article.objects.count() == 30
+    article = Article.objects.get(canonical_url=f"{live_server.url}/demo-feeds/wikinews-a/story-0.html")
+    assert article.text_origin == "page" and article.language == "ja"
+    assert "2011年4月7日午後11時32分頃" in article.text
+    assert "出典" not in article.text and "ホーム" not in article.text

@@ -1,0 +1,151 @@
+import gzip
+import time
+
+import pytest
+
+from clusters.fetch import BlockedAddressError, FetchError, TooLargeError, fetch, refusal_for_address
+from tests.ingest_helpers import LocalServer, Reply, slow_reply, stream_forever
+
+
+@pytest.fixture
+def server(settings):
+    local = LocalServer().start()
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [local.host]
+    yield local
+    local.stop()
+
+
+def test_conditional_get_sends_validators_and_reads_304(server):
+    def feed(handler):
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return Reply(304)
+        return Reply(200, b"<rss/>", {"ETag": '"v1"', "Last-Modified": "Wed, 25 Nov 2026 10:00:00 GMT"})
+
+    server.routes["/feed"] = feed
+    first = fetch(server.url("/feed"))
+    second = fetch(server.url("/feed"), etag=first.etag, last_modified=first.last_modified)
+
+    assert (first.status, first.body, first.etag) == (200, b"<rss/>", '"v1"')
+    assert second.not_modified and second.body == b""
+    assert server.requests[1][1]["if-modified-since"] == "Wed, 25 Nov 2026 10:00:00 GMT"
+
+
+def test_loopback_server_is_refused_when_the_allow_list_is_empty(server, settings):
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = []
+    server.routes["/feed"] = Reply(200, b"<rss/>")
+
+    with pytest.raises(BlockedAddressError, match="127.0.0.1 is a loopback address"):
+        fetch(server.url("/feed"))
+    assert server.requests == []
+
+
+def test_redirect_to_127_0_0_1_is_refused(server, settings):
+    # Only the name "localhost" is allowed; the redirect target 127.0.0.1 is checked on its own.
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [f"localhost:{server.port}"]
+    server.routes["/feed"] = Reply(302, b"", {"Location": f"http://127.0.0.1:{server.port}/secret"})
+    server.routes["/secret"] = Reply(200, b"internal")
+
+    with pytest.raises(BlockedAddressError, match="127.0.0.1 is a loopback address"):
+        fetch(f"http://localhost:{server.port}/feed")
+    assert [path for path, _ in server.requests] == ["/feed"]
+
+
+def test_redirect_to_loopback_is_refused_at_the_hop(server, settings):
+    # The first server is allowed by name; the redirect goes to another loopback address that is not.
+    server.routes["/feed"] = Reply(302, b"", {"Location": f"http://localhost:{server.port}/secret"})
+    server.routes["/secret"] = Reply(200, b"internal")
+
+    with pytest.raises(BlockedAddressError, match="loopback"):
+        fetch(server.url("/feed"))
+    assert [path for path, _ in server.requests] == ["/feed"]
+
+
+def test_redirect_within_allowed_host_is_followed(server):
+    server.routes["/old"] = Reply(301, b"", {"Location": "/new"})
+    server.routes["/new"] = Reply(200, b"moved")
+
+    result = fetch(server.url("/old"))
+
+    assert (result.url, result.body) == (server.url("/new"), b"moved")
+
+
+@pytest.mark.parametrize(
+    "address, words",
+    [
+        ("10.1.2.3", "private"), ("192.168.0.1", "private"), ("169.254.169.254", "metadata"),
+        ("169.254.10.10", "link-local"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"),
+        ("fd00:ec2::254", "metadata"), ("100.64.1.1", "not a public"), ("0.0.0.0", "not a public"),
+    ],
+)
+def test_non_public_addresses_are_refused(address, words):
+    assert words in refusal_for_address(address)
+
+
+def test_public_address_is_allowed():
+    assert refusal_for_address("93.184.216.34") is None
+
+
+def test_only_http_and_https_are_fetched(settings):
+    with pytest.raises(BlockedAddressError, match="Only http and https"):
+        fetch("file:///etc/passwd")
+
+
+def test_fifty_megabyte_body_is_cut_off(server, settings):
+    server.routes["/huge"] = Reply(body=lambda handler: stream_forever(handler, total=50_000_000))
+
+    with pytest.raises(TooLargeError, match="larger than the 10 MB limit"):
+        fetch(server.url("/huge"))
+
+
+def test_declared_oversize_body_is_not_downloaded(server, settings):
+    settings.NEWSROOM_FETCH_MAX_BYTES = 1000
+    server.routes["/big"] = Reply(200, b"x" * 5000)
+
+    with pytest.raises(TooLargeError, match="over the 0.001 MB limit"):
+        fetch(server.url("/big"))
+
+
+def test_gzip_bomb_is_cut_off_while_decompressing(server, settings):
+    settings.NEWSROOM_FETCH_MAX_BYTES = 1_000_000
+    server.routes["/bomb"] = Reply(200, gzip.compress(b"\0" * 20_000_000), {"Content-Encoding": "gzip"})
+
+    with pytest.raises(TooLargeError):
+        fetch(server.url("/bomb"))
+
+
+def test_gzip_body_is_decompressed(server):
+    server.routes["/feed"] = Reply(200, gzip.compress(b"<rss/>"), {"Content-Encoding": "gzip"})
+
+    assert fetch(server.url("/feed")).body == b"<rss/>"
+
+
+def test_slow_server_times_out(server, settings):
+    settings.NEWSROOM_FETCH_READ_TIMEOUT = 0.5
+    server.routes["/slow"] = Reply(body=lambda handler: slow_reply(handler, delay=3))
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="did not answer in time"):
+        fetch(server.url("/slow"))
+    assert time.monotonic() - started < 2.5
+
+
+def test_http_error_status_is_reported_in_words(server):
+    with pytest.raises(FetchError, match="answered 404"):
+        fetch(server.url("/missing"))
+
+
+def test_unresolvable_host_is_reported_in_words(settings):
+    with pytest.raises(FetchError, match="could not be resolved"):
+        fetch("http://no-such-host.invalid/feed")
+
+
+def test_connection_refused_is_reported_in_words(settings):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
+
+    with pytest.raises(FetchError, match="refused the connection"):
+        fetch(f"http://127.0.0.1:{port}/feed")
