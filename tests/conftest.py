@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from newsroom.roles import ADMINS, EDITORS, STAFF, ensure_roles
+from tests.browser import chromium, page  # noqa: F401 - fixtures shared by every browser test
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SEED_PATH = SHARED / "seed" / "record.json"

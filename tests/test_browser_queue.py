@@ -1,7 +1,7 @@
 import pytest
 
 from rewrites.records import import_record
-from tests.browser import log_in, page, chromium, screenshot  # noqa: F401 - fixtures
+from tests.browser import log_in, screenshot
 from tests.records_data import full_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,7 +1,5 @@
 """The Sources page in Chromium: "Fetch now" shows live progress and refreshes the counts."""
 
-import os
-import shutil
 import threading
 
 import pytest
@@ -17,21 +15,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def chromium_page(live_server):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (run `make browser`).")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test thread queries the database beside Playwright
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        context = browser.new_context(base_url=live_server.url)
-        yield context
-        # Inside Playwright's event loop Django gives this thread a separate database
-        # connection; close it here or the test database cannot be dropped.
-        connections.close_all()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def chromium_page(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url)
+    yield context
+    context.close()
+    # Inside Playwright's event loop Django gives this thread a separate database
+    # connection; close it here or the test database cannot be dropped.
+    connections.close_all()
     # Let the live server's request threads see the browser's connections close and release
     # their database connections before the test database is dropped.
     for thread in threading.enumerate():
