@@ -32,7 +32,6 @@ def main(names: list[str]) -> None:
     unknown = set(chosen) - set(available)
     if unknown:
         sys.exit(f"No benchmark named {', '.join(sorted(unknown))}; there are: {', '.join(available)}.")
-    text = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else HEADER
     for name in chosen:
         module = importlib.import_module(f"bench.bench_{name}")
         print(f"Running {name} benchmark...", flush=True)
@@ -45,6 +44,7 @@ def main(names: list[str]) -> None:
             f"rerun with `.venv/bin/python -m bench.run {name}`._\n{END.format(name=name)}"
         )
         start, end = START.format(name=name), END.format(name=name)
+        text = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else HEADER
         if start in text and end in text:
             before, _, rest = text.partition(start)
             _, _, after = rest.partition(end)

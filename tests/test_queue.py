@@ -170,3 +170,19 @@ def test_unknown_rewrite_is_a_404(client, editor):
     client.force_login(editor)
 
     assert client.get("/rewrites/r_000000000000000000000000/").status_code == 404
+
+
+def test_filter_menus_list_each_domain_and_type_once(client, editor, seed_record):
+    from django.core.cache import cache
+
+    from tests.conftest import varied_record
+
+    for number in range(1, 4):
+        import_record(varied_record(seed_record, number=number))
+    cache.delete("queue-filter-choices")
+    client.force_login(editor)
+
+    choices = client.get("/").context["choices"]
+
+    assert choices["domains"] == ["other"]
+    assert choices["content_types"] == ["news"]
