@@ -500,6 +500,10 @@ def _claim(rewrite_id: str, *, field: str | None, regenerate: bool) -> tuple[Rew
         if field is not None:
             return (rewrite, True) if rewrite.headline is not None else None
         if rewrite.status in (Rewrite.Status.QUEUED, Rewrite.Status.GENERATING):
+            # Calls still pending here belong to an attempt whose worker died: we hold the lock now.
+            ModelCall.objects.filter(rewrite=rewrite, outcome=ModelCall.Outcome.PENDING).update(
+                outcome=ModelCall.Outcome.INTERRUPTED, error="The worker stopped before the call finished."
+            )
             rewrite.status = Rewrite.Status.GENERATING
             rewrite.next_repair_at = None
             rewrite.save(update_fields=["status", "next_repair_at"])
