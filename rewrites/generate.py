@@ -227,6 +227,7 @@ def call_cost(input_tokens: int, output_tokens: int) -> Decimal:
 
 
 BUDGET_LOCK = 0x6E657773  # "news": serialises budget reservations across workers.
+SLUG_LOCK = 0x736C7567  # "slug"
 
 
 def today_start() -> datetime:
@@ -604,6 +605,9 @@ def _store_output(
         if rewrite.status not in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED) and (
             field is None or field == "headline"
         ):
+            with connection.cursor() as cursor:
+                # Two workers must not pick the same free slug at once; held until this transaction commits.
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SLUG_LOCK])
             rewrite.slug = unique_slug(rewrite.headline or cluster.canonical_title, exclude_id=rewrite.id)
 
         if in_place:
