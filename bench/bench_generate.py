@@ -65,6 +65,9 @@ def _responder():
             field = user.split("Write a new ", 1)[1].split(" ", 1)[0]
             return json.dumps({field: template[field]})
         content = dict(template)
+        # A distinct headline per story, as in real use, so slugs do not pile up as name-2, name-3, ...
+        tag = sources[0]["url"].rsplit("_", 1)[-1][-8:].translate(str.maketrans("0123456789", "ghijklmnop"))
+        content["headline"] = f"{template['headline']} ({tag})"
         content["attribution"] = [
             {"source": s["source"], "url": s["url"], "title": "Studio Trigger announces a new anime film"}
             for s in sources
