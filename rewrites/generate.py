@@ -391,6 +391,10 @@ def _call_model(
             raise GenerationFailed(message)
         except openai.APIStatusError as error:
             message = f"The model endpoint answered with HTTP {error.status_code}: {_error_text(error)}"
+            if error.status_code in (401, 403):
+                message += " Check OPENAI_API_KEY."
+            elif error.status_code == 404:
+                message += " Check OPENAI_BASE_URL and NEWSROOM_MODEL."
             _finish_call(call, outcome=ModelCall.Outcome.API_ERROR, started=started, error=message)
             if error.status_code >= 500 and retries_left > 0:
                 retries_left -= 1

@@ -412,3 +412,13 @@ def test_generate_rewrite_command_names_an_unknown_cluster(db):
     _, err, code = run_command("c_" + "0" * 24)
 
     assert code != 0 and "There is no cluster c_000000000000000000000000" in err
+
+
+def test_a_rejected_api_key_says_which_setting_to_check(llm, settings):
+    rewrite = queued_rewrite()
+    llm.push(replies.Behaviour(status=401, error="Incorrect API key provided"))
+
+    rewrite = write(rewrite)
+
+    assert "HTTP 401: Incorrect API key provided Check OPENAI_API_KEY." in rewrite.failure_reason
+    assert rewrite.status == Rewrite.Status.QUEUED

@@ -197,6 +197,24 @@ def test_a_generation_left_running_by_a_dead_worker_is_requeued(llm, commit, run
     assert rewrite.status == Rewrite.Status.DRAFT
 
 
+def test_a_generation_still_held_by_a_live_worker_is_left_alone(db):
+    from django.db import connection
+
+    from rewrites.generate import _lock_key
+
+    rewrite = Rewrite.objects.create(cluster=make_cluster(), status=Rewrite.Status.GENERATING)
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key(rewrite.id)])
+
+        assert recover_interrupted_generations() == "0 recovered"
+    finally:
+        other.close()
+    rewrite.refresh_from_db()
+    assert rewrite.status == Rewrite.Status.GENERATING
+
+
 def test_enqueue_now_uses_one_job_per_rewrite(db, commit):
     rewrite = Rewrite.objects.create(cluster=make_cluster(), status=Rewrite.Status.QUEUED)
 
