@@ -99,6 +99,16 @@ _NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 
+_NUMBER_WORDS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+     "hundred": 100, "thousand": 1000, "dozen": 12, "first": 1, "second": 2, "third": 3, "fourth": 4,
+     "fifth": 5, "once": 1, "twice": 2, "half": 50}
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -213,6 +223,9 @@ class SourceMaterial:
             literal, values = _number_values(match)
             self.literals.add(literal)
             self.numbers |= values
+        for word in re.findall(r"[a-z]+", self.text.lower()):
+            if word in _NUMBER_WORDS:
+                self.numbers.add(Decimal(_NUMBER_WORDS[word]))
         self.dates = [date for _, date in _dates(self.text)]
         # Any mostly-Japanese source means the output is partly a translation,
         # which names and quotations cannot be checked against word for word.

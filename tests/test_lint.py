@@ -129,6 +129,7 @@ def test_unsupported_number_fires(number):
         ("It earned 1.5 billion yen.", "15億円を稼いだ。"),
         ("It has twenty-five episodes, 25 in all.", "全二十五話。"),
         ("Version 2.9.1 shipped.", "バージョン2.9.1を公開。"),
+        ("The 2 studios agreed.", "The two studios agreed."),
     ],
 )
 def test_unsupported_number_quiet_for_japanese_and_full_width_forms(text, source):
