@@ -612,7 +612,7 @@ def _store_output(
             with connection.cursor() as cursor:
                 # Two workers must not pick the same free slug at once; held until this transaction commits.
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SLUG_LOCK])
-            rewrite.slug = unique_slug(rewrite.headline or cluster.canonical_title, exclude_id=rewrite.id)
+            rewrite.slug = unique_slug(_slug_text(rewrite.headline, cluster), exclude_id=rewrite.id)
 
         if in_place:
             if rewrite.status == Rewrite.Status.PUBLISHED:
@@ -640,6 +640,15 @@ def _store_output(
             ]
         )
     return rewrite
+
+
+def _slug_text(headline: str | None, cluster: Cluster) -> str:
+    """The headline when it is mostly Latin script, else a neutral text (a Japanese headline slugifies to almost nothing)."""
+    text = headline or ""
+    letters = sum(char.isascii() and char.isalpha() for char in text)
+    if letters * 2 >= len(text.replace(" ", "")) and letters >= 3:
+        return text
+    return f"story {cluster.id.removeprefix('c_')[:12]}"
 
 
 def _cluster_status(rewrite: Rewrite) -> str:

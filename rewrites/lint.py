@@ -396,13 +396,16 @@ def lint_unsupported_quotes(draft: Draft) -> Iterator[Finding]:
 
 
 def lint_source_language(draft: Draft) -> Iterator[Finding]:
+    """One finding per field, spanning the first Japanese run and counting the others."""
     for name in TEXT_FIELDS:
         text = _visible_text(name, draft.text(name))
-        for match in list(_JAPANESE_RE.finditer(text))[:5]:
+        runs = list(_JAPANESE_RE.finditer(text))
+        if runs:
+            more = f" and {len(runs) - 1} more place(s)" if len(runs) > 1 else ""
             yield Finding(
                 "source-language", name, ERROR,
-                f"Japanese text '{match.group()[:30]}' left in the English output; translate or romanise it.",
-                match.span(),
+                f"Japanese text '{runs[0].group()[:30]}'{more} left in the English output; translate or romanise it.",
+                runs[0].span(),
             )
 
 

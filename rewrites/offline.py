@@ -19,7 +19,7 @@ from rewrites.models import DOMAINS
 
 OFFLINE_MODEL = "newsroom-offline-1"
 
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*(?=\S)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])\s*(?=\S)")
 
 
 def split_sentences(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from rewrites.generate import OUTPUT_SCHEMA, safe_web_card, write_rewrite
 from rewrites.models import Attribution, ModelCall, Rewrite
 from rewrites.records import record_for, validate_record
 from tests import llm_server as replies
-from tests.generate_helpers import ENGLISH_TEXT, good_content, llm, make_cluster  # noqa: F401 - llm is a fixture
+from tests.generate_helpers import ENGLISH_TEXT, JAPANESE_TEXT, good_content, llm, make_cluster  # noqa: F401 - llm is a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -422,3 +422,15 @@ def test_a_rejected_api_key_says_which_setting_to_check(llm, settings):
 
     assert "HTTP 401: Incorrect API key provided Check OPENAI_API_KEY." in rewrite.failure_reason
     assert rewrite.status == Rewrite.Status.QUEUED
+
+
+def test_offline_draft_of_a_japanese_story_is_labelled_by_its_lints(settings):
+    settings.OPENAI_BASE_URL = ""
+    cluster = make_cluster(texts=[("アニメニュース", "トリガー新作映画「スターライト・リレー」2027年公開", JAPANESE_TEXT)])
+
+    rewrite = write(queued_rewrite(cluster))
+
+    assert rewrite.status == Rewrite.Status.DRAFT  # an extractive draft is never repaired
+    assert rewrite.slug == "story-" + cluster.id[2:14]
+    assert "source-language" in {flag["code"] for flag in rewrite.lint_flags}
+    assert rewrite.summary.startswith("スタジオトリガーは2026年7月10日、") and "7." not in rewrite.summary

@@ -177,6 +177,11 @@ def test_source_language_fires_with_the_span_of_the_japanese():
     assert text[slice(*findings[0].span)] == "スターライト・リレー"
 
 
+def test_source_language_reports_once_per_field():
+    findings = found(lint.lint_source_language, draft(summary="映画 and 公開 and 2027年"))
+    assert len(findings) == 1 and "2 more place(s)" in findings[0].message
+
+
 def test_source_language_quiet_for_english():
     assert found(lint.lint_source_language, draft()) == []
 
