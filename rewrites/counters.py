@@ -6,9 +6,10 @@
   anything else (CJK, Hangul, most symbols) counts 2.
 - Threads: 500 characters (Unicode code points).
 
-``static/js/counters.js`` is the same code in JavaScript for the editor's
-live counters (tests/test_counters_js.py checks that both agree); keep the
-two in step. ``COUNTER_SPEC`` holds every constant the counters use.
+``COUNTER_SPEC`` holds every constant the counters use so that the editor's
+live counters in JavaScript can mirror them exactly (the same URL pattern,
+ranges and limits); keep the two in step. The URL pattern avoids ``\b``,
+which means different things in Python and JavaScript regular expressions.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from rewrites.lint import (
     TEXT_FIELDS,
     Draft,
     SourceText,
-    findings_json,
+    apply_findings,
     has_errors,
     run_lints,
 )
@@ -586,8 +586,7 @@ def _store_output(
         for name, attribute in MODEL_ATTRIBUTES.items():
             setattr(rewrite, attribute, fields[name])
         rewrite.model = reply.model
-        rewrite.lint_flags_json = findings_json(findings)
-        rewrite.lint_hits = len(findings)
+        apply_findings(rewrite, findings)
 
         if field is None:
             rewrite.attribution_json = json.dumps(attribution, ensure_ascii=False, separators=(",", ":"))

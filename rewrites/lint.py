@@ -668,5 +668,20 @@ def draft_for_rewrite(rewrite) -> Draft:
 
 
 def lint_rewrite(rewrite) -> list[Finding]:
-    """Lints a stored rewrite against its cluster's articles (the editor calls this after a save)."""
+    """Lints a rewrite's current fields against its cluster's articles."""
     return run_lints(draft_for_rewrite(rewrite))
+
+
+def apply_findings(rewrite, findings: list[Finding]) -> None:
+    """Sets the rewrite's lint fields from findings (without saving)."""
+    rewrite.lint_flags_json = findings_json(findings)
+    rewrite.lint_hits = len(findings)
+    if hasattr(rewrite, "lint_errors"):  # the count of errors kept by the review queue, where present
+        rewrite.lint_errors = sum(1 for finding in findings if finding.severity == ERROR)
+
+
+def store_lints(rewrite) -> list[Finding]:
+    """Re-runs the lints on the rewrite's current fields and sets its lint fields (the caller saves)."""
+    findings = lint_rewrite(rewrite)
+    apply_findings(rewrite, findings)
+    return findings

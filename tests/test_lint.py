@@ -274,3 +274,21 @@ def test_newsletter_too_long_fires():
 
 def test_newsletter_length_quiet():
     assert found(lint.lint_newsletter_length, draft()) == []
+
+
+@pytest.mark.django_db
+def test_store_lints_reruns_the_lints_on_a_stored_rewrite_after_an_edit():
+    from rewrites.lint import store_lints
+    from rewrites.models import Rewrite
+    from tests.generate_helpers import make_cluster
+
+    cluster = make_cluster()
+    rewrite = Rewrite(cluster=cluster, status=Rewrite.Status.DRAFT, **{
+        attribute: GOOD_FIELDS[name] for name, attribute in lint.MODEL_ATTRIBUTES.items()
+    })
+    rewrite.summary = "Studio Trigger said the film runs 45,000 minutes."
+
+    findings = store_lints(rewrite)
+
+    assert [(f.code, f.field) for f in findings if f.field == "summary"] == [("unsupported-number", "summary")]
+    assert rewrite.lint_hits == len(findings) and json.loads(rewrite.lint_flags_json)[0]["code"]
