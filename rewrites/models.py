@@ -155,7 +155,8 @@ class ModelCall(models.Model):
         UNSUPPORTED = "unsupported", "Output mode refused by the endpoint"
         INTERRUPTED = "interrupted", "Worker stopped during the call"
 
-    rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="model_calls")
+    # Spend outlives the rewrite: the daily budget and the dashboard still count it.
+    rewrite = models.ForeignKey(Rewrite, null=True, on_delete=models.SET_NULL, related_name="model_calls")
     model = models.CharField(max_length=200)
     prompt_version = models.CharField(max_length=50)
     purpose = models.CharField(max_length=50, help_text="generate, repair or the regenerated field.")

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clusters.models import Cluster
@@ -56,9 +56,9 @@ def _requeue(rewrite: Rewrite, *, note: str = "") -> None:
 def enqueue_settled_clusters() -> str:
     """Enqueues settled clusters that have no rewrite, and settled stale drafts.
 
-    A stale approved or published rewrite is never rewritten here: the queue
-    shows it as stale (its cluster has more sources than it covers) for an
-    editor to decide.
+    A stale rewrite that is approved, published, or a draft an editor changed
+    after it was generated is never rewritten here: the queue shows it as
+    stale (its cluster has more sources than it covers) for an editor to decide.
     """
     new = 0
     clusters = (
@@ -71,16 +71,21 @@ def enqueue_settled_clusters() -> str:
         request_rewrite(cluster=cluster)
         new += 1
     stale = 0
-    for rewrite in Rewrite.objects.stale().filter(status=Rewrite.Status.DRAFT, cluster__in=Cluster.objects.filter(_settled()))[:BATCH]:
+    # A draft an editor has changed since it was generated is left for the editor, like a published one.
+    untouched = Q(facts_attempted_at__isnull=True) | Q(updated_at__lte=F("facts_attempted_at"))
+    stale_drafts = Rewrite.objects.stale().filter(untouched, status=Rewrite.Status.DRAFT).filter(
+        cluster__in=Cluster.objects.filter(_settled())
+    )
+    for rewrite in stale_drafts[:BATCH]:
         with transaction.atomic():
             locked = Rewrite.objects.select_for_update().filter(id=rewrite.id, status=Rewrite.Status.DRAFT).first()
             if locked is not None:
                 _requeue(locked, note="The story has new sources; rewriting the draft.")
                 stale += 1
     flagged = Rewrite.objects.stale().filter(
-        status__in=[Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED]
+        Q(status__in=[Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED]) | Q(status=Rewrite.Status.DRAFT) & ~untouched
     ).count()
-    return f"{new} new, {stale} stale drafts rewritten, {flagged} approved or published flagged as stale"
+    return f"{new} new, {stale} stale drafts rewritten, {flagged} edited, approved or published flagged as stale"
 
 
 def enqueue_due_repairs() -> str:

@@ -112,9 +112,23 @@ def test_stale_published_rewrite_is_only_flagged(llm, commit, run_jobs):
     with commit():
         summary = enqueue_settled_clusters()
 
-    assert "1 approved or published flagged as stale" in summary
+    assert "1 edited, approved or published flagged as stale" in summary
     assert generate_queue_size() == 0
     assert Rewrite.objects.stale().get().status == Rewrite.Status.PUBLISHED
+
+
+def test_stale_draft_edited_by_an_editor_is_only_flagged(llm, commit, run_jobs):
+    cluster = make_cluster(seen_minutes_ago=60)
+    rewrite = write_draft(llm, commit, run_jobs, cluster)
+    Rewrite.objects.filter(id=rewrite.id).update(summary="Edited by hand.", updated_at=timezone.now())
+    add_source(cluster)
+
+    with commit():
+        summary = enqueue_settled_clusters()
+
+    assert "0 stale drafts rewritten, 1 edited" in summary
+    assert Rewrite.objects.get(id=rewrite.id).summary == "Edited by hand."
+    assert generate_queue_size() == 0
 
 
 def test_due_repair_is_enqueued_and_a_future_one_is_not(llm, commit, run_jobs):
