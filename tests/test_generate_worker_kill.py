@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
-from rewrites.jobs import enqueue_now, job_id_for
+from rewrites.jobs import enqueue_now, generate_rewrite_job, job_id_for
 from rewrites.models import ModelCall, Rewrite
 from rewrites.triggers import enqueue_due_repairs, recover_interrupted_generations
 from tests import llm_server as replies
@@ -52,12 +52,16 @@ def start_worker(server: LLMServer, *extra: str) -> subprocess.Popen:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_generation_recovers_with_exactly_one_rewrite():
+@pytest.mark.parametrize("job_retries", [True, False], ids=["rq-retries-the-job", "job-fails-and-is-requeued"])
+def test_worker_killed_mid_generation_recovers_with_exactly_one_rewrite(job_retries):
     cluster = make_cluster()
     rewrite = Rewrite.objects.create(cluster=cluster, status=Rewrite.Status.QUEUED)
     with LLMServer(default=replies.good(good_content(cluster))) as server:
         server.push(replies.slow(good_content(cluster), 60))
-        enqueue_now(rewrite.id)
+        if job_retries:
+            enqueue_now(rewrite.id)
+        else:
+            django_rq.get_queue("generate").enqueue(generate_rewrite_job, rewrite.id, job_id=job_id_for(rewrite.id))
         # A worker that runs jobs in its own process, so SIGKILL stops the generation itself
         # (a forking worker's work-horse runs in a session of its own).
         worker = start_worker(server, "--worker-class", "rq.worker.SimpleWorker")
@@ -77,11 +81,17 @@ def test_worker_killed_mid_generation_recovers_with_exactly_one_rewrite():
         job_id = job_id_for(rewrite.id)
         retried = job_id in queue.job_ids
         failed = job_id in FailedJobRegistry(queue=queue).get_job_ids()
-        assert retried or failed
-        deadline = time.monotonic() + 10
-        while recover_interrupted_generations() != "1 recovered" and retried is False:
-            assert time.monotonic() < deadline, "the dead worker's lock was never released"
-            time.sleep(0.2)
+        assert (retried, failed) == ((True, False) if job_retries else (False, True))
+        rewrite.refresh_from_db()
+        assert rewrite.status == Rewrite.Status.GENERATING
+        if failed:
+            # Shown failed in the registry; the scheduler's recovery requeues it once the dead worker's lock is gone.
+            deadline = time.monotonic() + 10
+            while recover_interrupted_generations() != "1 recovered":
+                assert time.monotonic() < deadline, "the dead worker's lock was never released"
+                time.sleep(0.2)
+            rewrite.refresh_from_db()
+            assert rewrite.status == Rewrite.Status.QUEUED and "worker stopped" in rewrite.failure_reason
         enqueue_due_repairs()
 
         finisher = start_worker(server, "--burst")
