@@ -212,5 +212,27 @@ NEWSROOM_SCHEDULED_TASKS += ["clusters.ingest.enqueue_due_sources"]
 # Clustering (clusters/clustering.py).
 
 # Generation, lints and the repair loop (rewrites/generate.py, rewrites/lint.py).
+# Listed with their defaults in docs/generation.md.
+NEWSROOM_MODEL_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_MODEL_TIMEOUT_SECONDS", "120"))
+NEWSROOM_MODEL_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_MODEL_CONNECT_TIMEOUT_SECONDS", "10"))
+NEWSROOM_MODEL_RETRIES = int(os.environ.get("NEWSROOM_MODEL_RETRIES", "2"))
+NEWSROOM_MODEL_MAX_RETRY_WAIT_SECONDS = float(os.environ.get("NEWSROOM_MODEL_MAX_RETRY_WAIT_SECONDS", "30"))
+NEWSROOM_MODEL_MAX_OUTPUT_TOKENS = int(os.environ.get("NEWSROOM_MODEL_MAX_OUTPUT_TOKENS", "3000"))
+NEWSROOM_MODEL_TEMPERATURE = float(os.environ.get("NEWSROOM_MODEL_TEMPERATURE", "0.3"))
+# "auto" tries a strict JSON schema and falls back to JSON mode if the endpoint refuses it.
+NEWSROOM_MODEL_OUTPUT_MODE = os.environ.get("NEWSROOM_MODEL_OUTPUT_MODE", "auto")
+NEWSROOM_SOURCE_CHARS_PER_ARTICLE = int(os.environ.get("NEWSROOM_SOURCE_CHARS_PER_ARTICLE", "6000"))
+NEWSROOM_DAILY_BUDGET_USD = Decimal(os.environ.get("NEWSROOM_DAILY_BUDGET_USD", "10"))
+NEWSROOM_REPAIR_LIMIT = int(os.environ.get("NEWSROOM_REPAIR_LIMIT", "3"))
+NEWSROOM_REPAIR_BACKOFF_SECONDS = float(os.environ.get("NEWSROOM_REPAIR_BACKOFF_SECONDS", "30"))
+NEWSROOM_SETTLE_SECONDS = float(os.environ.get("NEWSROOM_SETTLE_SECONDS", "900"))
+NEWSROOM_SETTLE_SOURCE_COUNT = int(os.environ.get("NEWSROOM_SETTLE_SOURCE_COUNT", "3"))
+NEWSROOM_HEADLINE_MAX_CHARS = int(os.environ.get("NEWSROOM_HEADLINE_MAX_CHARS", "110"))
+NEWSROOM_GENERATE_JOB_TIMEOUT_SECONDS = int(os.environ.get("NEWSROOM_GENERATE_JOB_TIMEOUT_SECONDS", "600"))
+NEWSROOM_SCHEDULED_TASKS += [
+    "rewrites.triggers.enqueue_settled_clusters",
+    "rewrites.triggers.enqueue_due_repairs",
+    "rewrites.triggers.recover_interrupted_generations",
+]
 
 # Publishing and exports (rewrites/publish.py).

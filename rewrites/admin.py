@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from rewrites.models import Attribution, Rewrite
+from rewrites.models import Attribution, ModelCall, Rewrite
 
 
 class AttributionInline(admin.TabularInline):
@@ -17,3 +17,12 @@ class RewriteAdmin(admin.ModelAdmin):
     raw_id_fields = ["cluster"]
     list_select_related = ["cluster"]
     inlines = [AttributionInline]
+
+
+@admin.register(ModelCall)
+class ModelCallAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "rewrite", "model", "purpose", "outcome", "input_tokens", "output_tokens", "cost_usd", "latency_ms"]
+    list_filter = ["outcome", "model", "purpose"]
+    search_fields = ["rewrite__id", "error"]
+    raw_id_fields = ["rewrite"]
+    date_hierarchy = "created_at"

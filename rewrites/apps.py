@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RewritesConfig(AppConfig):
     name = "rewrites"
     verbose_name = "Rewrites"
+
+    def ready(self):
+        # Imported once here so that an RQ worker's forked work-horses inherit the
+        # openai client library instead of importing it again for every job.
+        import rewrites.generate  # noqa: F401

@@ -8,7 +8,8 @@
 
 ``COUNTER_SPEC`` holds every constant the counters use so that the editor's
 live counters in JavaScript can mirror them exactly (the same URL pattern,
-ranges and limits); keep the two in step.
+ranges and limits); keep the two in step. The URL pattern avoids ``\b``,
+which means different things in Python and JavaScript regular expressions.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ X_URL_LENGTH = 23
 
 URL_PATTERN = (
     r"(?:https?://[^\s<>\"]+)"
-    r"|(?:\bwww\.[^\s<>\"]+)"
-    r"|(?:\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|jp|co|dev|ai|app|news|tv|me|ly|gg)"
+    r"|(?:(?<![A-Za-z0-9_])www\.[^\s<>\"]+)"
+    r"|(?:(?<![A-Za-z0-9_])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|jp|co|dev|ai|app|news|tv|me|ly|gg)"
     r"(?:/[^\s<>\"]*)?(?![a-z0-9-]))"
 )
 URL_RE = re.compile(URL_PATTERN, re.IGNORECASE)

@@ -9,6 +9,11 @@ from clusters.models import Article, Cluster
 from newsroom.ids import id_validator, new_rewrite_id
 
 
+# The kinds of story and subject areas a generated rewrite may give its cluster.
+CONTENT_TYPES = ["news", "announcement", "release", "review", "interview", "feature", "opinion", "event", "other"]
+DOMAINS = ["anime", "manga", "games", "film", "music", "tech", "business", "science", "culture", "other"]
+
+
 class RewriteQuerySet(models.QuerySet):
     def needing_review(self):
         return self.filter(status=Rewrite.Status.DRAFT)
@@ -182,3 +187,51 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rewrite_id} #{self.number} ({self.kind})"
+
+
+class ModelCallQuerySet(models.QuerySet):
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+    def total_cost(self):
+        return self.aggregate(total=models.Sum("cost_usd"))["total"] or 0
+
+
+class ModelCall(models.Model):
+    """One request to the language model (or the offline writer) for a rewrite."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "In progress"
+        OK = "ok", "Answered"
+        INVALID_JSON = "invalid_json", "Reply was not valid JSON"
+        SCHEMA_ERROR = "schema_error", "Reply broke the schema"
+        TIMEOUT = "timeout", "Timed out"
+        RATE_LIMITED = "rate_limited", "Rate limited (429)"
+        API_ERROR = "api_error", "API error"
+        UNSUPPORTED = "unsupported", "Output mode refused by the endpoint"
+        INTERRUPTED = "interrupted", "Worker stopped during the call"
+
+    # Spend outlives the rewrite: the daily budget and the dashboard still count it.
+    rewrite = models.ForeignKey(Rewrite, null=True, on_delete=models.SET_NULL, related_name="model_calls")
+    model = models.CharField(max_length=200)
+    prompt_version = models.CharField(max_length=50)
+    purpose = models.CharField(max_length=50, help_text="generate, repair or the regenerated field.")
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(
+        max_digits=14, decimal_places=8, default=0,
+        help_text="Actual cost; while pending, the estimate reserved against the daily budget.",
+    )
+    latency_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ModelCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["rewrite", "created_at"], name="modelcall_rewrite_created")]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.purpose}: {self.outcome}"

@@ -1,0 +1,154 @@
+"""What starts a generation: settled clusters, due repairs, interrupted jobs and editors.
+
+The first three are scheduler tasks (``NEWSROOM_SCHEDULED_TASKS``): each finds
+what is due, enqueues it on the ``generate`` queue and returns a short summary.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from clusters.models import Cluster
+from rewrites.generate import is_being_generated
+from rewrites.jobs import active_job, enqueue_generation, job_id_for
+from rewrites.lint import TEXT_FIELDS
+from rewrites.models import ModelCall, Rewrite
+
+BATCH = 200
+
+
+class RegenerateRefused(Exception):
+    """A regeneration that cannot start; the message says why."""
+
+
+def _settled() -> Q:
+    cutoff = timezone.now() - timedelta(seconds=settings.NEWSROOM_SETTLE_SECONDS)
+    return Q(last_seen_at__lte=cutoff) | Q(source_count__gte=settings.NEWSROOM_SETTLE_SOURCE_COUNT)
+
+
+def request_rewrite(*, cluster: Cluster) -> Rewrite:
+    """Creates the cluster's rewrite as queued (if it has none) and enqueues its generation."""
+    with transaction.atomic():
+        Cluster.objects.select_for_update().filter(id=cluster.id).first()
+        rewrite, created = Rewrite.objects.get_or_create(cluster=cluster, defaults={"status": Rewrite.Status.QUEUED})
+        if created:
+            Cluster.objects.filter(id=cluster.id).update(status=Cluster.Status.QUEUED, updated_at=timezone.now())
+            enqueue_generation(rewrite.id)
+    return rewrite
+
+
+def _requeue(rewrite: Rewrite, *, note: str = "") -> None:
+    rewrite.status = Rewrite.Status.QUEUED
+    rewrite.repair_attempts = 0
+    rewrite.next_repair_at = None
+    rewrite.failure_reason = note
+    rewrite.updated_at = timezone.now()
+    rewrite.save(update_fields=["status", "repair_attempts", "next_repair_at", "failure_reason", "updated_at"])
+    Cluster.objects.filter(id=rewrite.cluster_id).update(status=Cluster.Status.QUEUED)
+    enqueue_generation(rewrite.id)
+
+
+def enqueue_settled_clusters() -> str:
+    """Enqueues settled clusters that have no rewrite, and settled stale drafts.
+
+    A stale rewrite that is approved, published, or a draft an editor changed
+    after it was generated is never rewritten here: the queue shows it as
+    stale (its cluster has more sources than it covers) for an editor to decide.
+    """
+    new = 0
+    clusters = (
+        Cluster.objects.filter(rewrite__isnull=True, source_count__gt=0)
+        .exclude(status=Cluster.Status.MERGED)
+        .filter(_settled())
+        .order_by("last_seen_at")[:BATCH]
+    )
+    for cluster in clusters:
+        request_rewrite(cluster=cluster)
+        new += 1
+    stale = 0
+    # A draft an editor has changed since it was generated is left for the editor, like a published one.
+    untouched = Q(facts_attempted_at__isnull=True) | Q(updated_at__lte=F("facts_attempted_at"))
+    stale_drafts = Rewrite.objects.stale().filter(untouched, status=Rewrite.Status.DRAFT).filter(
+        cluster__in=Cluster.objects.filter(_settled())
+    )
+    for rewrite in stale_drafts[:BATCH]:
+        with transaction.atomic():
+            locked = Rewrite.objects.select_for_update().filter(id=rewrite.id, status=Rewrite.Status.DRAFT).first()
+            if locked is not None:
+                _requeue(locked, note="The story has new sources; rewriting the draft.")
+                stale += 1
+    flagged = Rewrite.objects.stale().filter(
+        Q(status__in=[Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED]) | Q(status=Rewrite.Status.DRAFT) & ~untouched
+    ).count()
+    return f"{new} new, {stale} stale drafts rewritten, {flagged} edited, approved or published flagged as stale"
+
+
+def enqueue_due_repairs() -> str:
+    """Enqueues queued rewrites whose repair (or budget wait) is due, and queued ones whose job was lost."""
+    now = timezone.now()
+    due = Rewrite.objects.filter(status=Rewrite.Status.QUEUED).filter(
+        Q(next_repair_at__lte=now) | Q(next_repair_at__isnull=True)
+    ).values_list("id", flat=True)[:BATCH]
+    count = 0
+    for rewrite_id in due:
+        if active_job(rewrite_id) is None:
+            enqueue_generation(rewrite_id)
+            count += 1
+    return f"{count} enqueued"
+
+
+def recover_interrupted_generations() -> str:
+    """Requeues rewrites left 'generating' by a worker that died, and marks their open calls interrupted."""
+    count = 0
+    for rewrite_id in Rewrite.objects.filter(status=Rewrite.Status.GENERATING).values_list("id", flat=True)[:BATCH]:
+        if is_being_generated(rewrite_id) or active_job(rewrite_id) is not None:
+            continue
+        with transaction.atomic():
+            rewrite = Rewrite.objects.select_for_update().filter(id=rewrite_id, status=Rewrite.Status.GENERATING).first()
+            if rewrite is None:
+                continue
+            ModelCall.objects.filter(rewrite=rewrite, outcome=ModelCall.Outcome.PENDING).update(
+                outcome=ModelCall.Outcome.INTERRUPTED, error="The worker stopped before the call finished."
+            )
+            rewrite.status = Rewrite.Status.QUEUED
+            rewrite.next_repair_at = None
+            rewrite.failure_reason = "The worker stopped in the middle of generation; it is being retried."
+            rewrite.updated_at = timezone.now()
+            rewrite.save(update_fields=["status", "next_repair_at", "failure_reason", "updated_at"])
+            Cluster.objects.filter(id=rewrite.cluster_id).update(status=Cluster.Status.QUEUED)
+            enqueue_generation(rewrite.id)
+        count += 1
+    return f"{count} recovered"
+
+
+def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) -> str:
+    """Enqueues a regeneration of the whole rewrite or of one field; returns the job id.
+
+    A draft or failed rewrite goes back through the queue (and the repair loop);
+    an approved or published one, or a single field, is rewritten in place.
+    Raises RegenerateRefused when the rewrite is spiked or already being written.
+    """
+    if field is not None and field not in TEXT_FIELDS:
+        raise RegenerateRefused(f"'{field}' is not a rewrite field; choose one of {', '.join(TEXT_FIELDS)}.")
+    with transaction.atomic():
+        rewrite = Rewrite.objects.select_for_update().filter(id=rewrite_id).first()
+        if rewrite is None:
+            raise RegenerateRefused(f"There is no rewrite {rewrite_id}.")
+        if rewrite.status == Rewrite.Status.SPIKED:
+            raise RegenerateRefused("This rewrite was spiked; restore it before regenerating.")
+        if rewrite.status in (Rewrite.Status.QUEUED, Rewrite.Status.GENERATING):
+            raise RegenerateRefused("This rewrite is already being written; wait for it to finish.")
+        if field is not None:
+            if rewrite.headline is None:
+                raise RegenerateRefused("This rewrite has no text yet; regenerate all of it first.")
+            return enqueue_generation(rewrite.id, field=field)
+        if rewrite.status in (Rewrite.Status.DRAFT, Rewrite.Status.FAILED):
+            who = f" by {user.get_username()}" if user is not None else ""
+            _requeue(rewrite, note=f"Regeneration requested{who}.")
+            return job_id_for(rewrite.id)
+        return enqueue_generation(rewrite.id, regenerate=True)

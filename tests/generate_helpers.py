@@ -1,0 +1,120 @@
+"""Factories and fixtures for the generation tests: a two-source cluster and a model reply that passes every lint."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from clusters.models import Article, Cluster, Source
+from tests.llm_server import LLMServer
+
+ENGLISH_TEXT = (
+    "Studio Trigger announced on July 10, 2026 that its new anime film, Starlight Relay, will open in Japanese "
+    "cinemas in spring 2027. Director Hiroyuki Imaishi said the film runs 110 minutes. The studio said 7.4 million "
+    "people watched its previous series. Tickets go on sale on August 1."
+)
+JAPANESE_TEXT = "スタジオトリガーは2026年7月10日、新作アニメ映画「スターライト・リレー」を発表した。上映時間は110分。前作は740万人が視聴した。"
+
+
+def make_cluster(
+    *, texts: list[tuple[str, str, str]] | None = None, seen_minutes_ago: float = 60, number: int = 1
+) -> Cluster:
+    """A cluster of articles given as (source name, title, text); by default one English and one Japanese source."""
+    texts = texts or [
+        ("Example Wire", "Studio Trigger announces new anime film for 2027", ENGLISH_TEXT),
+        ("アニメニュース", "トリガー新作映画「スターライト・リレー」2027年公開", JAPANESE_TEXT),
+    ]
+    seen = timezone.now() - timedelta(minutes=seen_minutes_ago)
+    cluster = Cluster.objects.create(
+        canonical_title=texts[0][1], source_count=len(texts), is_solo=len(texts) == 1,
+        first_seen_at=seen, last_seen_at=seen,
+    )
+    for position, (name, title, text) in enumerate(texts):
+        source, _ = Source.objects.get_or_create(name=name, defaults={"language": "en", "domain": "anime"})
+        url = f"https://news{position}.example.com/{number}/story-{cluster.id}"
+        article = Article.objects.create(
+            source=source, cluster=cluster, url=url, canonical_url=url, title=title, text=text,
+            published_at=seen + timedelta(minutes=position), language="ja" if position else "en",
+        )
+        if position == 0:
+            cluster.representative_article = article
+            cluster.save(update_fields=["representative_article"])
+    return cluster
+
+
+def good_content(cluster: Cluster) -> dict:
+    """A reply for make_cluster's default articles that every lint accepts."""
+    articles = list(cluster.articles.select_related("source").order_by("published_at"))
+    link = articles[0].url
+    return copy.deepcopy(
+        {
+            "headline": "Studio Trigger Announces Starlight Relay Anime Film for 2027",
+            "summary": (
+                "Studio Trigger announced on July 10, 2026 that its new anime film, Starlight Relay, will open in "
+                "Japanese cinemas in spring 2027. Director Hiroyuki Imaishi said the film runs 110 minutes."
+            ),
+            "whyItMatters": "The previous series drew 7.4 million viewers, so a feature film gives that audience somewhere new to go.",
+            "webCardHtml": (
+                "<p>Studio Trigger announced on July 10, 2026 that its new anime film, Starlight Relay, will open "
+                "in Japanese cinemas in spring 2027.</p><p>Director Hiroyuki Imaishi said the film runs 110 "
+                "minutes. Tickets go on sale on August 1.</p>"
+            ),
+            "blueskyPost": "Studio Trigger's new anime film Starlight Relay opens in Japanese cinemas in spring 2027. #anime",
+            "twitterPost": f"Studio Trigger's anime film Starlight Relay opens in spring 2027. {link}",
+            "threadsPost": (
+                "Studio Trigger has announced Starlight Relay, a new anime film opening in Japanese cinemas in "
+                "spring 2027. Director Hiroyuki Imaishi said it runs 110 minutes, and tickets go on sale on August 1."
+            ),
+            "newsletterBlurb": (
+                "Studio Trigger will release its new anime film, Starlight Relay, in spring 2027. Tickets go on "
+                "sale on August 1."
+            ),
+            "attribution": [
+                {"source": article.source.name, "url": article.url, "title": title}
+                for article, title in zip(
+                    articles,
+                    ["Studio Trigger announces new anime film for 2027", "Trigger's new film Starlight Relay opens in 2027"],
+                )
+            ],
+            "keyFacts": [
+                "Studio Trigger announced Starlight Relay on July 10, 2026.",
+                "The film runs 110 minutes.",
+                "It opens in spring 2027.",
+            ],
+            "entities": {
+                "anime_titles": ["Starlight Relay"],
+                "manga_titles": [],
+                "work_titles": [],
+                "studios": ["Studio Trigger"],
+                "people": ["Hiroyuki Imaishi"],
+                "type": "announcement",
+                "domain": "anime",
+                "is_roundup": False,
+            },
+        }
+    )
+
+
+@pytest.fixture
+def llm(settings):
+    """A running test model server, with the settings pointing at it and no waiting between repairs."""
+    with LLMServer() as server:
+        settings.OPENAI_BASE_URL = server.base_url
+        settings.OPENAI_API_KEY = "test-key"
+        settings.NEWSROOM_MODEL = "test-model"
+        settings.NEWSROOM_MODEL_TIMEOUT_SECONDS = 5
+        settings.NEWSROOM_MODEL_RETRIES = 2
+        settings.NEWSROOM_MODEL_MAX_RETRY_WAIT_SECONDS = 5
+        settings.NEWSROOM_MODEL_OUTPUT_MODE = "auto"
+        settings.NEWSROOM_REPAIR_BACKOFF_SECONDS = 0
+        settings.NEWSROOM_REPAIR_LIMIT = 2
+        settings.NEWSROOM_PRICE_INPUT_PER_MTOK = 1
+        settings.NEWSROOM_PRICE_OUTPUT_PER_MTOK = 4
+        settings.NEWSROOM_DAILY_BUDGET_USD = 100
+        from rewrites import generate
+
+        generate._schema_refused.clear()
+        yield server
