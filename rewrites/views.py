@@ -13,6 +13,8 @@ from django_htmx.http import HttpRequest, push_url, trigger_client_event
 from newsroom.presence import leave_presence, touch_presence
 from rewrites.counters import COUNTER_SPEC, count_for
 from rewrites.models import OUTPUT_FIELDS, Rewrite
+from newsroom.queues import queue_problem
+from rewrites.lint import TEXT_FIELDS
 from rewrites.presentation import find_evidence, flags_for, highlight_segments
 from rewrites.queue import SORTS, QueueFilters, filter_choices, queue_page
 from rewrites.records import record_for
@@ -26,9 +28,12 @@ from rewrites.review import (
     spike_rewrite,
     word_diff,
 )
+from rewrites.progress import generation_progress
+from rewrites.triggers import RegenerateRefused, regenerate_rewrite
 from rewrites.webcard import safe_web_card
 
 FIELD_INFO = {name: {"record_name": record_name, "label": label} for name, record_name, label in OUTPUT_FIELDS}
+_RECORD_TO_FIELD = [(record_name, name) for name, record_name, _ in OUTPUT_FIELDS]
 SOCIAL_FIELDS = {"bluesky_post", "twitter_post", "threads_post"}
 LONG_FIELDS = {"summary", "why_it_matters", "web_card_html", "threads_post", "newsletter_blurb"}
 
@@ -131,6 +136,7 @@ def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
         "counter_spec": COUNTER_SPEC,
         "can_review": request.user.has_perm("rewrites.review_rewrite"),
         "can_publish": request.user.has_perm("rewrites.publish_rewrite"),
+        "regenerable_fields": [(name, FIELD_INFO[attr]["label"]) for name, attr in _RECORD_TO_FIELD if name in TEXT_FIELDS],
     }
 
 
@@ -227,6 +233,44 @@ def spike(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     except ReviewError as error:
         return _action_response(request, rewrite, error=str(error))
     return _action_response(request, rewrite, notice="Spiked.")
+
+
+@require_POST
+@permission_required("rewrites.view_rewrite", raise_exception=True)
+def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """Queues a new model pass over the whole rewrite or one field, then shows its progress."""
+    _require(request, "rewrites.review_rewrite", "regenerate rewrites")
+    rewrite = _load_rewrite(rewrite_id)
+    field_name = request.POST.get("field") or None
+    if problem := queue_problem():
+        return _action_response(request, rewrite, error=problem)
+    try:
+        regenerate_rewrite(rewrite_id=rewrite.id, field=field_name, user=request.user)
+    except RegenerateRefused as error:
+        return _action_response(request, rewrite, error=str(error))
+    rewrite.refresh_from_db()
+    response = _action_response(request, rewrite, notice="Regeneration queued.")
+    if request.htmx:
+        response.context_data["progress"] = generation_progress(rewrite, field=field_name)
+        response.context_data["progress_field"] = field_name or ""
+    return response
+
+
+@require_GET
+@permission_required("rewrites.view_rewrite", raise_exception=True)
+def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """The generation job's progress; when it ends, the page reloads to show the new text."""
+    rewrite = _load_rewrite(rewrite_id)
+    field_name = request.GET.get("field") or None
+    state = generation_progress(rewrite, field=field_name)
+    response = TemplateResponse(
+        request,
+        "rewrites/workspace.html#progress",
+        {"rewrite": rewrite, "progress": state, "progress_field": field_name or ""},
+    )
+    if state.state == "done":
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_GET
