@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterator
 
+import django_rq
 import jsonschema
 import openai
 from django.conf import settings
@@ -269,7 +270,6 @@ def _finish_call(
 
 # The model call
 
-_schema_refused: set[tuple[str, str]] = set()
 _clients: dict[tuple, openai.OpenAI] = {}
 
 
@@ -296,7 +296,17 @@ def _uses_json_mode() -> bool:
         return True
     if mode == "json_schema":
         return False
-    return (settings.OPENAI_BASE_URL, settings.NEWSROOM_MODEL) in _schema_refused
+    return bool(django_rq.get_connection("generate").exists(_schema_refused_key(settings.NEWSROOM_MODEL)))
+
+
+def _schema_refused_key(model: str) -> str:
+    digest = hashlib.sha256(f"{settings.OPENAI_BASE_URL} {model}".encode()).hexdigest()[:16]
+    return f"newsroom:generate:json-mode-only:{digest}"
+
+
+def _remember_schema_refused(model: str) -> None:
+    """Records, for every worker and for a day, that the endpoint refuses json_schema output for model."""
+    django_rq.get_connection("generate").set(_schema_refused_key(model), "1", ex=24 * 3600)
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
@@ -383,7 +393,7 @@ def _call_model(
                 and any(word in text.lower() for word in ("response_format", "json_schema", "schema"))
             ):
                 _finish_call(call, outcome=ModelCall.Outcome.UNSUPPORTED, started=started, error=text)
-                _schema_refused.add((settings.OPENAI_BASE_URL, model))
+                _remember_schema_refused(model)
                 logger.info("Endpoint refused json_schema output; using JSON mode with validation for %s", model)
                 continue
             message = f"The model endpoint refused the request (400): {text}"
