@@ -21,8 +21,9 @@ import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any, Iterator
 
 import django_rq
@@ -232,7 +233,7 @@ SLUG_LOCK = 0x736C7567  # "slug"
 
 
 def today_start() -> datetime:
-    return timezone.now().astimezone(timezone.get_fixed_timezone(0)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def spent_today() -> Decimal:
@@ -319,8 +320,6 @@ def _retry_after(error: openai.APIStatusError) -> float | None:
             return max(0.0, float(value) / divisor)
         except ValueError:
             try:
-                from email.utils import parsedate_to_datetime
-
                 return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
             except (TypeError, ValueError):
                 return None
@@ -370,7 +369,10 @@ def _call_model(
             )
         except openai.APITimeoutError:
             message = f"The model did not answer within {settings.NEWSROOM_MODEL_TIMEOUT_SECONDS:g} seconds."
-            _finish_call(call, outcome=ModelCall.Outcome.TIMEOUT, started=started, error=message)
+            # The endpoint may have read the prompt before timing out: count its input as spent.
+            _finish_call(
+                call, outcome=ModelCall.Outcome.TIMEOUT, started=started, error=message, input_tokens=input_estimate
+            )
             raise GenerationFailed(message)
         except openai.RateLimitError as error:
             wait = _retry_after(error)
