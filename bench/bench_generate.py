@@ -275,8 +275,11 @@ def run() -> str:
         tokens = _tokens()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+    load = os.getloadavg()[0]
     return "\n\n".join(
         [
+            f"Load average when the run ended: {load:.1f} on {os.cpu_count()} cores (other work shares the machine; "
+            "absolute times vary between runs, the proportions hold).",
             "### Pipeline overhead per rewrite",
             overhead,
             "### Throughput with 1, 2 and 4 workers",

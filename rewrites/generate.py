@@ -21,10 +21,12 @@ import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any, Iterator
 
+import django_rq
 import jsonschema
 import openai
 from django.conf import settings
@@ -232,7 +234,7 @@ SLUG_LOCK = 0x736C7567  # "slug"
 
 
 def today_start() -> datetime:
-    return timezone.now().astimezone(timezone.get_fixed_timezone(0)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def spent_today() -> Decimal:
@@ -270,7 +272,6 @@ def _finish_call(
 
 # The model call
 
-_schema_refused: set[tuple[str, str]] = set()
 _clients: dict[tuple, openai.OpenAI] = {}
 
 
@@ -297,7 +298,17 @@ def _uses_json_mode() -> bool:
         return True
     if mode == "json_schema":
         return False
-    return (settings.OPENAI_BASE_URL, settings.NEWSROOM_MODEL) in _schema_refused
+    return bool(django_rq.get_connection("generate").exists(_schema_refused_key(settings.NEWSROOM_MODEL)))
+
+
+def _schema_refused_key(model: str) -> str:
+    digest = hashlib.sha256(f"{settings.OPENAI_BASE_URL} {model}".encode()).hexdigest()[:16]
+    return f"newsroom:generate:json-mode-only:{digest}"
+
+
+def _remember_schema_refused(model: str) -> None:
+    """Records, for every worker and for a day, that the endpoint refuses json_schema output for model."""
+    django_rq.get_connection("generate").set(_schema_refused_key(model), "1", ex=24 * 3600)
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
@@ -310,8 +321,6 @@ def _retry_after(error: openai.APIStatusError) -> float | None:
             return max(0.0, float(value) / divisor)
         except ValueError:
             try:
-                from email.utils import parsedate_to_datetime
-
                 return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
             except (TypeError, ValueError):
                 return None
@@ -361,7 +370,10 @@ def _call_model(
             )
         except openai.APITimeoutError:
             message = f"The model did not answer within {settings.NEWSROOM_MODEL_TIMEOUT_SECONDS:g} seconds."
-            _finish_call(call, outcome=ModelCall.Outcome.TIMEOUT, started=started, error=message)
+            # The endpoint may have read the prompt before timing out: count its input as spent.
+            _finish_call(
+                call, outcome=ModelCall.Outcome.TIMEOUT, started=started, error=message, input_tokens=input_estimate
+            )
             raise GenerationFailed(message)
         except openai.RateLimitError as error:
             wait = _retry_after(error)
@@ -384,7 +396,7 @@ def _call_model(
                 and any(word in text.lower() for word in ("response_format", "json_schema", "schema"))
             ):
                 _finish_call(call, outcome=ModelCall.Outcome.UNSUPPORTED, started=started, error=text)
-                _schema_refused.add((settings.OPENAI_BASE_URL, model))
+                _remember_schema_refused(model)
                 logger.info("Endpoint refused json_schema output; using JSON mode with validation for %s", model)
                 continue
             message = f"The model endpoint refused the request (400): {text}"

@@ -114,7 +114,4 @@ def llm(settings):
         settings.NEWSROOM_PRICE_INPUT_PER_MTOK = 1
         settings.NEWSROOM_PRICE_OUTPUT_PER_MTOK = 4
         settings.NEWSROOM_DAILY_BUDGET_USD = 100
-        from rewrites import generate
-
-        generate._schema_refused.clear()
         yield server
