@@ -271,3 +271,69 @@ def test_workspace_query_count_does_not_grow_with_sources_or_revisions(client, e
         edit_field(rewrite_id=rewrite.id, field="summary", value=f"Summary {number}.", base_version=number + 1, user=editor)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(f"/rewrites/{rewrite.id}/")
+
+
+def test_regenerate_queues_a_job_shows_progress_and_finishes(editor, seed_record, run_jobs, django_capture_on_commit_callbacks):
+    rewrite = draft_from_seed(seed_record)
+    client = csrf_client(editor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = post_with_csrf(client, f"/rewrites/{rewrite.id}/regenerate/", {"field": ""}, **HX)
+    waiting = client.get(f"/rewrites/{rewrite.id}/progress/", **HX)
+    run_jobs("generate")
+    finished = client.get(f"/rewrites/{rewrite.id}/progress/", **HX)
+
+    assert queued.status_code == 200
+    assert "Regeneration queued." in queued.content.decode()
+    assert 'id="generation-progress"' in queued.content.decode()
+    assert "Waiting" in waiting.content.decode()
+    assert finished["HX-Refresh"] == "true"
+    rewrite.refresh_from_db()
+    assert rewrite.status == "draft"
+    assert rewrite.model == "newsroom-offline-1"
+    assert rewrite.revisions.filter(kind="generated").exists()
+
+
+def test_regenerating_one_field_changes_only_that_field(editor, seed_record, run_jobs, django_capture_on_commit_callbacks):
+    rewrite = draft_from_seed(seed_record)
+    before = {name: getattr(rewrite, name) for name in ["headline", "summary", "twitter_post"]}
+    client = csrf_client(editor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_with_csrf(client, f"/rewrites/{rewrite.id}/regenerate/", {"field": "summary"}, **HX)
+    run_jobs("generate")
+
+    rewrite.refresh_from_db()
+    assert rewrite.headline == before["headline"]
+    assert rewrite.twitter_post == before["twitter_post"]
+    revision = rewrite.revisions.first()
+    assert revision.kind == "regenerated"
+    assert set(revision.changed_fields) <= {"summary"}
+
+
+def test_regenerate_is_refused_for_staff_and_needs_csrf(staff, editor, seed_record):
+    rewrite = draft_from_seed(seed_record)
+
+    assert post_with_csrf(csrf_client(staff), f"/rewrites/{rewrite.id}/regenerate/", {}).status_code == 403
+    assert csrf_client(editor).post(f"/rewrites/{rewrite.id}/regenerate/", {}).status_code == 403
+    assert Rewrite.objects.get(id=rewrite.id).status == "draft"
+
+
+def test_when_the_job_queue_is_unreachable_reads_work_and_actions_say_why(editor, seed_record, settings):
+    rewrite = draft_from_seed(seed_record)
+    client = csrf_client(editor)
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    page = client.get(f"/rewrites/{rewrite.id}/")
+    presence = post_with_csrf(client, f"/rewrites/{rewrite.id}/presence/", {}).content.decode()
+    refused = post_with_csrf(client, f"/rewrites/{rewrite.id}/regenerate/", {}, **HX)
+    progress = client.get(f"/rewrites/{rewrite.id}/progress/", **HX).content.decode()
+    saved = post_with_csrf(client, field_url(rewrite, "summary"), {"value": "Still editable.", "version": 1}, **HX)
+
+    assert page.status_code == 200
+    assert "the queue server is unreachable" in presence
+    assert refused.status_code == 400
+    assert "The job queue is unreachable" in refused.content.decode()
+    assert "The job queue is unreachable" in progress
+    assert saved.status_code == 200
+    assert Rewrite.objects.get(id=rewrite.id).status == "draft"
