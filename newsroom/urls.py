@@ -5,6 +5,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("rewrites.urls")),
+    path("", include("rewrites.publish_urls")),
+    path("", include("rewrites.newsletter_urls")),
+    path("", include("rewrites.public_urls")),
     path("api/", include("rewrites.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/rq/", include("django_rq.urls")),
