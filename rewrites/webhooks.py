@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import django_rq
 from django.conf import settings
@@ -38,6 +38,8 @@ TIMESTAMP_HEADER = "X-Newsroom-Timestamp"
 EVENT_HEADER = "X-Newsroom-Event"
 DELIVERY_HEADER = "X-Newsroom-Delivery"
 LOST_AFTER = timedelta(minutes=2)
+# Workers on other machines may have clocks slightly behind the one that set next_attempt_at.
+CLOCK_TOLERANCE = timedelta(milliseconds=500)
 
 
 def sign(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -51,14 +53,17 @@ def verify_signature(*, secret: str, timestamp: str, body: bytes, signature: str
     return hmac.compare_digest(sign(secret=secret, timestamp=timestamp, body=body), signature or "")
 
 
-def _enqueue(delivery_id: int, *, delay: timedelta | None = None) -> None:
+def _enqueue(delivery_id: int, *, at: datetime | None = None) -> None:
     from rewrites.publish_jobs import run_webhook_delivery
 
     queue = django_rq.get_queue("publish")
-    if delay and delay.total_seconds() > 0:
-        queue.enqueue_in(delay, run_webhook_delivery, delivery_id)
-    else:
+    if at is None:
         queue.enqueue(run_webhook_delivery, delivery_id)
+        return
+    # RQ's scheduler keeps whole seconds and rounds down: round up so the retry is never early.
+    if at.microsecond:
+        at = at.replace(microsecond=0) + timedelta(seconds=1)
+    queue.enqueue_at(at, run_webhook_delivery, delivery_id)
 
 
 def queue_event(*, event: str, rewrite_id: str) -> list[WebhookDelivery]:
@@ -103,7 +108,7 @@ def deliver_webhook(*, delivery_id: int) -> WebhookAttempt | None:
     """Makes the next attempt of a due delivery and logs it; None when it is not due or already done."""
     now = timezone.now()
     claimed = WebhookDelivery.objects.filter(
-        id=delivery_id, state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now
+        id=delivery_id, state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now + CLOCK_TOLERANCE
     ).update(state=WebhookDelivery.State.SENDING, next_attempt_at=now)
     if not claimed:
         return None
@@ -153,11 +158,10 @@ def deliver_webhook(*, delivery_id: int) -> WebhookAttempt | None:
         fields.update(state=WebhookDelivery.State.FAILED, next_attempt_at=None)
         logger.warning("Webhook delivery %s to %s gave up after %s attempts: %s", delivery.id, webhook.url, number, error)
     else:
-        delay = backoff(number)
-        fields.update(state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now() + delay)
+        fields.update(state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now() + backoff(number))
     WebhookDelivery.objects.filter(id=delivery.id).update(**fields)
     if fields["state"] == WebhookDelivery.State.PENDING:
-        _enqueue(delivery.id, delay=backoff(number))
+        _enqueue(delivery.id, at=fields["next_attempt_at"])
     return attempt
 
 
