@@ -12,7 +12,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import default_storage
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -21,7 +21,7 @@ from django.utils import feedgenerator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_GET
 
-from rewrites.models import PublishedStory, PublishJob
+from rewrites.models import Correction, PublishedStory
 from rewrites.publish import source_credit
 
 # Part of every ETag, so that a change to how pages are drawn reaches caches.
@@ -45,21 +45,24 @@ def _digest(*parts) -> str:
 # Story page and card
 
 
-def _story(slug: str) -> PublishedStory | None:
-    return PublishedStory.objects.filter(slug=slug).only(
-        "id", "slug", "updated_at", "withdrawn_at", "rewrite_version", "card"
-    ).first()
+def _story(request: HttpRequest, slug: str) -> PublishedStory | None:
+    """The story at slug, looked up once per request for the ETag, Last-Modified and the view."""
+    cached = getattr(request, "_published_story", None)
+    if cached is None or cached[0] != slug:
+        story = PublishedStory.objects.filter(slug=slug).first()
+        request._published_story = cached = (slug, story)
+    return cached[1]
 
 
 def _story_etag(request, slug: str) -> str | None:
-    story = _story(slug)
+    story = _story(request, slug)
     if story is None or not story.is_live:
         return None
     return _digest("story", story.id, story.updated_at.isoformat(), story.rewrite_version, story.card.name)
 
 
 def _story_last_modified(request, slug: str):
-    story = _story(slug)
+    story = _story(request, slug)
     return story.updated_at if story is not None and story.is_live else None
 
 
@@ -73,12 +76,12 @@ def _gone(request: HttpRequest, story: PublishedStory) -> TemplateResponse:
 @condition(etag_func=_story_etag, last_modified_func=_story_last_modified)
 def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
     """The public page of one story: web card, sources, times, corrections, Open Graph tags."""
-    story = PublishedStory.objects.filter(slug=slug).first()
+    story = _story(request, slug)
     if story is None:
         raise Http404("No story is published at this address.")
     if not story.is_live:
         return _gone(request, story)
-    corrections = story.rewrite.corrections.filter(created_at__lte=story.updated_at)
+    corrections = Correction.objects.filter(rewrite_id=story.rewrite_id, created_at__lte=story.updated_at)
     page_url = public_url(request, reverse("public:story", args=[story.slug]))
     card_url = public_url(request, reverse("public:card", args=[story.slug])) if story.card else ""
     return TemplateResponse(
@@ -101,7 +104,7 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
 @condition(etag_func=_story_etag, last_modified_func=_story_last_modified)
 def story_card(request: HttpRequest, slug: str) -> HttpResponse:
     """The story's 1200x630 social card PNG."""
-    story = PublishedStory.objects.filter(slug=slug).first()
+    story = _story(request, slug)
     if story is None:
         raise Http404("No story is published at this address.")
     if not story.is_live:
@@ -114,24 +117,27 @@ def story_card(request: HttpRequest, slug: str) -> HttpResponse:
 # Feeds
 
 
-def _feed_state() -> tuple[str, object]:
-    live = PublishedStory.objects.live().aggregate(count=Count("id"), last=Max("updated_at"))
-    events = PublishJob.objects.filter(state=PublishJob.State.DONE).aggregate(last=Max("finished_at"), newest=Max("id"))
-    withdrawn = PublishedStory.objects.filter(withdrawn_at__isnull=False).aggregate(last=Max("withdrawn_at"))
-    times = [t for t in (live["last"], events["last"], withdrawn["last"]) if t is not None]
-    last_modified = max(times) if times else None
-    etag = _digest(
-        "feed", live["count"], live["last"], events["newest"], withdrawn["last"], settings.NEWSROOM_FEED_ITEMS
+def _feed_state(request: HttpRequest) -> tuple[str, object]:
+    """(ETag, Last-Modified) of the feeds: they change with every publish, republish and kill."""
+    if hasattr(request, "_feed_state"):
+        return request._feed_state
+    live = Q(withdrawn_at__isnull=True)
+    state = PublishedStory.objects.aggregate(
+        count=Count("id", filter=live), last=Max("updated_at", filter=live), withdrawn=Max("withdrawn_at")
     )
-    return etag, last_modified
+    times = [t for t in (state["last"], state["withdrawn"]) if t is not None]
+    last_modified = max(times) if times else None
+    etag = _digest("feed", state["count"], state["last"], state["withdrawn"], settings.NEWSROOM_FEED_ITEMS)
+    request._feed_state = (etag, last_modified)
+    return request._feed_state
 
 
 def _feed_etag(request) -> str:
-    return _feed_state()[0]
+    return _feed_state(request)[0]
 
 
 def _feed_last_modified(request):
-    return _feed_state()[1]
+    return _feed_state(request)[1]
 
 
 def feed_stories() -> list[PublishedStory]:

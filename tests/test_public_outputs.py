@@ -230,3 +230,17 @@ def test_social_card_keeps_japanese_text_and_leaves_out_what_the_font_cannot_dra
 
     text = " ".join(line.text for line in card.headline_lines)
     assert "新作アニメ発表" in text and "New anime" in text and "🎉" not in text
+
+
+def test_story_page_and_feeds_use_a_fixed_number_of_queries(seed_record, editor, client, django_assert_num_queries):
+    stories = [publish(import_approved(seed_record, number=n), editor) for n in range(70, 76)]
+
+    with django_assert_num_queries(2):  # the story, its corrections
+        assert client.get(f"/stories/{stories[0].slug}/").status_code == 200
+    with django_assert_num_queries(2):  # the feed's state, its stories
+        assert client.get("/feeds/rss.xml").status_code == 200
+    with django_assert_num_queries(2):
+        assert client.get("/feeds/feed.json").status_code == 200
+    etag = client.get("/feeds/feed.json")["ETag"]
+    with django_assert_num_queries(1):
+        assert client.get("/feeds/feed.json", HTTP_IF_NONE_MATCH=etag).status_code == 304
