@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import feedgenerator
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import condition, require_safe
 
 from rewrites.models import Correction, PublishedStory
 from rewrites.publish import source_credit
@@ -71,7 +71,7 @@ def _gone(request: HttpRequest, story: PublishedStory) -> TemplateResponse:
 
 
 @login_not_required
-@require_GET
+@require_safe
 @_public_cache
 @condition(etag_func=_story_etag, last_modified_func=_story_last_modified)
 def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
@@ -99,7 +99,7 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
 
 
 @login_not_required
-@require_GET
+@require_safe
 @_public_cache
 @condition(etag_func=_story_etag, last_modified_func=_story_last_modified)
 def story_card(request: HttpRequest, slug: str) -> HttpResponse:
@@ -155,7 +155,7 @@ def _item_id(story: PublishedStory) -> str:
 
 
 @login_not_required
-@require_GET
+@require_safe
 @_public_cache
 @condition(etag_func=_feed_etag, last_modified_func=_feed_last_modified)
 def rss_feed(request: HttpRequest) -> HttpResponse:
@@ -189,7 +189,7 @@ def _rfc3339(value) -> str:
 
 
 @login_not_required
-@require_GET
+@require_safe
 @_public_cache
 @condition(etag_func=_feed_etag, last_modified_func=_feed_last_modified)
 def json_feed(request: HttpRequest) -> HttpResponse:
