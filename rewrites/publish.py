@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import django_rq
 from django.conf import settings
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 PUBLISHABLE = (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED)
 MISSING_PUBLICATIONS_PER_TICK = 500
+MISSING_PUBLICATION_RETRY = timedelta(hours=1)
+LOST_JOB_AFTER = timedelta(minutes=5)
 
 
 class PublishError(Exception):
@@ -240,12 +243,45 @@ def request_publish(*, rewrite_id: str, user, correction_note: str = "") -> Publ
     return job
 
 
+def requeue_lost_publish_jobs() -> int:
+    """Puts back publish jobs that Redis lost and fails those whose worker died mid-run.
+
+    A publish is one transaction, so a job whose worker died made nothing public.
+    Returns how many jobs were put back or failed.
+    """
+    from rq.job import Job
+
+    now = timezone.now()
+    connection = django_rq.get_connection("publish")
+    count = 0
+    for job in PublishJob.objects.filter(state=PublishJob.State.QUEUED, created_at__lt=now - LOST_JOB_AFTER):
+        if not Job.exists(job.rq_job_id, connection=connection):
+            _enqueue_publish_job(job)
+            count += 1
+    count += PublishJob.objects.filter(
+        state=PublishJob.State.RUNNING, started_at__lt=now - timedelta(seconds=settings.RQ_QUEUES["publish"]["DEFAULT_TIMEOUT"] * 2)
+    ).update(
+        state=PublishJob.State.FAILED,
+        finished_at=now,
+        error="The worker stopped while publishing, so nothing was made public. Publish again.",
+    )
+    return count
+
+
 def enqueue_missing_publications() -> int:
-    """Scheduled task: queues a publish for published rewrites that have no public copy yet (e.g. imported)."""
+    """Scheduled task: queues a publish for published rewrites that have no public copy yet (e.g. imported).
+
+    A rewrite whose last attempt failed is tried again after an hour.
+    """
+    requeue_lost_publish_jobs()
     missing = (
         Rewrite.objects.published()
         .filter(published_story__isnull=True)
         .exclude(publish_jobs__state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING])
+        .exclude(
+            publish_jobs__state=PublishJob.State.FAILED,
+            publish_jobs__finished_at__gt=timezone.now() - MISSING_PUBLICATION_RETRY,
+        )
         .exclude(headline__isnull=True)
         .exclude(headline="")
         .values_list("id", flat=True)[:MISSING_PUBLICATIONS_PER_TICK]

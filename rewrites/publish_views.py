@@ -17,7 +17,8 @@ from rewrites.publish import PublishError, request_publish, unpublish_rewrite
 RECENT_JOBS = 5
 
 
-def _status_context(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> dict:
+def publish_status_context(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> dict:
+    """What rewrites/publish_status.html#publish-status needs, for pages that include the partial."""
     story = PublishedStory.objects.filter(rewrite=rewrite).first()
     jobs = list(rewrite.publish_jobs.select_related("requested_by")[:RECENT_JOBS])
     pending = any(job.is_pending for job in jobs)
@@ -40,7 +41,7 @@ def _status_context(request: HttpRequest, rewrite: Rewrite, *, error: str = "", 
 
 def _render_status(request: HttpRequest, rewrite: Rewrite, **extra) -> TemplateResponse:
     template = "rewrites/publish_status.html#publish-status" if request.htmx else "rewrites/publish_status.html"
-    return TemplateResponse(request, template, _status_context(request, rewrite, **extra))
+    return TemplateResponse(request, template, publish_status_context(request, rewrite, **extra))
 
 
 @require_GET

@@ -250,3 +250,39 @@ def test_killing_through_the_desk(seed_record, editor, client):
 
     assert "Taken down" in response.content.decode()
     assert client.get(f"/stories/{rewrite.slug}/").status_code == 410
+
+
+def test_a_publish_job_lost_by_redis_is_queued_again(seed_record, editor, run_jobs, django_capture_on_commit_callbacks):
+    import django_rq
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rewrite = import_approved(seed_record, number=26)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = request_publish(rewrite_id=rewrite.id, user=editor)
+    django_rq.get_connection("publish").flushdb()
+    PublishJob.objects.filter(id=job.id).update(created_at=timezone.now() - timedelta(minutes=6))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_missing_publications()
+    run_jobs("publish")
+
+    job.refresh_from_db()
+    assert job.state == PublishJob.State.DONE
+
+
+def test_a_publish_job_whose_worker_died_is_marked_failed(seed_record, editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rewrite = import_approved(seed_record, number=27)
+    job = PublishJob.objects.create(
+        rewrite=rewrite, state=PublishJob.State.RUNNING, started_at=timezone.now() - timedelta(hours=1)
+    )
+
+    enqueue_missing_publications()
+
+    job.refresh_from_db()
+    assert job.state == PublishJob.State.FAILED and "Publish again" in job.error
