@@ -1,6 +1,7 @@
 import json
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -255,7 +256,11 @@ class Webhook(models.Model):
         UNPUBLISHED = "unpublished", "Unpublished"
 
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=2000, help_text="An http(s) address that accepts POST requests.")
+    url = models.URLField(
+        max_length=2000,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http(s) address that accepts POST requests.",
+    )
     secret = models.CharField(
         max_length=200, help_text="Shared secret for the X-Newsroom-Signature HMAC-SHA256 header."
     )

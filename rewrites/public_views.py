@@ -145,6 +145,15 @@ def feed_stories() -> list[PublishedStory]:
     return list(PublishedStory.objects.live().newest_first()[: settings.NEWSROOM_FEED_ITEMS])
 
 
+class NewsroomRssFeed(feedgenerator.Rss201rev2Feed):
+    """RSS 2.0 with each item's last update as <atom:updated> (RSS itself has no such element)."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("updateddate") is not None:
+            handler.addQuickElement("atom:updated", feedgenerator.rfc3339_date(item["updateddate"]))
+
+
 def _item_html(story: PublishedStory) -> str:
     return render_to_string("public/feed_item.html", {"story": story, "credit": source_credit(story.sources)})
 
@@ -161,7 +170,7 @@ def _item_id(story: PublishedStory) -> str:
 def rss_feed(request: HttpRequest) -> HttpResponse:
     """RSS 2.0 of the newest published stories."""
     stories = feed_stories()
-    feed = feedgenerator.Rss201rev2Feed(
+    feed = NewsroomRssFeed(
         title=settings.NEWSROOM_SITE_NAME,
         link=public_url(request, reverse("public:rss")),
         description=f"Stories published by {settings.NEWSROOM_SITE_NAME}.",

@@ -14,19 +14,36 @@ CHROMIUM_FLAGS = [
 ]
 
 
+_shared: dict = {}
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed; `make test` installs it (scripts/ensure-chromium).")
     from playwright.sync_api import sync_playwright
 
+    # Each test module that imports this fixture gets its own session-scoped copy, but Playwright's sync
+    # API allows one running instance per thread: the copies share it and the last one out stops it.
+    if not _shared:
+        _shared["playwright"] = sync_playwright().start()
+        _shared["browser"] = _shared["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        _shared["users"] = 0
+    _shared["users"] += 1
     # Playwright's sync API runs an event loop in this thread; the live server's ORM calls run elsewhere,
     # but fixtures that touch the database from the test thread need this.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if not _shared["users"]:
+            _shared["browser"].close()
+            _shared.pop("playwright").stop()
+            _shared.clear()
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -88,6 +88,7 @@ def test_feeds_parse_and_contain_exactly_the_published_stories(seed_record, edit
     assert {entry.id for entry in rss.entries} == expected
     assert {item["id"] for item in document["items"]} == expected
     assert {entry.title for entry in rss.entries} == {"Published story 32", "Published story 33"}
+    assert all(entry.updated_parsed and entry.published_parsed for entry in rss.entries)
     assert all(entry.link.endswith(f"/stories/{entry.link.rstrip('/').rsplit('/', 1)[1]}/") for entry in rss.entries)
     assert document["version"] == "https://jsonfeed.org/version/1.1"
     assert all(item["date_modified"].endswith("Z") and item["image"].endswith("card.png") for item in document["items"])
