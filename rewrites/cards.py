@@ -136,19 +136,28 @@ def _ellipsize(line: str, font: ImageFont.FreeTypeFont, width: int) -> str:
     return line.rstrip() + "…"
 
 
+def _fits(lines: list[str], font: ImageFont.FreeTypeFont, size: int, bottom: int) -> bool:
+    """True when every line, drawn where render_social_card puts it, ends above bottom (measured ink)."""
+    return all(
+        HEADLINE_TOP + int(index * size * LINE_SPACING) + font.getbbox(line)[3] <= bottom
+        for index, line in enumerate(lines)
+    )
+
+
 def layout_headline(headline: str) -> tuple[int, list[str]]:
     """Returns the largest font size at which headline fits the card, and its lines."""
     left, top, right, bottom = SocialCard(png=b"").headline_area
-    width, height = right - left, bottom - top
+    width = right - left
     for size in HEADLINE_SIZES:
         font = card_font(size)
         lines = wrap(headline, font, width)
-        if len(lines) <= MAX_HEADLINE_LINES and len(lines) * size * LINE_SPACING <= height:
+        if len(lines) <= MAX_HEADLINE_LINES and _fits(lines, font, size, bottom):
             return size, lines
     size = HEADLINE_SIZES[-1]
     font = card_font(size)
-    fitting = max(1, min(MAX_HEADLINE_LINES, int(height // (size * LINE_SPACING))))
-    lines = wrap(headline, font, width)[:fitting]
+    lines = wrap(headline, font, width)[:MAX_HEADLINE_LINES]
+    while len(lines) > 1 and not _fits(lines, font, size, bottom):
+        lines.pop()
     lines[-1] = _ellipsize(lines[-1], font, width)
     return size, lines
 

@@ -20,7 +20,9 @@ from rewrites.models import PublishedStory
 from rewrites.publish import source_credit
 
 CHUNK = 1000
-FIELDS = ["slug", "rewrite_id", "headline", "newsletter_blurb", "sources", "published_at", "domain", "content_type"]
+FIELDS = [
+    "slug", "rewrite_id", "headline", "newsletter_blurb", "summary", "sources", "published_at", "domain", "content_type",
+]
 
 
 @dataclass
@@ -124,7 +126,7 @@ def _blurb(story: PublishedStory, url_for: Callable[[str], str]) -> Blurb:
     return Blurb(
         rewrite_id=story.rewrite_id,
         headline=story.headline,
-        blurb=story.newsletter_blurb,
+        blurb=story.newsletter_blurb or story.summary,
         url=url_for(story.slug),
         credit=source_credit(story.sources),
         published_at=story.published_at,

@@ -23,6 +23,7 @@ from django.views.decorators.http import condition, require_safe
 
 from rewrites.models import Correction, PublishedStory
 from rewrites.publish import source_credit
+from rewrites.sanitize import safe_web_card
 
 # Part of every ETag, so that a change to how pages are drawn reaches caches.
 OUTPUT_VERSION = "1"
@@ -89,6 +90,8 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
         "public/story.html",
         {
             "story": story,
+            # Sanitised when published and again here, so a tightened allow-list applies to old stories too.
+            "web_card": safe_web_card(story.web_card_html),
             "corrections": corrections,
             "page_url": page_url,
             "card_url": card_url,
@@ -155,7 +158,10 @@ class NewsroomRssFeed(feedgenerator.Rss201rev2Feed):
 
 
 def _item_html(story: PublishedStory) -> str:
-    return render_to_string("public/feed_item.html", {"story": story, "credit": source_credit(story.sources)})
+    return render_to_string(
+        "public/feed_item.html",
+        {"story": story, "web_card": safe_web_card(story.web_card_html), "credit": source_credit(story.sources)},
+    )
 
 
 def _item_id(story: PublishedStory) -> str:

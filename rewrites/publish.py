@@ -133,6 +133,13 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
         published_at = updated_at = now
 
     slug = rewrite.slug or unique_slug(rewrite.headline, exclude_id=rewrite.id)
+    holder = PublishedStory.objects.filter(slug=slug).exclude(rewrite=rewrite).first()
+    if holder is not None:
+        raise PublishError(
+            f"The address /stories/{slug}/ already belongs to another story"
+            f"{' that was taken down' if not holder.is_live else ''} (rewrite {holder.rewrite_id}); "
+            "give this rewrite another slug and publish again."
+        )
     sources = [
         {"source": entry.source, "url": entry.url, "title": entry.title} for entry in rewrite.attributions.all()
     ]

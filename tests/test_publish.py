@@ -286,3 +286,24 @@ def test_a_publish_job_whose_worker_died_is_marked_failed(seed_record, editor):
 
     job.refresh_from_db()
     assert job.state == PublishJob.State.FAILED and "Publish again" in job.error
+
+
+def test_a_rewrite_without_a_slug_gets_one_from_its_headline(seed_record, editor, client):
+    rewrite = import_approved(seed_record, number=28, slug=None, headline="Frieren Season 2: It's Official!")
+
+    story = publish_rewrite(rewrite_id=rewrite.id, user=editor).story
+
+    assert story.slug == "frieren-season-2-its-official"
+    assert Rewrite.objects.get(id=rewrite.id).slug == story.slug
+    assert client.get("/stories/frieren-season-2-its-official/").status_code == 200
+
+
+def test_an_address_kept_by_a_killed_story_is_not_reused(seed_record, editor):
+    killed = import_approved(seed_record, number=29)
+    publish_rewrite(rewrite_id=killed.id, user=editor)
+    unpublish_rewrite(rewrite_id=killed.id, user=editor, reason="Wrong story.")
+    Rewrite.objects.filter(id=killed.id).update(slug="renamed-after-the-kill")
+    other = import_approved(seed_record, number=30, slug="varied-record-29")
+
+    with pytest.raises(PublishError, match="already belongs to another story that was taken down"):
+        publish_rewrite(rewrite_id=other.id, user=editor)
