@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -161,4 +162,7 @@ def run() -> str:
                 raise _Rollback
         except _Rollback:
             pass
+    load = os.getloadavg()[0]
+    lines.append("")
+    lines.append(f"Load average when the run ended: {load:.1f} on {os.cpu_count()} cores (other work slows these numbers).")
     return "\n".join(lines)
