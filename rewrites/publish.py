@@ -116,7 +116,7 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
 
     now = timezone.now()
     event = None
-    if was_published and live:
+    if live:
         outcome, event = "republished", Webhook.Event.REPUBLISHED
         published_at, updated_at = story.published_at, now
     elif was_published and story is None:
@@ -147,6 +147,26 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
     card_name = _store_card(
         rewrite=rewrite, headline=rewrite.headline, sources=sources, stamp=updated_at.strftime("%Y%m%d%H%M%S%f")
     )
+    try:
+        story = _save_publication(
+            rewrite=rewrite, user=user, note=note, outcome=outcome, slug=slug, sources=sources, card_name=card_name,
+            published_at=published_at, updated_at=updated_at,
+        )
+    except Exception:
+        default_storage.delete(card_name)
+        raise
+    if old_card and old_card != card_name:
+        _delete_file_on_commit(old_card)
+    if event:
+        queue_event(event=event, rewrite_id=rewrite.id)
+    logger.info("%s rewrite %s as /stories/%s/", outcome.capitalize(), rewrite.id, slug)
+    return PublishResult(story=story, outcome=outcome)
+
+
+def _save_publication(
+    *, rewrite: Rewrite, user, note: str, outcome: str, slug: str, sources: list[dict], card_name: str,
+    published_at, updated_at,
+) -> PublishedStory:
     fields = {
         "slug": slug,
         "headline": rewrite.headline,
@@ -165,10 +185,8 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
         "withdrawn_reason": "",
     }
     story, _ = PublishedStory.objects.update_or_create(rewrite=rewrite, defaults=fields)
-    if old_card and old_card != card_name:
-        _delete_file_on_commit(old_card)
     if note and outcome == "republished":
-        Correction.objects.create(rewrite=rewrite, text=note, created_at=now, created_by=user)
+        Correction.objects.create(rewrite=rewrite, text=note, created_at=updated_at, created_by=user)
 
     Rewrite.objects.filter(pk=rewrite.pk).update(
         status=Rewrite.Status.PUBLISHED,
@@ -178,10 +196,7 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
         has_unpublished_changes=False,
     )
     Cluster.objects.filter(pk=rewrite.cluster_id).update(status=Cluster.Status.PUBLISHED, updated_at=updated_at)
-    if event:
-        queue_event(event=event, rewrite_id=rewrite.id)
-    logger.info("%s rewrite %s as /stories/%s/", outcome.capitalize(), rewrite.id, slug)
-    return PublishResult(story=story, outcome=outcome)
+    return story
 
 
 @transaction.atomic

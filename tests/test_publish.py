@@ -307,3 +307,4 @@ def test_an_address_kept_by_a_killed_story_is_not_reused(seed_record, editor):
 
     with pytest.raises(PublishError, match="already belongs to another story that was taken down"):
         publish_rewrite(rewrite_id=other.id, user=editor)
+
