@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.contrib.admin.sites import site
+from rq import SimpleWorker
 from django.test import RequestFactory
 
 from rewrites.admin import WebhookDeliveryAdmin
@@ -171,3 +172,69 @@ def test_the_admin_lists_deliveries_with_their_attempts(seed_record, editor, adm
     assert listing.status_code == 200 and "Succeeded" in listing.content.decode()
     page = detail.content.decode()
     assert "The endpoint answered HTTP 500" in page and "200" in page
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("ftp://127.0.0.1/hook", "only http and https"),
+        ("http://user:pass@127.0.0.1/hook", "must not contain a user name or password"),
+        ("http://169.254.169.254/latest/meta-data", "private, loopback or reserved address"),
+        ("http://[::1]:9/hook", "private, loopback or reserved address"),
+        ("http://no-such-host.invalid/hook", "could not be resolved"),
+    ],
+)
+def test_unsafe_webhook_addresses_are_refused_with_the_reason(url, reason):
+    from rewrites.safe_post import UnsafeAddress, post
+
+    with pytest.raises(UnsafeAddress, match=reason):
+        post(url, body=b"{}", headers={}, timeout=2)
+
+
+def test_a_slow_endpoint_times_out_and_is_retried(seed_record, editor, settings):
+    import time as clock
+
+    settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
+    rewrite = import_approved(seed_record, number=58)
+    with Receiver() as receiver:
+        original = receiver.server.RequestHandlerClass.do_POST
+
+        def slow_first(handler):
+            if not receiver.requests:
+                clock.sleep(1.5)
+            original(handler)
+
+        receiver.server.RequestHandlerClass.do_POST = slow_first
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+
+    attempts = list(WebhookAttempt.objects.order_by("number"))
+    assert "timed out" in attempts[0].error and attempts[0].status_code is None
+    assert attempts[1].status_code == 200
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
+
+
+def test_a_delivery_whose_job_was_lost_is_put_back_by_the_scheduler(seed_record, editor):
+    from datetime import timedelta
+
+    import django_rq
+    from django.utils import timezone
+
+    from rewrites.webhooks import enqueue_due_deliveries
+
+    rewrite = import_approved(seed_record, number=59)
+    with Receiver() as receiver:
+        make_webhook(receiver.url)
+        request_publish(rewrite_id=rewrite.id, user=editor)
+        # Run the publish job only: the delivery's job is queued, then Redis loses it.
+        django_rq.get_worker("publish", worker_class=SimpleWorker).work(burst=True, max_jobs=1)
+        assert WebhookDelivery.objects.get().state == WebhookDelivery.State.PENDING
+        django_rq.get_connection("publish").flushdb()
+        WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+
+        assert enqueue_due_deliveries() == 1
+        run_publish_queue_until_settled()
+
+    assert len(receiver.requests) == 1
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
