@@ -26,7 +26,7 @@ HEADLINE_SIZES = range(76, 39, -4)
 MAX_HEADLINE_LINES = 5
 LINE_SPACING = 1.22
 # Characters that must not begin a line (Japanese line-breaking rules, kinsoku shori).
-NO_LINE_START = set("、。，．・：；？！ー…‥）」』】〕〉》”’,.:;!?)]}%")
+NO_LINE_START = set("、。，．・：；？！ー…‥）」』】〕〉》”’,.:;!?)]}%ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々ゝゞヽヾ")
 
 
 @dataclass

@@ -245,3 +245,15 @@ def test_story_page_and_feeds_use_a_fixed_number_of_queries(seed_record, editor,
     etag = client.get("/feeds/feed.json")["ETag"]
     with django_assert_num_queries(1):
         assert client.get("/feeds/feed.json", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_card_lines_never_start_with_closing_punctuation_or_small_kana():
+    headline = (
+        "アリババが従業員のClaude Code使用を禁止、セキュリティリスクの懸念のため。社内通知によるとバックドアのリスクが"
+        "あるとして高リスクソフトウェアのリストに追加され、従業員は自社のコーディングプラットフォームを使うよう指示された"
+    )
+
+    card = render_social_card(headline=headline, source_credit="Source: GIGAZINE", site_name="Newsroom")
+
+    assert len(card.headline_lines) > 2
+    assert all(line.text[0] not in "、。」ュッャョー" for line in card.headline_lines)
