@@ -3,11 +3,7 @@
 import json
 
 import pytest
-from django.contrib.admin.sites import site
 from rq import SimpleWorker
-from django.test import RequestFactory
-
-from rewrites.admin import WebhookDeliveryAdmin
 from rewrites.models import PublishedStory, PublishJob, Webhook, WebhookAttempt, WebhookDelivery
 from rewrites.publish import request_publish, unpublish_rewrite
 from rewrites.records import record_for
@@ -139,17 +135,22 @@ def test_only_active_webhooks_that_want_the_event_are_called(seed_record, editor
     assert json.loads(wanted.requests[2]["body"])["rewrite"]["status"] == "spiked"
 
 
-def test_an_admin_can_redeliver(seed_record, editor, admin_user):
+def test_an_admin_can_redeliver(seed_record, editor, admin_user, client):
     rewrite = import_approved(seed_record, number=56)
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
     with Receiver() as receiver:
         make_webhook(receiver.url)
         publish_through_the_queue(rewrite.id, editor)
-        request = RequestFactory().post("/admin/rewrites/webhookdelivery/")
-        request.user = admin_user
-        request._messages = type("Messages", (), {"add": lambda *args, **kwargs: None})()
-        WebhookDeliveryAdmin(WebhookDelivery, site).redeliver_selected(request, WebhookDelivery.objects.all())
+        response = client.post(
+            "/admin/rewrites/webhookdelivery/",
+            {"action": "redeliver_selected", "_selected_action": [WebhookDelivery.objects.get().id]},
+            follow=True,
+        )
         run_publish_queue_until_settled()
 
+    assert "Queued 1 redelivery on the publish queue." in response.content.decode()
     assert len(receiver.requests) == 2
     assert receiver.requests[0]["body"] == receiver.requests[1]["body"]
     copy = WebhookDelivery.objects.get(redelivery_of__isnull=False)
