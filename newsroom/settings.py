@@ -236,3 +236,21 @@ NEWSROOM_SCHEDULED_TASKS += [
 ]
 
 # Publishing and exports (rewrites/publish.py).
+# Public address used in feeds, Open Graph tags and newsletter links when set
+# (e.g. https://news.example.com); otherwise links use the request's host.
+NEWSROOM_PUBLIC_BASE_URL = os.environ.get("NEWSROOM_PUBLIC_BASE_URL", "").rstrip("/")
+NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+NEWSROOM_FEED_ITEMS = int(os.environ.get("NEWSROOM_FEED_ITEMS", "50"))
+NEWSROOM_PUBLIC_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PUBLIC_CACHE_SECONDS", "60"))
+NEWSROOM_NEWSLETTER_PREVIEW_LIMIT = int(os.environ.get("NEWSROOM_NEWSLETTER_PREVIEW_LIMIT", "200"))
+# Outbound webhooks: attempts per delivery, first retry delay (doubled each time),
+# request timeout, and host names allowed even though they resolve to private or
+# loopback addresses (comma-separated).
+NEWSROOM_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("NEWSROOM_WEBHOOK_MAX_ATTEMPTS", "6"))
+NEWSROOM_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("NEWSROOM_WEBHOOK_BACKOFF_SECONDS", "30"))
+NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_WEBHOOK_TIMEOUT_SECONDS", "10"))
+NEWSROOM_WEBHOOK_ALLOWED_HOSTS = env_list("NEWSROOM_WEBHOOK_ALLOWED_HOSTS")
+NEWSROOM_SCHEDULED_TASKS += [
+    "rewrites.webhooks.enqueue_due_deliveries",
+    "rewrites.publish.enqueue_missing_publications",
+]

@@ -7,6 +7,9 @@ from clusters.views import demo_feed_file
 
 urlpatterns = [
     path("", include("rewrites.urls")),
+    path("", include("rewrites.publish_urls")),
+    path("", include("rewrites.newsletter_urls")),
+    path("", include("rewrites.public_urls")),
     path("api/", include("rewrites.api_urls")),
     path("sources/", include("clusters.urls")),
     path("demo-feeds/<path:path>", demo_feed_file, name="demo-feeds"),

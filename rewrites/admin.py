@@ -1,6 +1,18 @@
 from django.contrib import admin
+from django.db import transaction
 
-from rewrites.models import Attribution, ModelCall, Rewrite
+from rewrites.models import (
+    Attribution,
+    ModelCall,
+    Correction,
+    PublishedStory,
+    PublishJob,
+    Rewrite,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+)
+from rewrites.webhooks import redeliver
 
 
 class AttributionInline(admin.TabularInline):
@@ -26,3 +38,79 @@ class ModelCallAdmin(admin.ModelAdmin):
     search_fields = ["rewrite__id", "error"]
     raw_id_fields = ["rewrite"]
     date_hierarchy = "created_at"
+
+
+# Publishing
+
+
+@admin.register(PublishedStory)
+class PublishedStoryAdmin(admin.ModelAdmin):
+    list_display = ["headline", "slug", "published_at", "updated_at", "withdrawn_at"]
+    list_filter = ["domain", "content_type", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    search_fields = ["headline", "slug", "rewrite__id"]
+    raw_id_fields = ["rewrite"]
+    readonly_fields = [field.name for field in PublishedStory._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(PublishJob)
+class PublishJobAdmin(admin.ModelAdmin):
+    list_display = ["rewrite", "action", "state", "outcome", "requested_by", "created_at", "finished_at"]
+    list_filter = ["action", "state"]
+    search_fields = ["rewrite__id", "rewrite__headline"]
+    raw_id_fields = ["rewrite", "requested_by"]
+    readonly_fields = ["error", "rq_job_id", "created_at", "started_at", "finished_at"]
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ["rewrite", "text", "created_at", "created_by"]
+    raw_id_fields = ["rewrite", "created_by"]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "active", "on_published", "on_republished", "on_unpublished", "created_at"]
+    list_filter = ["active"]
+    fieldsets = [
+        (None, {"fields": ["name", "url", "secret", "active"]}),
+        ("Events", {"fields": ["on_published", "on_republished", "on_unpublished"]}),
+    ]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "duration_ms", "status_code", "error", "response_excerpt"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "webhook", "event", "rewrite", "state", "attempt_count", "next_attempt_at", "created_at"]
+    list_filter = ["state", "event", "webhook"]
+    search_fields = ["rewrite__id", "rewrite__headline"]
+    list_select_related = ["webhook", "rewrite"]
+    readonly_fields = [
+        "webhook", "event", "rewrite", "payload", "state", "attempt_count", "next_attempt_at", "last_error",
+        "redelivery_of", "created_at", "delivered_at",
+    ]
+    inlines = [WebhookAttemptInline]
+    actions = ["redeliver_selected"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Redeliver the selected deliveries (same event and body)")
+    def redeliver_selected(self, request, queryset):
+        with transaction.atomic():
+            copies = [redeliver(delivery) for delivery in queryset.select_related("webhook")]
+        self.message_user(
+            request, f"Queued {len(copies)} redeliver{'y' if len(copies) == 1 else 'ies'} on the publish queue."
+        )

@@ -2,6 +2,10 @@ import json
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+
+
+from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -235,3 +239,209 @@ class ModelCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.purpose}: {self.outcome}"
+
+
+# Publishing (rewrites/publish.py, rewrites/webhooks.py): what the public sees,
+# the publish jobs' progress, corrections and outbound webhooks.
+
+
+class PublishedStoryQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-id")
+
+
+class PublishedStory(models.Model):
+    """The public version of a rewrite, as of its last publish.
+
+    Edits to the rewrite stay off the public outputs until it is republished;
+    a killed story keeps its row with ``withdrawn_at`` set, so its page answers 410.
+    """
+
+    rewrite = models.OneToOneField(Rewrite, on_delete=models.CASCADE, related_name="published_story")
+    slug = models.SlugField(max_length=200, unique=True)
+    headline = models.TextField()
+    summary = models.TextField(blank=True)
+    why_it_matters = models.TextField(blank=True)
+    web_card_html = models.TextField(blank=True, help_text="Sanitised when published.")
+    newsletter_blurb = models.TextField(blank=True)
+    sources = models.JSONField(default=list, help_text="The credited source articles: source, url, title.")
+    domain = models.CharField(max_length=50, blank=True)
+    content_type = models.CharField(max_length=50, blank=True)
+    published_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    rewrite_version = models.PositiveIntegerField(help_text="The rewrite's version this copy was made from.")
+    card = models.FileField(upload_to="cards/", blank=True, max_length=300)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+
+    objects = PublishedStoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "published stories"
+        indexes = [
+            models.Index(fields=["-published_at", "-id"], name="published_story_newest"),
+            models.Index(fields=["-updated_at"], name="published_story_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def source_credit(self) -> str:
+        names = list(dict.fromkeys(entry["source"] for entry in self.sources))
+        return ", ".join(names)
+
+
+class PublishJob(models.Model):
+    """One publish, republish or kill request and how far it got; the workspace shows it."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "Publish"
+        UNPUBLISH = "unpublish", "Unpublish"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="publish_jobs")
+    action = models.CharField(max_length=20, choices=Action.choices, default=Action.PUBLISH)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    correction_note = models.TextField(blank=True)
+    reason = models.TextField(blank=True, help_text="Why a story was killed.")
+    outcome = models.CharField(
+        max_length=20, blank=True, help_text="published, republished, unchanged or unpublished."
+    )
+    error = models.TextField(blank=True)
+    rq_job_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["rewrite", "-created_at"], name="publish_job_rewrite")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.rewrite_id}: {self.state}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+
+class Correction(models.Model):
+    """A correction note attached when a story was republished; shown on its public page."""
+
+    rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Webhook(models.Model):
+    """An outside endpoint told about publish events, with a shared secret to sign them."""
+
+    class Event(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        REPUBLISHED = "republished", "Republished"
+        UNPUBLISHED = "unpublished", "Unpublished"
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(
+        max_length=2000,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http(s) address that accepts POST requests.",
+    )
+    secret = models.CharField(
+        max_length=200, help_text="Shared secret for the X-Newsroom-Signature HMAC-SHA256 header."
+    )
+    on_published = models.BooleanField("published", default=True)
+    on_republished = models.BooleanField("republished", default=True)
+    on_unpublished = models.BooleanField("unpublished", default=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event: str) -> bool:
+        return bool(getattr(self, f"on_{event}", False))
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one webhook, retried with backoff until it succeeds or gives up."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=20, choices=Webhook.Event.choices)
+    rewrite = models.ForeignKey(Rewrite, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payload = models.TextField(help_text="The body sent: the record as it was when the event happened.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    redelivery_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="redeliveries"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.webhook}: {self.state}"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP request of a delivery: what came back and how long it took."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    response_excerpt = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number}: {self.status_code or self.error}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -29,6 +29,7 @@ from rewrites.review import (
     word_diff,
 )
 from rewrites.progress import generation_progress
+from rewrites.publish_views import publish_status_context
 from rewrites.triggers import RegenerateRefused, regenerate_rewrite
 from rewrites.webcard import safe_web_card
 
@@ -122,6 +123,7 @@ def _field_context(rewrite: Rewrite, field: str, *, editing: bool = False, error
 
 
 def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
+    publishing = publish_status_context(request, rewrite)
     articles = list(rewrite.cluster.articles.select_related("source").order_by("published_at", "id"))
     flags = rewrite.lint_flags
     return {
@@ -136,6 +138,7 @@ def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
         "counter_spec": COUNTER_SPEC,
         "can_review": request.user.has_perm("rewrites.review_rewrite"),
         "can_publish": request.user.has_perm("rewrites.publish_rewrite"),
+        "publishing": publishing,
         "regenerable_fields": [(name, FIELD_INFO[attr]["label"]) for name, attr in _RECORD_TO_FIELD if name in TEXT_FIELDS],
     }
 

@@ -11,7 +11,7 @@ from rewrites.records import import_record
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PREFIXES = ("accounts/login/", "accounts/password_reset", "accounts/reset/", "demo-feeds/")
+PUBLIC_PREFIXES = ("accounts/login/", "accounts/password_reset", "accounts/reset/", "demo-feeds/", "stories/", "feeds/")
 
 
 def all_url_paths() -> list[str]:

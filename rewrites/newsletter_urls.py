@@ -1,0 +1,10 @@
+from django.urls import path
+
+from rewrites import newsletter_views
+
+app_name = "newsletter"
+
+urlpatterns = [
+    path("newsletter/", newsletter_views.newsletter_page, name="page"),
+    path("newsletter/export/", newsletter_views.newsletter_export, name="export"),
+]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from rewrites import public_views
+
+app_name = "public"
+
+urlpatterns = [
+    path("stories/<slug:slug>/", public_views.story_page, name="story"),
+    path("stories/<slug:slug>/card.png", public_views.story_card, name="card"),
+    path("feeds/rss.xml", public_views.rss_feed, name="rss"),
+    path("feeds/feed.json", public_views.json_feed, name="json"),
+]

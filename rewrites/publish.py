@@ -1,0 +1,325 @@
+"""Publishing: the public copy of a rewrite, its social card, corrections and kills.
+
+``publish_rewrite`` is idempotent: publishing what is already public changes
+nothing. The first publish sets ``published_at`` and ``updated_at``; a
+republish after an edit sets ``updated_at`` only. ``unpublish_rewrite`` (kill)
+takes the story off the story page, the feeds and the card at once.
+``request_publish`` puts the work on the ``publish`` queue and returns the
+``PublishJob`` the workspace shows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import django_rq
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from clusters.models import Cluster
+from rewrites.cards import render_social_card
+from rewrites.models import Correction, PublishedStory, PublishJob, Revision, Rewrite, Webhook
+from rewrites.records import unique_slug
+from rewrites.review import record_revision
+from rewrites.webcard import safe_web_card
+
+logger = logging.getLogger(__name__)
+
+PUBLISHABLE = (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED)
+MISSING_PUBLICATIONS_PER_TICK = 500
+MISSING_PUBLICATION_RETRY = timedelta(hours=1)
+LOST_JOB_AFTER = timedelta(minutes=5)
+
+
+class PublishError(Exception):
+    """A publish or kill that cannot be done, with the reason in words an editor can act on."""
+
+
+@dataclass
+class PublishResult:
+    story: PublishedStory
+    outcome: str  # "published", "republished" or "unchanged"
+
+
+def _locked_rewrite(rewrite_id: str) -> Rewrite:
+    rewrite = Rewrite.objects.select_for_update(of=("self",)).select_related("cluster").filter(id=rewrite_id).first()
+    if rewrite is None:
+        raise PublishError(f"There is no rewrite with id {rewrite_id}; it may have been deleted.")
+    return rewrite
+
+
+def _name(rewrite: Rewrite) -> str:
+    return f"“{rewrite.headline}”" if rewrite.headline else f"Rewrite {rewrite.id}"
+
+
+def check_publishable(rewrite: Rewrite) -> None:
+    """Raises PublishError unless rewrite may be published (approved) or republished (published)."""
+    if rewrite.status not in PUBLISHABLE:
+        raise PublishError(
+            f"{_name(rewrite)} is {rewrite.get_status_display().lower()}: only an approved rewrite can be "
+            "published and only a published one republished. Review and approve it first."
+        )
+    if not (rewrite.headline or "").strip():
+        raise PublishError(f"Rewrite {rewrite.id} has no headline; add one before publishing.")
+
+
+def source_credit(sources: list[dict]) -> str:
+    names = list(dict.fromkeys(entry["source"] for entry in sources))
+    return ("Source: " if len(names) == 1 else "Sources: ") + ", ".join(names) if names else ""
+
+
+def _store_card(*, rewrite: Rewrite, headline: str, sources: list[dict], stamp: str) -> str:
+    card = render_social_card(
+        headline=headline, source_credit=source_credit(sources), site_name=settings.NEWSROOM_SITE_NAME
+    )
+    return default_storage.save(f"cards/{rewrite.id}-{stamp}.png", ContentFile(card.png))
+
+
+def _delete_file_on_commit(name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def _latest_correction(rewrite: Rewrite) -> str:
+    latest = rewrite.corrections.order_by("-created_at", "-id").first()
+    return latest.text if latest else ""
+
+
+@transaction.atomic
+def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> PublishResult:
+    """Publishes or republishes a rewrite: copies it to its public story, draws its card, tells webhooks.
+
+    A rewrite that was imported as published gets its public copy with the times
+    from its record and without a webhook event.
+    """
+    from rewrites.webhooks import queue_event
+
+    rewrite = _locked_rewrite(rewrite_id)
+    check_publishable(rewrite)
+    note = (correction_note or "").strip()
+    story = PublishedStory.objects.filter(rewrite=rewrite).first()
+    live = story is not None and story.is_live
+    was_published = rewrite.status == Rewrite.Status.PUBLISHED
+
+    if (
+        was_published
+        and live
+        and story.rewrite_version == rewrite.version
+        and not rewrite.has_unpublished_changes
+        and (not note or note == _latest_correction(rewrite))
+    ):
+        return PublishResult(story=story, outcome="unchanged")
+
+    now = timezone.now()
+    event = None
+    if live:
+        outcome, event = "republished", Webhook.Event.REPUBLISHED
+        published_at, updated_at = story.published_at, now
+    elif was_published and story is None:
+        # Imported as published: keep the record's times.
+        outcome = "published"
+        published_at = rewrite.published_at or now
+        updated_at = rewrite.updated_at if rewrite.published_at else now
+    else:
+        if note:
+            raise PublishError(
+                "A correction note can only be attached when republishing a story that is already public."
+            )
+        outcome, event = "published", Webhook.Event.PUBLISHED
+        published_at = updated_at = now
+
+    slug = rewrite.slug or unique_slug(rewrite.headline, exclude_id=rewrite.id)
+    holder = PublishedStory.objects.filter(slug=slug).exclude(rewrite=rewrite).first()
+    if holder is not None:
+        raise PublishError(
+            f"The address /stories/{slug}/ already belongs to another story"
+            f"{' that was taken down' if not holder.is_live else ''} (rewrite {holder.rewrite_id}); "
+            "give this rewrite another slug and publish again."
+        )
+    sources = [
+        {"source": entry.source, "url": entry.url, "title": entry.title} for entry in rewrite.attributions.all()
+    ]
+    old_card = story.card.name if story and story.card else ""
+    card_name = _store_card(
+        rewrite=rewrite, headline=rewrite.headline, sources=sources, stamp=updated_at.strftime("%Y%m%d%H%M%S%f")
+    )
+    try:
+        story = _save_publication(
+            rewrite=rewrite, user=user, note=note, outcome=outcome, slug=slug, sources=sources, card_name=card_name,
+            published_at=published_at, updated_at=updated_at,
+        )
+    except Exception:
+        default_storage.delete(card_name)
+        raise
+    if old_card and old_card != card_name:
+        _delete_file_on_commit(old_card)
+    if event:
+        queue_event(event=event, rewrite_id=rewrite.id)
+    logger.info("%s rewrite %s as /stories/%s/", outcome.capitalize(), rewrite.id, slug)
+    return PublishResult(story=story, outcome=outcome)
+
+
+def _save_publication(
+    *, rewrite: Rewrite, user, note: str, outcome: str, slug: str, sources: list[dict], card_name: str,
+    published_at, updated_at,
+) -> PublishedStory:
+    fields = {
+        "slug": slug,
+        "headline": rewrite.headline,
+        "summary": rewrite.summary or "",
+        "why_it_matters": rewrite.why_it_matters or "",
+        "web_card_html": safe_web_card(rewrite.web_card_html),
+        "newsletter_blurb": rewrite.newsletter_blurb or "",
+        "sources": sources,
+        "domain": rewrite.cluster.domain or "",
+        "content_type": rewrite.cluster.content_type or "",
+        "published_at": published_at,
+        "updated_at": updated_at,
+        "rewrite_version": rewrite.version,
+        "card": card_name,
+        "withdrawn_at": None,
+        "withdrawn_reason": "",
+    }
+    story, _ = PublishedStory.objects.update_or_create(rewrite=rewrite, defaults=fields)
+    if note and outcome == "republished":
+        Correction.objects.create(rewrite=rewrite, text=note, created_at=updated_at, created_by=user)
+
+    Rewrite.objects.filter(pk=rewrite.pk).update(
+        status=Rewrite.Status.PUBLISHED,
+        slug=slug,
+        published_at=published_at,
+        updated_at=updated_at,
+        has_unpublished_changes=False,
+    )
+    Cluster.objects.filter(pk=rewrite.cluster_id).update(status=Cluster.Status.PUBLISHED, updated_at=updated_at)
+    record_revision(
+        rewrite=rewrite, kind=Revision.Kind.PUBLISHED, user=user,
+        reason=outcome.capitalize() + (f" with the correction: {note}" if note and outcome == "republished" else ""),
+    )
+    return story
+
+
+@transaction.atomic
+def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> PublishJob:
+    """Kills a published story: its page answers 410, it leaves the feeds and its card is deleted.
+
+    The rewrite is spiked; the reason is kept in the publish log.
+    """
+    from rewrites.webhooks import queue_event
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise PublishError("Give a reason for taking the story down; it is kept in the publish log.")
+    rewrite = _locked_rewrite(rewrite_id)
+    story = PublishedStory.objects.live().filter(rewrite=rewrite).first()
+    if story is None:
+        raise PublishError(f"{_name(rewrite)} is not on the public site, so there is nothing to take down.")
+    now = timezone.now()
+    _delete_file_on_commit(story.card.name if story.card else "")
+    story.withdrawn_at = now
+    story.withdrawn_reason = reason
+    story.card = ""
+    story.save(update_fields=["withdrawn_at", "withdrawn_reason", "card"])
+    Rewrite.objects.filter(pk=rewrite.pk).update(status=Rewrite.Status.SPIKED, has_unpublished_changes=False)
+    Cluster.objects.filter(pk=rewrite.cluster_id).update(status=Cluster.Status.SPIKED, updated_at=now)
+    job = PublishJob.objects.create(
+        rewrite=rewrite,
+        action=PublishJob.Action.UNPUBLISH,
+        state=PublishJob.State.DONE,
+        requested_by=user,
+        reason=reason,
+        outcome="unpublished",
+        created_at=now,
+        started_at=now,
+        finished_at=now,
+    )
+    record_revision(rewrite=rewrite, kind=Revision.Kind.UNPUBLISHED, user=user, reason=reason)
+    queue_event(event=Webhook.Event.UNPUBLISHED, rewrite_id=rewrite.id)
+    logger.info("Unpublished rewrite %s (/stories/%s/): %s", rewrite.id, story.slug, reason)
+    return job
+
+
+def _enqueue_publish_job(job: PublishJob) -> None:
+    from rewrites.publish_jobs import run_publish_job
+
+    django_rq.get_queue("publish").enqueue(run_publish_job, job.id, job_id=job.rq_job_id)
+
+
+@transaction.atomic
+def request_publish(*, rewrite_id: str, user, correction_note: str = "") -> PublishJob:
+    """Queues a publish or republish on the publish queue; returns the job the workspace follows.
+
+    A request for a rewrite that already has a queued or running job returns that job.
+    """
+    rewrite = _locked_rewrite(rewrite_id)
+    check_publishable(rewrite)
+    note = (correction_note or "").strip()
+    if note and not PublishedStory.objects.live().filter(rewrite=rewrite).exists():
+        raise PublishError("A correction note can only be attached when republishing a story that is already public.")
+    pending = rewrite.publish_jobs.filter(state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]).first()
+    if pending is not None:
+        return pending
+    job = PublishJob.objects.create(rewrite=rewrite, requested_by=user, correction_note=note)
+    job.rq_job_id = f"publish-job-{job.id}"
+    job.save(update_fields=["rq_job_id"])
+    transaction.on_commit(lambda: _enqueue_publish_job(job))
+    return job
+
+
+def requeue_lost_publish_jobs() -> int:
+    """Puts back publish jobs that Redis lost and fails those whose worker died mid-run.
+
+    A publish is one transaction, so a job whose worker died made nothing public.
+    Returns how many jobs were put back or failed.
+    """
+    from rq.job import Job
+
+    now = timezone.now()
+    connection = django_rq.get_connection("publish")
+    count = 0
+    for job in PublishJob.objects.filter(state=PublishJob.State.QUEUED, created_at__lt=now - LOST_JOB_AFTER):
+        if not Job.exists(job.rq_job_id, connection=connection):
+            _enqueue_publish_job(job)
+            count += 1
+    count += PublishJob.objects.filter(
+        state=PublishJob.State.RUNNING, started_at__lt=now - timedelta(seconds=settings.RQ_QUEUES["publish"]["DEFAULT_TIMEOUT"] * 2)
+    ).update(
+        state=PublishJob.State.FAILED,
+        finished_at=now,
+        error="The worker stopped while publishing, so nothing was made public. Publish again.",
+    )
+    return count
+
+
+def enqueue_missing_publications() -> int:
+    """Scheduled task: queues a publish for published rewrites that have no public copy yet (e.g. imported).
+
+    A rewrite whose last attempt failed is tried again after an hour.
+    """
+    requeue_lost_publish_jobs()
+    missing = (
+        Rewrite.objects.published()
+        .filter(published_story__isnull=True)
+        .exclude(publish_jobs__state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING])
+        .exclude(
+            publish_jobs__state=PublishJob.State.FAILED,
+            publish_jobs__finished_at__gt=timezone.now() - MISSING_PUBLICATION_RETRY,
+        )
+        .exclude(headline__isnull=True)
+        .exclude(headline="")
+        .values_list("id", flat=True)[:MISSING_PUBLICATIONS_PER_TICK]
+    )
+    count = 0
+    for rewrite_id in list(missing):
+        try:
+            request_publish(rewrite_id=rewrite_id, user=None)
+        except PublishError:
+            logger.warning("Could not queue the public copy of %s", rewrite_id, exc_info=True)
+            continue
+        count += 1
+    return count

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from rewrites import publish_views
+
+app_name = "publishing"
+
+urlpatterns = [
+    path("rewrites/<str:rewrite_id>/publishing/", publish_views.publish_status, name="status"),
+    path("rewrites/<str:rewrite_id>/publish/", publish_views.publish, name="publish"),
+    path("rewrites/<str:rewrite_id>/unpublish/", publish_views.unpublish, name="unpublish"),
+]

@@ -1,0 +1,241 @@
+"""Outbound webhooks: signed, retried with backoff through a real worker, logged, redeliverable."""
+
+import json
+
+import pytest
+from rq import SimpleWorker
+from rewrites.models import PublishedStory, PublishJob, Webhook, WebhookAttempt, WebhookDelivery
+from rewrites.publish import request_publish, unpublish_rewrite
+from rewrites.records import record_for
+from rewrites.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, backoff, sign, verify_signature
+from tests.publishing_helpers import Receiver, edit_rewrite, import_approved, run_publish_queue_until_settled
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECRET = "s3cret-shared-with-the-receiver"
+
+
+@pytest.fixture(autouse=True)
+def fast_webhooks(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.NEWSROOM_WEBHOOK_BACKOFF_SECONDS = 1
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 4
+    settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = 5
+
+
+def make_webhook(url: str, **fields) -> Webhook:
+    return Webhook.objects.create(name="site build", url=url, secret=SECRET, **fields)
+
+
+def publish_through_the_queue(rewrite_id: str, editor) -> PublishJob:
+    job = request_publish(rewrite_id=rewrite_id, user=editor)
+    run_publish_queue_until_settled()
+    job.refresh_from_db()
+    return job
+
+
+def test_signature_verifies_with_the_secret_and_fails_with_another():
+    body = json.dumps({"rewrite": {"id": "r_" + "0" * 24}}).encode()
+    signature = sign(secret=SECRET, timestamp="1783178432", body=body)
+
+    assert signature.startswith("sha256=") and len(signature) == 7 + 64
+    assert verify_signature(secret=SECRET, timestamp="1783178432", body=body, signature=signature)
+    assert not verify_signature(secret="another secret", timestamp="1783178432", body=body, signature=signature)
+    assert not verify_signature(secret=SECRET, timestamp="1783178433", body=body, signature=signature)
+    assert not verify_signature(secret=SECRET, timestamp="1783178432", body=body + b" ", signature=signature)
+
+
+def test_published_event_carries_the_record_signed_with_the_secret(seed_record, editor):
+    rewrite = import_approved(seed_record, number=51)
+    with Receiver() as receiver:
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+
+    assert len(receiver.requests) == 1
+    request = receiver.requests[0]
+    headers = {name.lower(): value for name, value in request["headers"].items()}
+    assert headers["x-newsroom-event"] == "published"
+    assert verify_signature(
+        secret=SECRET, timestamp=headers[TIMESTAMP_HEADER.lower()], body=request["body"],
+        signature=headers[SIGNATURE_HEADER.lower()],
+    )
+    assert not verify_signature(
+        secret="wrong", timestamp=headers[TIMESTAMP_HEADER.lower()], body=request["body"],
+        signature=headers[SIGNATURE_HEADER.lower()],
+    )
+    record = json.loads(request["body"])
+    rewrite.refresh_from_db()
+    assert record == record_for(rewrite)
+    assert record["rewrite"]["status"] == "published" and record["rewrite"]["publishedAt"]
+
+
+def test_a_receiver_that_fails_twice_then_succeeds_gets_exactly_one_successful_delivery(seed_record, editor):
+    rewrite = import_approved(seed_record, number=52)
+    with Receiver(statuses=[500, 503]) as receiver:
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+
+    delivery = WebhookDelivery.objects.get()
+    attempts = list(delivery.attempts.all())
+    assert delivery.state == WebhookDelivery.State.SUCCEEDED and delivery.delivered_at
+    assert [attempt.status_code for attempt in attempts] == [500, 503, 200]
+    assert [attempt.succeeded for attempt in attempts] == [False, False, True]
+    assert "HTTP 500" in attempts[0].error and attempts[2].error == ""
+    assert WebhookAttempt.objects.filter(status_code=200).count() == 1
+    assert len(receiver.requests) == 3
+    gaps = [later["at"] - earlier["at"] for earlier, later in zip(receiver.requests, receiver.requests[1:])]
+    assert gaps[0] >= backoff(1).total_seconds() - 0.1 and gaps[1] >= backoff(2).total_seconds() - 0.1
+
+
+def test_a_failing_endpoint_never_blocks_or_undoes_the_publish(seed_record, editor, settings):
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
+    rewrite = import_approved(seed_record, number=53)
+    with Receiver(statuses=[500] * 5) as receiver:
+        make_webhook(receiver.url)
+        job = publish_through_the_queue(rewrite.id, editor)
+
+    assert job.state == PublishJob.State.DONE
+    assert PublishedStory.objects.live().filter(rewrite=rewrite).exists()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == WebhookDelivery.State.FAILED
+    assert delivery.attempts.count() == 2
+    assert "HTTP 500" in delivery.last_error
+
+
+def test_private_addresses_are_refused_unless_allowed(seed_record, editor, settings):
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = []
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 1
+    rewrite = import_approved(seed_record, number=54)
+    with Receiver() as receiver:
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+
+    assert receiver.requests == []
+    attempt = WebhookAttempt.objects.get()
+    assert "private, loopback or reserved address" in attempt.error
+    assert "NEWSROOM_WEBHOOK_ALLOWED_HOSTS" in attempt.error
+
+
+def test_only_active_webhooks_that_want_the_event_are_called(seed_record, editor):
+    rewrite = import_approved(seed_record, number=55)
+    with Receiver() as wanted, Receiver() as unwanted, Receiver() as inactive:
+        make_webhook(wanted.url)
+        make_webhook(unwanted.url, on_published=False)
+        make_webhook(inactive.url, active=False)
+        publish_through_the_queue(rewrite.id, editor)
+        edit_rewrite(rewrite.id, headline="Changed")
+        publish_through_the_queue(rewrite.id, editor)
+        unpublish_rewrite(rewrite_id=rewrite.id, user=editor, reason="Wrong story.")
+        run_publish_queue_until_settled()
+
+    assert [r["headers"]["X-Newsroom-Event"] for r in wanted.requests] == ["published", "republished", "unpublished"]
+    assert [r["headers"]["X-Newsroom-Event"] for r in unwanted.requests] == ["republished", "unpublished"]
+    assert inactive.requests == []
+    assert json.loads(wanted.requests[2]["body"])["rewrite"]["status"] == "spiked"
+
+
+def test_an_admin_can_redeliver(seed_record, editor, admin_user, client):
+    rewrite = import_approved(seed_record, number=56)
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    with Receiver() as receiver:
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+        response = client.post(
+            "/admin/rewrites/webhookdelivery/",
+            {"action": "redeliver_selected", "_selected_action": [WebhookDelivery.objects.get().id]},
+            follow=True,
+        )
+        run_publish_queue_until_settled()
+
+    assert "Queued 1 redelivery on the publish queue." in response.content.decode()
+    assert len(receiver.requests) == 2
+    assert receiver.requests[0]["body"] == receiver.requests[1]["body"]
+    copy = WebhookDelivery.objects.get(redelivery_of__isnull=False)
+    assert copy.state == WebhookDelivery.State.SUCCEEDED
+
+
+def test_the_admin_lists_deliveries_with_their_attempts(seed_record, editor, admin_user, client):
+    rewrite = import_approved(seed_record, number=57)
+    with Receiver(statuses=[500]) as receiver:
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    delivery = WebhookDelivery.objects.get()
+
+    listing = client.get("/admin/rewrites/webhookdelivery/")
+    detail = client.get(f"/admin/rewrites/webhookdelivery/{delivery.id}/change/")
+
+    assert listing.status_code == 200 and "Succeeded" in listing.content.decode()
+    page = detail.content.decode()
+    assert "The endpoint answered HTTP 500" in page and "200" in page
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("ftp://127.0.0.1/hook", "only http and https"),
+        ("http://user:pass@127.0.0.1/hook", "must not contain a user name or password"),
+        ("http://169.254.169.254/latest/meta-data", "private, loopback or reserved address"),
+        ("http://[::1]:9/hook", "private, loopback or reserved address"),
+        ("http://no-such-host.invalid/hook", "could not be resolved"),
+    ],
+)
+def test_unsafe_webhook_addresses_are_refused_with_the_reason(url, reason):
+    from rewrites.safe_post import UnsafeAddress, post
+
+    with pytest.raises(UnsafeAddress, match=reason):
+        post(url, body=b"{}", headers={}, timeout=2)
+
+
+def test_a_slow_endpoint_times_out_and_is_retried(seed_record, editor, settings):
+    import time as clock
+
+    settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
+    rewrite = import_approved(seed_record, number=58)
+    with Receiver() as receiver:
+        original = receiver.server.RequestHandlerClass.do_POST
+
+        def slow_first(handler):
+            if not receiver.requests:
+                clock.sleep(1.5)
+            original(handler)
+
+        receiver.server.RequestHandlerClass.do_POST = slow_first
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+
+    attempts = list(WebhookAttempt.objects.order_by("number"))
+    assert "timed out" in attempts[0].error and attempts[0].status_code is None
+    assert attempts[1].status_code == 200
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
+
+
+def test_a_delivery_whose_job_was_lost_is_put_back_by_the_scheduler(seed_record, editor):
+    from datetime import timedelta
+
+    import django_rq
+    from django.utils import timezone
+
+    from rewrites.webhooks import enqueue_due_deliveries
+
+    rewrite = import_approved(seed_record, number=59)
+    with Receiver() as receiver:
+        make_webhook(receiver.url)
+        request_publish(rewrite_id=rewrite.id, user=editor)
+        # Run the publish job only: the delivery's job is queued, then Redis loses it.
+        django_rq.get_worker("publish", worker_class=SimpleWorker).work(burst=True, max_jobs=1)
+        assert WebhookDelivery.objects.get().state == WebhookDelivery.State.PENDING
+        django_rq.get_connection("publish").flushdb()
+        WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+
+        assert enqueue_due_deliveries() == 1
+        run_publish_queue_until_settled()
+
+    assert len(receiver.requests) == 1
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
