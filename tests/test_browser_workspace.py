@@ -57,7 +57,7 @@ def test_browser_and_server_count_the_same(page, live_server, editor, seed_recor
             assert in_browser == count_for(record_name, text)["count"], (record_name, text)
 
 
-def test_approve_and_spike_from_the_workspace(page, live_server, editor, seed_record):
+def test_approve_then_publish_from_the_workspace(page, live_server, editor, seed_record, run_jobs):
     rewrite = draft_from_seed(seed_record)
     Rewrite.objects.filter(id=rewrite.id).update(lint_flags_json=None, lint_hits=0, lint_errors=0)
     open_workspace(page, live_server, rewrite)
@@ -66,6 +66,17 @@ def test_approve_and_spike_from_the_workspace(page, live_server, editor, seed_re
     page.locator("#actions").get_by_text("Approved.").wait_for()
     assert Rewrite.objects.get(id=rewrite.id).status == "approved"
     screenshot(page, "workspace")
+
+    page.reload()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.locator("#publish-status").get_by_text("Queued", exact=False).first.wait_for()
+    run_jobs("publish")
+    page.locator("#publish-status .status-published").wait_for()
+    published = Rewrite.objects.get(id=rewrite.id)
+    assert published.status == "published"
+    assert published.published_at is not None
+    page.goto(f"{live_server.url}/stories/{published.slug}/")
+    assert page.get_by_role("heading", level=1).inner_text() == published.headline
 
 
 def test_two_editors_edit_the_same_field_and_the_second_sees_the_conflict(chromium, live_server, editor, admin_user, seed_record):
