@@ -179,6 +179,18 @@ NEWSROOM_SCHEDULED_TASKS: list[str] = []
 # Ingestion (clusters/ingest.py).
 
 # Clustering (clusters/clustering.py).
+# Ingestion calls each of these dotted paths with the id of every newly stored article.
+NEWSROOM_AFTER_ARTICLE_STORED = ["clusters.jobs.enqueue_assignment"]
+NEWSROOM_SCHEDULED_TASKS += ["clusters.jobs.enqueue_unclustered"]
+NEWSROOM_CLUSTER_WINDOW_HOURS = float(os.environ.get("NEWSROOM_CLUSTER_WINDOW_HOURS", "2160"))
+NEWSROOM_CLUSTER_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD", "0.2"))
+NEWSROOM_CLUSTER_THRESHOLD_PER_DAY = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_PER_DAY", "0.002"))
+NEWSROOM_CLUSTER_TITLE_WEIGHT = int(os.environ.get("NEWSROOM_CLUSTER_TITLE_WEIGHT", "3"))
+NEWSROOM_CLUSTER_TEXT_CHARS = int(os.environ.get("NEWSROOM_CLUSTER_TEXT_CHARS", "800"))
+NEWSROOM_CLUSTER_ARTICLE_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_ARTICLE_TERMS", "80"))
+NEWSROOM_CLUSTER_CENTROID_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_CENTROID_TERMS", "400"))
+NEWSROOM_CLUSTER_INDEX_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_INDEX_TERMS", "160"))
+NEWSROOM_CLUSTER_CANDIDATES = int(os.environ.get("NEWSROOM_CLUSTER_CANDIDATES", "20"))
 
 # Generation, lints and the repair loop (rewrites/generate.py, rewrites/lint.py).
 

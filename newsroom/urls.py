@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("rewrites.urls")),
     path("api/", include("rewrites.api_urls")),
+    path("clusters/", include("clusters.cluster_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,132 @@
+"""Text features for clustering: terms that work for Japanese and English alike.
+
+Pure functions with no Django and no network. Text is NFKC-normalised and
+case-folded, so full-width and half-width forms (ＡＢＣ / ABC, ｶﾀｶﾅ / カタカナ)
+give the same terms. Runs of Japanese or Chinese script, which have no spaces
+between words, become overlapping character bigrams; other scripts become
+words, without stop words and with a light plural stemmer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+
+# Hiragana, katakana (with the prolonged sound mark), CJK ideographs, iteration marks.
+CJK_RUN = r"[\u3005\u3006\u303b\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+TOKEN = re.compile(rf"({CJK_RUN})|([^\W_]+(?:['’][^\W_]+)*)")
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren as at be because been before
+    being below between both but by can could did didn do does doesn doing don down during each even
+    few for from further get got had has hasn have haven having he her here hers herself him himself
+    his how however i if in into is isn it its itself just last like made make many may me might more
+    most much must my myself new news no nor not now of off on once one only or other our ours
+    ourselves out over own per said same say says she should so some such than that the their theirs
+    them themselves then there these they this those through to too two under until up upon us very
+    via was wasn way we were weren what when where which while who whom why will with within without
+    would year years yet you your yours yourself yourselves mr mrs ms according told tell week day
+    time first people also since still back well including around another told reported report
+    """.split()
+)
+
+# Kana-only bigrams are mostly grammar (した, している, による): they carry no topic.
+KANA_ONLY = re.compile(r"^[\u3040-\u309f\u30fc]+$")
+
+
+def normalize(text: str) -> str:
+    """Returns text in NFKC, case-folded, so that width and case variants compare equal."""
+    return unicodedata.normalize("NFKC", text or "").casefold()
+
+
+def _stem(word: str) -> str:
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Returns the terms of text in order: words, and bigrams of Japanese/Chinese script."""
+    found = []
+    for cjk, word in TOKEN.findall(normalize(text)):
+        if cjk:
+            if len(cjk) == 1:
+                if not KANA_ONLY.match(cjk):
+                    found.append(cjk)
+                continue
+            for i in range(len(cjk) - 1):
+                gram = cjk[i : i + 2]
+                if not KANA_ONLY.match(gram):
+                    found.append(gram)
+        else:
+            word = word.replace("’", "'")
+            if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+                continue
+            word = _stem(word)
+            if word and word not in STOP_WORDS:
+                found.append(word)
+    return found
+
+
+def term_counts(title: str, text: str, *, title_weight: int, text_chars: int) -> Counter:
+    """Returns term frequencies of an article: the title counted title_weight times,
+    then the first text_chars characters of the body (the lead carries the story)."""
+    counts = Counter()
+    for term in tokens(title):
+        counts[term] += title_weight
+    counts.update(tokens((text or "")[:text_chars]))
+    return counts
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """Smoothed inverse document frequency."""
+    return math.log((documents + 1) / (document_frequency + 1)) + 1.0
+
+
+def weigh(counts: Counter, frequencies: dict[str, int], documents: int, *, max_terms: int) -> dict[str, float]:
+    """Returns the unit-length TF-IDF vector of counts, keeping its max_terms heaviest terms."""
+    weights = {
+        term: (1.0 + math.log(count)) * idf(frequencies.get(term, 0), documents)
+        for term, count in counts.items()
+    }
+    return unit(top_terms(weights, max_terms))
+
+
+def top_terms(vector: dict[str, float], limit: int) -> dict[str, float]:
+    """Returns the limit heaviest terms of vector; ties broken by term so the result is deterministic."""
+    if len(vector) <= limit:
+        return dict(vector)
+    return dict(sorted(vector.items(), key=lambda item: (-item[1], item[0]))[:limit])
+
+
+def unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(weight * weight for weight in vector.values()))
+    if norm == 0:
+        return {}
+    return {term: weight / norm for term, weight in vector.items()}
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product of two unit vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(weight * b.get(term, 0.0) for term, weight in a.items())
+
+
+def add(total: dict[str, float], vector: dict[str, float], sign: float = 1.0) -> dict[str, float]:
+    """Returns total + sign * vector, dropping terms that reach zero."""
+    result = dict(total)
+    for term, weight in vector.items():
+        value = result.get(term, 0.0) + sign * weight
+        if abs(value) < 1e-9:
+            result.pop(term, None)
+        else:
+            result[term] = value
+    return result
