@@ -46,3 +46,8 @@ SUBWAY_FARE = (
     "bus fare in New York City to three dollars from next spring, citing a budget gap and rising "
     "pension costs. Riders' groups said the increase would hurt low-income commuters.",
 )
+VOLCANO = (
+    "Volcano erupts on remote island, ash cloud grounds regional flights",
+    "A volcano on a remote Pacific island erupted overnight, sending an ash cloud eight kilometres high "
+    "and grounding regional flights, aviation officials said.",
+)
