@@ -48,12 +48,16 @@ class ClusteringSettings:
     window: timedelta
     threshold: float
     threshold_per_day: float
-    title_weight: int
+    title_weight: float
     text_chars: int
+    name_weight: float
+    pair_weight: float
+    title_share: float
     article_terms: int
     centroid_terms: int
     index_terms: int
     candidates: int
+    postings_per_term: int
 
     @classmethod
     def current(cls) -> ClusteringSettings:
@@ -64,10 +68,14 @@ class ClusteringSettings:
             threshold_per_day=settings.NEWSROOM_CLUSTER_THRESHOLD_PER_DAY,
             title_weight=settings.NEWSROOM_CLUSTER_TITLE_WEIGHT,
             text_chars=settings.NEWSROOM_CLUSTER_TEXT_CHARS,
+            name_weight=settings.NEWSROOM_CLUSTER_NAME_WEIGHT,
+            pair_weight=settings.NEWSROOM_CLUSTER_PAIR_WEIGHT,
+            title_share=settings.NEWSROOM_CLUSTER_TITLE_SHARE,
             article_terms=settings.NEWSROOM_CLUSTER_ARTICLE_TERMS,
             centroid_terms=settings.NEWSROOM_CLUSTER_CENTROID_TERMS,
             index_terms=settings.NEWSROOM_CLUSTER_INDEX_TERMS,
             candidates=settings.NEWSROOM_CLUSTER_CANDIDATES,
+            postings_per_term=settings.NEWSROOM_CLUSTER_POSTINGS_PER_TERM,
         )
 
 
@@ -133,10 +141,16 @@ def article_vector(article: Article, *, config: ClusteringSettings) -> dict[str,
     if stored is not None:
         return stored
     counts = features.term_counts(
-        article.title, article.text, title_weight=config.title_weight, text_chars=config.text_chars
+        article.title, article.text, title_weight=config.title_weight, text_chars=config.text_chars,
+        name_weight=config.name_weight, pair_weight=config.pair_weight,
     )
-    frequencies, documents = count_terms(sorted(counts))
-    vector = features.weigh(counts, frequencies, documents, max_terms=config.article_terms)
+    headline = features.title_counts(article.title)
+    frequencies, documents = count_terms(sorted(counts.keys() | headline.keys()))
+    vector = features.article_vector(
+        features.weigh(counts, frequencies, documents, max_terms=config.article_terms),
+        features.weigh(headline, frequencies, documents, max_terms=config.article_terms),
+        title_share=config.title_share,
+    )
     ArticleVector.objects.create(article=article, terms=vector)
     return vector
 
@@ -164,7 +178,10 @@ def best_cluster(vector: dict[str, float], *, when: datetime, config: Clustering
     """Returns the open cluster most similar to vector within the time window, if similar enough.
 
     Candidates come from the inverted index: clusters sharing a term with the
-    vector and last seen no earlier than the window before `when`.
+    vector and last seen no earlier than the window before `when`. For each
+    term at most postings_per_term of the most recently seen clusters are read,
+    so the work per article is bounded whatever the size of the archive (the
+    rare terms that identify a story have short posting lists anyway).
     """
     if not vector:
         return None
@@ -172,14 +189,23 @@ def best_cluster(vector: dict[str, float], *, when: datetime, config: Clustering
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT ct.cluster_id, SUM(q.weight * ct.weight) AS score
+            SELECT p.cluster_id, SUM(q.weight * p.weight) AS score
             FROM unnest(%s::text[], %s::float8[]) AS q(term, weight)
-            JOIN {ClusterTerm._meta.db_table} ct ON ct.term = q.term AND ct.last_seen_at >= %s
-            GROUP BY ct.cluster_id
-            ORDER BY score DESC, ct.cluster_id
+            CROSS JOIN LATERAL (
+                SELECT ct.cluster_id, ct.weight
+                FROM {ClusterTerm._meta.db_table} ct
+                WHERE ct.term = q.term AND ct.last_seen_at >= %s
+                ORDER BY ct.last_seen_at DESC
+                LIMIT %s
+            ) p
+            GROUP BY p.cluster_id
+            ORDER BY score DESC, p.cluster_id
             LIMIT %s
             """,
-            [terms, [vector[term] for term in terms], when - config.window, config.candidates],
+            [
+                terms, [vector[term] for term in terms], when - config.window,
+                config.postings_per_term, config.candidates,
+            ],
         )
         scored = cursor.fetchall()
     if not scored:
@@ -205,10 +231,15 @@ def write_index(cluster: Cluster, centroid: dict[str, float], *, config: Cluster
     if not centroid or cluster.status == Cluster.Status.MERGED or cluster.is_roundup:
         return
     top = features.unit(features.top_terms(centroid, config.index_terms))
-    ClusterTerm.objects.bulk_create(
-        ClusterTerm(cluster=cluster, term=term, weight=weight, last_seen_at=cluster.last_seen_at)
-        for term, weight in sorted(top.items())
-    )
+    terms = sorted(top)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {ClusterTerm._meta.db_table} (cluster_id, term, weight, last_seen_at)
+            SELECT %s, term, weight, %s FROM unnest(%s::text[], %s::float8[]) AS t(term, weight)
+            """,
+            [cluster.id, cluster.last_seen_at, terms, [top[term] for term in terms]],
+        )
 
 
 def refresh_cluster(cluster: Cluster) -> Cluster:

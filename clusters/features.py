@@ -75,14 +75,65 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-def term_counts(title: str, text: str, *, title_weight: int, text_chars: int) -> Counter:
-    """Returns term frequencies of an article: the title counted title_weight times,
-    then the first text_chars characters of the body (the lead carries the story)."""
-    counts = Counter()
+# A capitalised Latin word that does not start a sentence: usually a name (a person, place,
+# company, product), which identifies a story better than common words.
+NAME_WORD = re.compile(r"(?<![.!?:\n]\s)(?<![.!?:\n])(?<!^)\b([A-Z][\w'’-]+)")
+LATIN_TERM = re.compile(r"^[a-z0-9']+$")
+
+
+def name_terms(text: str) -> list[str]:
+    """Returns the terms of capitalised words that do not begin a sentence (likely names)."""
+    return [term for word in NAME_WORD.findall(text or "") for term in tokens(word)]
+
+
+def word_pairs(text: str) -> list[str]:
+    """Returns adjacent pairs of Latin-script terms ("falcon heavy"): phrases are sharper than words."""
+    found = tokens(text)
+    return [
+        f"{first} {second}"
+        for first, second in zip(found, found[1:])
+        if LATIN_TERM.match(first) and LATIN_TERM.match(second)
+    ]
+
+
+def term_counts(title: str, text: str, *, title_weight: float, text_chars: int, name_weight: float = 0.0,
+                pair_weight: float = 0.0) -> Counter:
+    """Returns term frequencies of an article's body: the title counted title_weight times, then
+    the first text_chars characters of the text (the lead carries the story); names and word pairs
+    are added with their own weights."""
+    lead = (text or "")[:text_chars]
+    counts: Counter = Counter()
     for term in tokens(title):
         counts[term] += title_weight
-    counts.update(tokens((text or "")[:text_chars]))
+    counts.update(tokens(lead))
+    if name_weight:
+        for term in name_terms(f"{title}. {lead}"):
+            counts[term] += name_weight
+    if pair_weight:
+        for pair in word_pairs(title):
+            counts[pair] += title_weight * pair_weight
+        for pair in word_pairs(lead):
+            counts[pair] += pair_weight
     return counts
+
+
+def title_counts(title: str) -> Counter:
+    """Returns the term frequencies of a headline alone, words and word pairs."""
+    return Counter(tokens(title)) + Counter(word_pairs(title))
+
+
+TITLE_PREFIX = "t:"
+
+
+def article_vector(body: dict[str, float], title: dict[str, float], *, title_share: float) -> dict[str, float]:
+    """Joins a body vector and a headline vector (both unit length) into one unit vector whose
+    cosine with another such vector is title_share parts headline similarity to the rest body
+    similarity; headline terms carry the prefix "t:"."""
+    body_scale = math.sqrt(1.0 - title_share)
+    title_scale = math.sqrt(title_share)
+    joined = {term: weight * body_scale for term, weight in body.items()}
+    joined.update({TITLE_PREFIX + term: weight * title_scale for term, weight in title.items()})
+    return unit(joined)
 
 
 def idf(document_frequency: int, documents: int) -> float:
@@ -93,8 +144,9 @@ def idf(document_frequency: int, documents: int) -> float:
 def weigh(counts: Counter, frequencies: dict[str, int], documents: int, *, max_terms: int) -> dict[str, float]:
     """Returns the unit-length TF-IDF vector of counts, keeping its max_terms heaviest terms."""
     weights = {
-        term: (1.0 + math.log(count)) * idf(frequencies.get(term, 0), documents)
+        term: (1.0 + math.log(count) if count >= 1 else count) * idf(frequencies.get(term, 0), documents)
         for term, count in counts.items()
+        if count > 0
     }
     return unit(top_terms(weights, max_terms))
 
