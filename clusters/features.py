@@ -33,6 +33,9 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+# Longer "words" are identifiers, hashes or glued URLs: not topic terms (and the index column is short).
+MAX_WORD = 40
+
 # Kana-only bigrams are mostly grammar (した, している, による): they carry no topic.
 KANA_ONLY = re.compile(r"^[\u3040-\u309f\u30fc]+$")
 
@@ -67,7 +70,7 @@ def tokens(text: str) -> list[str]:
                     found.append(gram)
         else:
             word = word.replace("’", "'")
-            if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()) or len(word) > MAX_WORD:
                 continue
             word = _stem(word)
             if word and word not in STOP_WORDS:

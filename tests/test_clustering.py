@@ -204,3 +204,8 @@ def test_two_workers_assigning_at_once_make_one_cluster_per_story():
         assert cluster.source_count == 4
         assert len({article.title for article in cluster.articles.all()}) == 1
     assert connection.vendor == "postgresql"
+
+
+def test_very_long_words_do_not_break_assignment():
+    article = make_article(source=make_source(), title="Token " + "x" * 300, text="https://" + "a1" * 400 + " ok")
+    assert assign_article(article_id=article.id) is not None
