@@ -3,7 +3,7 @@
 Pure functions with no Django and no network. Text is NFKC-normalised and
 case-folded, so full-width and half-width forms (ＡＢＣ / ABC, ｶﾀｶﾅ / カタカナ)
 give the same terms. Runs of Japanese or Chinese script, which have no spaces
-between words, become overlapping character bigrams; other scripts become
+between words, become overlapping character trigrams (shorter runs stay whole); other scripts become
 words, without stop words and with a light plural stemmer.
 """
 
@@ -15,8 +15,13 @@ import unicodedata
 from collections import Counter
 
 # Hiragana, katakana (with the prolonged sound mark), CJK ideographs, iteration marks.
-CJK_RUN = r"[\u3005\u3006\u303b\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
-TOKEN = re.compile(rf"({CJK_RUN})|([^\W_]+(?:['’][^\W_]+)*)")
+CJK_CHARS = r"\u3005\u3006\u303b\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_RUN = rf"[{CJK_CHARS}]+"
+WORD = rf"[^\W_{CJK_CHARS}]+"
+TOKEN = re.compile(rf"({CJK_RUN})|({WORD}(?:['’]{WORD})*)")
+# Character n-gram length for Japanese and Chinese: trigrams are specific enough that stories on
+# one topic (two typhoons) do not look alike; shorter runs are kept whole.
+CJK_GRAM = 3
 
 STOP_WORDS = frozenset(
     """
@@ -61,11 +66,13 @@ def tokens(text: str) -> list[str]:
     for cjk, word in TOKEN.findall(normalize(text)):
         if cjk:
             if len(cjk) == 1:
+                continue  # a lone character (年, 日, the weekday in "(火)") says nothing about the story
+            if len(cjk) <= CJK_GRAM:
                 if not KANA_ONLY.match(cjk):
                     found.append(cjk)
                 continue
-            for i in range(len(cjk) - 1):
-                gram = cjk[i : i + 2]
+            for i in range(len(cjk) - CJK_GRAM + 1):
+                gram = cjk[i : i + CJK_GRAM]
                 if not KANA_ONLY.match(gram):
                     found.append(gram)
         else:
