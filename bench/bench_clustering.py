@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 DEV_SET = DATA / "clustering" / "newscluster_dev.jsonl"
 JAWIKINEWS = DATA / "summaries" / "jawikinews_headline" / "ja_article_headline.detok.jsonl.gz"
+ARCHIVE_SIZES = (1_000, 10_000, 100_000)
 SWEEP = [round(0.02 * step, 2) for step in range(1, 40)]
 
 
@@ -286,13 +287,13 @@ class SyntheticNews:
 
     def article(self, story: list[str]) -> tuple[str, str]:
         title = " ".join(self.random.sample(story, 3) + self.common(4)).capitalize()
-        body = story + self.random.choices(story, k=12) + self.common(90)
+        body = story + self.random.choices(story, k=6) + self.common(35)
         self.random.shuffle(body)
         return title, " ".join(body) + "."
 
 
 def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: int, source_id: int, config) -> datetime:
-    """Adds count articles in stories of 1-5 articles, with their vectors, centroids, index rows and
+    """Adds count articles in stories of 1-12 articles, with their vectors, centroids, index rows and
     document frequencies, as assign_article would have left them. Returns the last time used."""
     from django.db import connection, transaction
 
@@ -311,7 +312,7 @@ def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: 
     when = start
     while made < count:
         story = news.story()
-        members = min(news.random.choice([1, 1, 2, 3, 5]), count - made)
+        members = min(news.random.choice([1, 2, 3, 5, 8, 12]), count - made)
         cluster_id = new_cluster_id()
         total: dict[str, float] = {}
         first = when
@@ -382,7 +383,7 @@ def throughput_section() -> str:
         source = Source.objects.create(name="Synthetic wire")
         when = datetime(2026, 1, 1, tzinfo=timezone.utc)
         archive = 0
-        for size in (1_000, 10_000, 100_000):
+        for size in ARCHIVE_SIZES:
             started = time.monotonic()
             when = _bulk_archive(news, count=size - archive, start=when, per_day=per_day, source_id=source.id, config=config)
             archive = size
@@ -412,7 +413,7 @@ def throughput_section() -> str:
     base = results[0][1]
     lines = [
         f"A synthetic archive (Zipf-distributed common words over a 30,000-word vocabulary plus words "
-        f"naming each story; stories of 1-5 articles; {per_day} articles a day, so the whole archive "
+        f"naming each story; stories of 1-12 articles, 5 on average; {per_day} articles a day, so the whole archive "
         f"stays inside the {config.window.days}-day window) is bulk-loaded with the production features "
         f"and index, then {measured} new articles (half new versions of recent stories, half new stories) "
         "are assigned one by one with `assign_article`, each in its own transaction, on the real PostgreSQL.",

@@ -57,6 +57,7 @@ class ClusteringSettings:
     centroid_terms: int
     index_terms: int
     candidates: int
+    query_terms: int
     postings_per_term: int
 
     @classmethod
@@ -75,6 +76,7 @@ class ClusteringSettings:
             centroid_terms=settings.NEWSROOM_CLUSTER_CENTROID_TERMS,
             index_terms=settings.NEWSROOM_CLUSTER_INDEX_TERMS,
             candidates=settings.NEWSROOM_CLUSTER_CANDIDATES,
+            query_terms=settings.NEWSROOM_CLUSTER_QUERY_TERMS,
             postings_per_term=settings.NEWSROOM_CLUSTER_POSTINGS_PER_TERM,
         )
 
@@ -177,19 +179,22 @@ def count_terms(terms: list[str]) -> tuple[dict[str, int], int]:
 def best_cluster(vector: dict[str, float], *, when: datetime, config: ClusteringSettings) -> Cluster | None:
     """Returns the open cluster most similar to vector within the time window, if similar enough.
 
-    Candidates come from the inverted index: clusters sharing a term with the
-    vector and last seen no earlier than the window before `when`. For each
-    term at most postings_per_term of the most recently seen clusters are read,
-    so the work per article is bounded whatever the size of the archive (the
-    rare terms that identify a story have short posting lists anyway).
+    Candidates come from the inverted index: clusters sharing one of the
+    vector's query_terms heaviest (most specific) terms and last seen no
+    earlier than the window before `when`, reading at most postings_per_term of
+    the most recently seen clusters per term, so the work per article is
+    bounded whatever the size of the archive. The best candidates are then
+    scored exactly over all the vector's terms.
     """
     if not vector:
         return None
-    terms = list(vector)
+    # Stage 1: the article's most specific terms find candidates through the index.
+    query = features.top_terms(vector, config.query_terms)
+    query_terms = sorted(query)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT p.cluster_id, SUM(q.weight * p.weight) AS score
+            SELECT p.cluster_id
             FROM unnest(%s::text[], %s::float8[]) AS q(term, weight)
             CROSS JOIN LATERAL (
                 SELECT ct.cluster_id, ct.weight
@@ -199,13 +204,28 @@ def best_cluster(vector: dict[str, float], *, when: datetime, config: Clustering
                 LIMIT %s
             ) p
             GROUP BY p.cluster_id
-            ORDER BY score DESC, p.cluster_id
+            ORDER BY SUM(q.weight * p.weight) DESC, p.cluster_id
             LIMIT %s
             """,
             [
-                terms, [vector[term] for term in terms], when - config.window,
+                query_terms, [query[term] for term in query_terms], when - config.window,
                 config.postings_per_term, config.candidates,
             ],
+        )
+        candidates = [cluster_id for (cluster_id,) in cursor.fetchall()]
+        if not candidates:
+            return None
+        # Stage 2: the exact cosine of the whole vector with each candidate's indexed centroid.
+        terms = sorted(vector)
+        cursor.execute(
+            f"""
+            SELECT ct.cluster_id, SUM(q.weight * ct.weight) AS score
+            FROM unnest(%s::text[], %s::float8[]) AS q(term, weight)
+            JOIN {ClusterTerm._meta.db_table} ct ON ct.cluster_id = ANY(%s) AND ct.term = q.term
+            GROUP BY ct.cluster_id
+            ORDER BY score DESC, ct.cluster_id
+            """,
+            [terms, [vector[term] for term in terms], candidates],
         )
         scored = cursor.fetchall()
     if not scored:
