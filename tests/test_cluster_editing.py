@@ -133,3 +133,23 @@ def test_a_merged_cluster_still_matches_nothing_and_new_articles_join_the_kept_o
 
     assert later.cluster_id == crash.cluster_id
     assert Article.objects.filter(cluster_id=fare.cluster_id).count() == 0
+
+
+def test_index_clusters_makes_imported_clusters_matchable():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from clusters.models import ClusterVector
+
+    crash = make_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    imported = Cluster.objects.create(canonical_title=crash.title, source_count=1)
+    Article.objects.filter(id=crash.id).update(cluster=imported)
+    output = StringIO()
+
+    call_command("index_clusters", stdout=output)
+
+    assert "Indexed 1 cluster." in output.getvalue()
+    assert ClusterVector.objects.filter(cluster=imported).exists()
+    later = clustered(source=make_source(), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
+    assert later.cluster_id == imported.id
