@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clusters.models import Article, Cluster, Source
+from clusters.models import Article, Cluster, ClusterChange, Source
 
 
 @admin.register(Source)
@@ -35,3 +35,14 @@ class ClusterAdmin(admin.ModelAdmin):
     search_fields = ["id", "canonical_title"]
     raw_id_fields = ["representative_article"]
     inlines = [ArticleInline]
+
+
+@admin.register(ClusterChange)
+class ClusterChangeAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "username", "description", "reason"]
+    list_filter = ["action"]
+    search_fields = ["description", "reason", "username"]
+    readonly_fields = ["action", "cluster", "other_cluster", "article", "user", "username", "reason", "description", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,3 +1,6 @@
+import json
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -111,6 +114,14 @@ class Cluster(models.Model):
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        help_text="Set when an editor merged this cluster into another.",
+    )
 
     objects = ClusterQuerySet.as_manager()
 
@@ -123,6 +134,17 @@ class Cluster(models.Model):
     @property
     def is_stale(self) -> bool:
         return self.written_source_count < self.source_count
+
+    @property
+    def is_roundup(self) -> bool:
+        """Whether the entities mark this cluster as a roundup of several stories."""
+        if not self.entities_json:
+            return False
+        try:
+            entities = json.loads(self.entities_json)
+        except ValueError:
+            return False
+        return isinstance(entities, dict) and bool(entities.get("is_roundup"))
 
 
 class Article(models.Model):
@@ -156,3 +178,78 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ArticleVector(models.Model):
+    """An article's clustering features: its unit-length TF-IDF vector over terms."""
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="vector")
+    terms = models.JSONField(help_text="Term to weight; the vector has unit length.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class ClusterVector(models.Model):
+    """A cluster's centroid: the sum of its articles' vectors, trimmed to the heaviest terms."""
+
+    cluster = models.OneToOneField(Cluster, primary_key=True, on_delete=models.CASCADE, related_name="vector")
+    terms = models.JSONField(help_text="Term to summed weight.")
+    members = models.PositiveIntegerField(default=0)
+
+
+class ClusterTerm(models.Model):
+    """The inverted index: a heavy term of an open cluster's centroid, and when it was last seen.
+
+    Candidate clusters for a new article are those sharing its terms within the
+    time window, found through the (term, last_seen_at) index.
+    """
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="index_terms")
+    term = models.CharField(max_length=100)
+    weight = models.FloatField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "term"], name="clusterterm_cluster_term_unique")]
+        indexes = [models.Index(fields=["term", "last_seen_at"], name="clusterterm_term_seen")]
+
+
+class TermFrequency(models.Model):
+    """How many clustered articles contain a term (document frequency, for IDF).
+
+    The row with the empty term counts all clustered articles.
+    """
+
+    term = models.CharField(max_length=100, primary_key=True)
+    documents = models.PositiveBigIntegerField(default=0)
+
+
+class ClusterChange(models.Model):
+    """An editor's change to clusters: who, when, what and why."""
+
+    class Action(models.TextChoices):
+        MERGE = "merge", "Merged clusters"
+        MOVE = "move", "Moved an article"
+        ROUNDUP = "roundup", "Marked as roundup"
+        UNROUNDUP = "unroundup", "Unmarked as roundup"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    cluster = models.ForeignKey(
+        Cluster, null=True, on_delete=models.SET_NULL, related_name="changes",
+        help_text="The cluster that was changed (for a merge: the one kept; for a move: the destination).",
+    )
+    other_cluster = models.ForeignKey(
+        Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="For a merge: the cluster merged away; for a move: the cluster the article left.",
+    )
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="Kept if the account is deleted.")
+    reason = models.TextField(blank=True)
+    description = models.TextField(help_text="What changed, in words.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.description

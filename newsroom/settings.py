@@ -206,10 +206,25 @@ NEWSROOM_INGEST_MAX_FAILURES = int(os.environ.get("NEWSROOM_INGEST_MAX_FAILURES"
 NEWSROOM_INGEST_JOB_TIMEOUT = int(os.environ.get("NEWSROOM_INGEST_JOB_TIMEOUT", "900"))
 NEWSROOM_INGEST_MAX_BACKOFF_MINUTES = int(os.environ.get("NEWSROOM_INGEST_MAX_BACKOFF_MINUTES", str(24 * 60)))
 # Dotted paths called with each new article's id once it is stored (clustering plugs in here).
-NEWSROOM_AFTER_ARTICLE_STORED: list[str] = env_list("NEWSROOM_AFTER_ARTICLE_STORED")
+NEWSROOM_AFTER_ARTICLE_STORED: list[str] = env_list("NEWSROOM_AFTER_ARTICLE_STORED", "clusters.jobs.enqueue_assignment")
 NEWSROOM_SCHEDULED_TASKS += ["clusters.ingest.enqueue_due_sources"]
 
 # Clustering (clusters/clustering.py).
+NEWSROOM_SCHEDULED_TASKS += ["clusters.jobs.enqueue_unclustered"]
+NEWSROOM_CLUSTER_WINDOW_HOURS = float(os.environ.get("NEWSROOM_CLUSTER_WINDOW_HOURS", "8760"))
+NEWSROOM_CLUSTER_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD", "0.14"))
+NEWSROOM_CLUSTER_THRESHOLD_PER_DAY = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_PER_DAY", "0.001"))
+NEWSROOM_CLUSTER_TITLE_WEIGHT = float(os.environ.get("NEWSROOM_CLUSTER_TITLE_WEIGHT", "3"))
+NEWSROOM_CLUSTER_TEXT_CHARS = int(os.environ.get("NEWSROOM_CLUSTER_TEXT_CHARS", "1500"))
+NEWSROOM_CLUSTER_NAME_WEIGHT = float(os.environ.get("NEWSROOM_CLUSTER_NAME_WEIGHT", "1"))
+NEWSROOM_CLUSTER_PAIR_WEIGHT = float(os.environ.get("NEWSROOM_CLUSTER_PAIR_WEIGHT", "0.5"))
+NEWSROOM_CLUSTER_TITLE_SHARE = float(os.environ.get("NEWSROOM_CLUSTER_TITLE_SHARE", "0.2"))
+NEWSROOM_CLUSTER_ARTICLE_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_ARTICLE_TERMS", "150"))
+NEWSROOM_CLUSTER_CENTROID_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_CENTROID_TERMS", "500"))
+NEWSROOM_CLUSTER_INDEX_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_INDEX_TERMS", "300"))
+NEWSROOM_CLUSTER_CANDIDATES = int(os.environ.get("NEWSROOM_CLUSTER_CANDIDATES", "20"))
+NEWSROOM_CLUSTER_QUERY_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_QUERY_TERMS", "30"))
+NEWSROOM_CLUSTER_POSTINGS_PER_TERM = int(os.environ.get("NEWSROOM_CLUSTER_POSTINGS_PER_TERM", "50"))
 
 # Generation, lints and the repair loop (rewrites/generate.py, rewrites/lint.py).
 # Listed with their defaults in docs/generation.md.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("rewrites.api_urls")),
     path("sources/", include("clusters.urls")),
     path("demo-feeds/<path:path>", demo_feed_file, name="demo-feeds"),
+    path("clusters/", include("clusters.cluster_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

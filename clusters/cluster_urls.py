@@ -1,0 +1,12 @@
+from django.urls import path
+
+from clusters import cluster_views
+
+app_name = "clustering"
+
+urlpatterns = [
+    path("", cluster_views.cluster_list, name="list"),
+    path("merge/", cluster_views.merge_clusters, name="merge"),
+    path("move/", cluster_views.move_article, name="move"),
+    path("roundup/", cluster_views.mark_roundup, name="roundup"),
+]

@@ -1,0 +1,166 @@
+"""Editors' changes to clusters: merge, move an article, mark a roundup.
+
+Each change runs under the clustering lock (so it never races an assignment),
+is recorded as a ClusterChange with who, when, what and why, recomputes the
+fields of every cluster it touches and marks their rewrites stale.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import transaction
+from django.utils import timezone
+
+from clusters.clustering import lock_clusters, rebuild_centroid, refresh_cluster
+from clusters.models import Article, Cluster, ClusterChange
+
+DEFAULT_ENTITIES = {
+    "anime_titles": [],
+    "manga_titles": [],
+    "work_titles": [],
+    "studios": [],
+    "people": [],
+    "type": "news",
+    "domain": "other",
+    "is_roundup": False,
+}
+
+
+class ClusterEditError(ValueError):
+    """A change an editor asked for cannot be made; the message says why."""
+
+
+def _locked_cluster(cluster_id: str) -> Cluster:
+    cluster = Cluster.objects.select_for_update().filter(id=cluster_id).first()
+    if cluster is None:
+        raise ClusterEditError(f"Cluster {cluster_id} does not exist (it may have been merged or removed).")
+    return cluster
+
+
+def _mark_rewrite_stale(cluster: Cluster) -> None:
+    """Makes an existing rewrite of the cluster show as stale (written_source_count < source_count)."""
+    from rewrites.models import Rewrite
+
+    if not Rewrite.objects.filter(cluster=cluster).exists():
+        return
+    if cluster.source_count > 0 and cluster.written_source_count >= cluster.source_count:
+        cluster.written_source_count = cluster.source_count - 1
+        cluster.save(update_fields=["written_source_count"])
+
+
+def _record(*, action: str, cluster: Cluster, other: Cluster | None = None, article: Article | None = None,
+            user=None, reason: str, description: str) -> ClusterChange:
+    return ClusterChange.objects.create(
+        action=action,
+        cluster=cluster,
+        other_cluster=other,
+        article=article,
+        user=user if user is not None and user.is_authenticated else None,
+        username=user.get_username() if user is not None and user.is_authenticated else "",
+        reason=reason.strip(),
+        description=description,
+    )
+
+
+def merge_clusters(*, keep_id: str, merge_id: str, user=None, reason: str = "") -> Cluster:
+    """Moves every article of cluster merge_id into keep_id and returns the kept cluster.
+
+    The merged-away cluster stays, empty, with status "merged" and merged_into
+    set, so a rewrite it had is kept and still reachable.
+    """
+    if keep_id == merge_id:
+        raise ClusterEditError("Choose two different clusters to merge.")
+    with transaction.atomic():
+        lock_clusters()
+        keep = _locked_cluster(keep_id)
+        away = _locked_cluster(merge_id)
+        for cluster in (keep, away):
+            if cluster.status == Cluster.Status.MERGED:
+                raise ClusterEditError(
+                    f"Cluster “{cluster.canonical_title}” was already merged into another cluster; "
+                    "merge into that one instead."
+                )
+        moved = Article.objects.filter(cluster=away).update(cluster=keep)
+        away.status = Cluster.Status.MERGED
+        away.merged_into = keep
+        away.save(update_fields=["status", "merged_into"])
+        for cluster in (keep, away):
+            refresh_cluster(cluster)
+            rebuild_centroid(cluster)
+            _mark_rewrite_stale(cluster)
+        _record(
+            action=ClusterChange.Action.MERGE, cluster=keep, other=away, user=user, reason=reason,
+            description=f"Merged “{away.canonical_title}” ({away.id}, {moved} articles) into “{keep.canonical_title}” ({keep.id}).",
+        )
+    return keep
+
+
+def move_article(*, article_id: str, to_cluster_id: str | None = None, user=None, reason: str = "") -> Cluster:
+    """Moves one article to another cluster, or to a new cluster of its own when to_cluster_id
+    is None; returns the destination. A cluster left empty is marked merged into the destination."""
+    with transaction.atomic():
+        lock_clusters()
+        article = Article.objects.select_for_update().filter(id=article_id).first()
+        if article is None:
+            raise ClusterEditError(f"Article {article_id} does not exist.")
+        origin = _locked_cluster(article.cluster_id) if article.cluster_id else None
+        if to_cluster_id is None:
+            when = article.published_at or article.fetched_at
+            target = Cluster.objects.create(
+                canonical_title=article.title, first_seen_at=when, last_seen_at=when,
+                domain=origin.domain if origin else "",
+            )
+        else:
+            target = _locked_cluster(to_cluster_id)
+            if target.status == Cluster.Status.MERGED:
+                raise ClusterEditError(
+                    f"Cluster “{target.canonical_title}” was merged into another cluster; move the article there instead."
+                )
+            if origin is not None and origin.id == target.id:
+                raise ClusterEditError("The article is already in that cluster.")
+        article.cluster = target
+        article.save(update_fields=["cluster"])
+        touched = [target]
+        if origin is not None:
+            if not Article.objects.filter(cluster=origin).exists():
+                origin.status = Cluster.Status.MERGED
+                origin.merged_into = target
+                origin.save(update_fields=["status", "merged_into"])
+            touched.append(origin)
+        for cluster in touched:
+            refresh_cluster(cluster)
+            rebuild_centroid(cluster)
+            _mark_rewrite_stale(cluster)
+        where = "a new cluster" if to_cluster_id is None else f"“{target.canonical_title}” ({target.id})"
+        came_from = f" from “{origin.canonical_title}” ({origin.id})" if origin else ""
+        _record(
+            action=ClusterChange.Action.MOVE, cluster=target, other=origin, article=article, user=user,
+            reason=reason, description=f"Moved “{article.title}” ({article.id}){came_from} to {where}.",
+        )
+    return target
+
+
+def mark_roundup(*, cluster_id: str, roundup: bool = True, user=None, reason: str = "") -> Cluster:
+    """Sets or clears the cluster's is_roundup entity. A roundup is kept out of automatic matching."""
+    with transaction.atomic():
+        lock_clusters()
+        cluster = _locked_cluster(cluster_id)
+        try:
+            entities = json.loads(cluster.entities_json) if cluster.entities_json else None
+        except ValueError:
+            entities = None
+        if not isinstance(entities, dict):
+            entities = {**DEFAULT_ENTITIES, "domain": cluster.domain or "other"}
+        entities["is_roundup"] = roundup
+        cluster.entities_json = json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
+        cluster.updated_at = timezone.now()
+        cluster.save(update_fields=["entities_json", "updated_at"])
+        rebuild_centroid(cluster)
+        _mark_rewrite_stale(cluster)
+        _record(
+            action=ClusterChange.Action.ROUNDUP if roundup else ClusterChange.Action.UNROUNDUP,
+            cluster=cluster, user=user, reason=reason,
+            description=f"{'Marked' if roundup else 'Unmarked'} “{cluster.canonical_title}” ({cluster.id}) as a roundup.",
+        )
+    return cluster

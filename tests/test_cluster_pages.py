@@ -1,0 +1,196 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from clusters.clustering import assign_article
+from clusters.models import Cluster, ClusterChange
+from rewrites.models import Rewrite
+from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO, make_article, make_source
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery"
+LIST = reverse("clustering:list")
+
+
+def login(user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def csrf_token(client: Client) -> str:
+    response = client.get(LIST)
+    assert response.status_code == 200
+    return response.cookies["csrftoken"].value
+
+
+def clustered(**kwargs):
+    article = make_article(**kwargs)
+    assign_article(article_id=article.id)
+    article.refresh_from_db()
+    return article
+
+
+@pytest.fixture
+def stories():
+    crash = clustered(source=make_source(name="Wire", domain="transport"), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    crash_two = clustered(source=make_source(name="Daily", domain="transport"), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
+    fare = clustered(source=make_source(name="Metro", domain="city"), title=VOLCANO[0], text=VOLCANO[1], hours=2)
+    assert crash.cluster_id == crash_two.cluster_id != fare.cluster_id
+    return crash, crash_two, fare
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    response = client.get(LIST)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_an_account_without_a_role_is_refused(nobody):
+    assert login(nobody).get(LIST).status_code == 403
+
+
+def test_editors_see_clusters_with_their_articles_and_actions(editor, stories):
+    crash, crash_two, fare = stories
+    response = login(editor).get(LIST)
+    body = response.content.decode()
+    assert response.status_code == 200
+    for article in stories:
+        assert article.title in body
+    assert "Wire" in body and "Metro" in body
+    assert reverse("clustering:merge") in body
+    assert 'href="/clusters/"' in body  # nav link
+
+
+def test_staff_see_clusters_read_only(staff, stories):
+    body = login(staff).get(LIST).content.decode()
+    assert SUBWAY_A[0] in body
+    assert reverse("clustering:merge") not in body
+    assert reverse("clustering:move") not in body
+
+
+def test_staff_cannot_change_clusters_even_by_posting(staff, stories):
+    crash, _, fare = stories
+    client = login(staff)
+    token = csrf_token(client)
+    response = client.post(
+        reverse("clustering:merge"), {"keep": crash.cluster_id, "merge": fare.cluster_id, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 403
+    assert Cluster.objects.get(id=fare.cluster_id).status != Cluster.Status.MERGED
+
+
+def test_search_and_filters_narrow_the_list(editor, stories):
+    crash, _, fare = stories
+    client = login(editor)
+    searched = client.get(LIST, {"q": "volcano"}).content.decode()
+    assert VOLCANO[0] in searched and SUBWAY_B[0] not in searched
+    by_article_title = client.get(LIST, {"q": "East River"}).content.decode()
+    assert SUBWAY_B[0] in by_article_title and VOLCANO[0] not in by_article_title
+    solo = client.get(LIST, {"solo": "yes"}).content.decode()
+    assert VOLCANO[0] in solo and SUBWAY_B[0] not in solo
+    several = client.get(LIST, {"solo": "no"}).content.decode()
+    assert SUBWAY_B[0] in several and VOLCANO[0] not in several
+    domain = client.get(LIST, {"domain": "city"}).content.decode()
+    assert VOLCANO[0] in domain and SUBWAY_B[0] not in domain
+
+
+def test_stale_filter_shows_clusters_whose_rewrite_missed_a_source(editor, stories):
+    crash, _, fare = stories
+    Cluster.objects.filter(id=crash.cluster_id).update(written_source_count=1)
+    Rewrite.objects.create(cluster_id=crash.cluster_id, headline="Trains collide")
+    Cluster.objects.filter(id=fare.cluster_id).update(written_source_count=1)
+    Rewrite.objects.create(cluster_id=fare.cluster_id, headline="Fare rises")
+
+    body = login(editor).get(LIST, {"stale": "yes"}).content.decode()
+
+    assert SUBWAY_B[0] in body
+    assert VOLCANO[0] not in body
+
+
+def test_htmx_requests_get_only_the_list(editor, stories):
+    response = login(editor).get(LIST, {"q": "subway"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="cluster-list">')
+    assert "<html" not in body
+
+
+def test_pagination(editor, settings):
+    settings.NEWSROOM_PAGE_SIZE = 2
+    source = make_source()
+    titles = ["Volcano erupts on island", "Chess champion retires", "Central bank raises rates"]
+    for number, title in enumerate(titles):
+        clustered(source=source, title=title, text=title, hours=number * 10)
+    client = login(editor)
+    first = client.get(LIST).content.decode()
+    second = client.get(LIST, {"page": 2}).content.decode()
+    assert "Page 1 of 2" in first
+    assert titles[0] not in first and titles[0] in second
+
+
+def test_list_query_count_does_not_grow_with_clusters(editor, django_assert_max_num_queries):
+    source = make_source()
+    for number in range(12):
+        clustered(source=source, title=f"Unrelated story number {number} zebra{number}", text="", hours=number)
+    client = login(editor)
+    client.get(LIST)
+    with django_assert_max_num_queries(12):
+        assert client.get(LIST).status_code == 200
+
+
+def test_posting_without_the_csrf_token_is_refused(editor, stories):
+    crash, _, fare = stories
+    response = login(editor).post(reverse("clustering:merge"), {"keep": crash.cluster_id, "merge": fare.cluster_id})
+    assert response.status_code == 403
+    assert not ClusterChange.objects.exists()
+
+
+def test_editor_merges_with_htmx_and_gets_the_fresh_list(editor, stories):
+    crash, _, fare = stories
+    client = login(editor)
+    token = csrf_token(client)
+    response = client.post(
+        reverse("clustering:merge"),
+        {"keep": crash.cluster_id, "merge": fare.cluster_id, "reason": "one story", "q": ""},
+        HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="cluster-list">')
+    assert "one story" in body  # the recorded change is listed
+    assert Cluster.objects.get(id=fare.cluster_id).status == Cluster.Status.MERGED
+    assert Cluster.objects.get(id=crash.cluster_id).articles.count() == 3
+
+
+def test_editor_moves_an_article_out_with_a_plain_post(editor, stories):
+    _, crash_two, _ = stories
+    client = login(editor)
+    token = csrf_token(client)
+    response = client.post(
+        reverse("clustering:move"), {"article": crash_two.id, "to": "", "csrfmiddlewaretoken": token, "solo": "yes"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == LIST + "?solo=yes"
+    crash_two.refresh_from_db()
+    assert crash_two.cluster.source_count == 1
+    assert "Moved the article" in client.get(response["Location"]).content.decode()
+
+
+def test_editor_marks_a_roundup(editor, stories):
+    crash, _, _ = stories
+    client = login(editor)
+    token = csrf_token(client)
+    client.post(reverse("clustering:roundup"), {"cluster": crash.cluster_id, "roundup": "1", "csrfmiddlewaretoken": token})
+    assert Cluster.objects.get(id=crash.cluster_id).is_roundup
+
+
+def test_a_bad_merge_says_what_went_wrong(editor, stories):
+    crash, _, _ = stories
+    client = login(editor)
+    token = csrf_token(client)
+    response = client.post(
+        reverse("clustering:merge"), {"keep": "c_" + "0" * 24, "merge": crash.cluster_id},
+        HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token,
+    )
+    assert "does not exist" in response.content.decode()
+    assert not ClusterChange.objects.exists()
