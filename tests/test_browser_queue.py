@@ -36,3 +36,22 @@ def test_wrong_password_says_so(page, live_server, editor):
     page.get_by_role("button", name="Log in").click()
 
     assert page.get_by_role("alert").inner_text().startswith("Your username and password didn't match")
+
+
+def test_queue_is_usable_from_the_keyboard(page, live_server, editor, seed_record):
+    import_record(seed_record)
+    import_record(full_record(seed_record))
+    log_in(page, live_server, username="eda")
+
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "queue-search"
+    page.keyboard.type("Frieren Madhouse")
+    page.wait_for_url("**/?q=Frieren+Madhouse")
+    page.locator("#rewrite-list .queue-row").first.wait_for()
+    assert page.locator("#rewrite-list .queue-row").count() == 1
+    page.locator("body").click(position={"x": 5, "y": 400})
+    page.keyboard.press("j")
+    assert "Season 2 Confirmed" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("o")
+    page.wait_for_url("**/rewrites/**")
+    assert page.get_by_role("heading", name="Output").is_visible()
