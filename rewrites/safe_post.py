@@ -11,13 +11,14 @@ up to a limit.
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from clusters.fetch import refusal_for_address
 
 RESPONSE_LIMIT = 64 * 1024
 
@@ -43,12 +44,15 @@ def resolve_public(host: str, port: int) -> str:
     except socket.gaierror as error:
         raise UnsafeAddress(f"the host name {host} could not be resolved ({error.strerror})") from error
     allowed = host.lower() in _allowed_hosts()
+    refusals = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if allowed or address.is_global:
-            return str(address)
+        address = info[4][0].split("%")[0]
+        reason = None if allowed else refusal_for_address(address)
+        if reason is None:
+            return address
+        refusals.append(reason)
     raise UnsafeAddress(
-        f"{host} resolves to a private, loopback or reserved address ({infos[0][4][0]}); "
+        f"{host} cannot be reached from the desk: {refusals[0]}; "
         "add the host to NEWSROOM_WEBHOOK_ALLOWED_HOSTS if it is meant to be reached"
     )
 
