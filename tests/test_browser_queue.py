@@ -50,6 +50,7 @@ def test_queue_is_usable_from_the_keyboard(page, live_server, editor, seed_recor
     page.locator("#rewrite-list .queue-row").first.wait_for()
     assert page.locator("#rewrite-list .queue-row").count() == 1
     page.locator("body").click(position={"x": 5, "y": 400})
+    page.wait_for_load_state("networkidle")
     page.keyboard.press("j")
     assert "Season 2 Confirmed" in page.evaluate("document.activeElement.textContent")
     page.keyboard.press("o")

@@ -1,16 +1,21 @@
 // Keyboard navigation for the queue: j / k move between rows, Enter or o opens, / searches.
 (function () {
   "use strict";
-  let current = -1;
-
   function rows() {
     return Array.from(document.querySelectorAll("#rewrite-list .queue-row"));
+  }
+
+  // The row holding the focus (or the last one selected): the list can be replaced under us.
+  function currentIndex() {
+    const all = rows();
+    const focused = all.findIndex((row) => row.contains(document.activeElement));
+    return focused >= 0 ? focused : all.findIndex((row) => row.classList.contains("selected"));
   }
 
   function select(index) {
     const all = rows();
     if (!all.length) return;
-    current = Math.max(0, Math.min(index, all.length - 1));
+    const current = Math.max(0, Math.min(index, all.length - 1));
     all.forEach((row, i) => row.classList.toggle("selected", i === current));
     const link = all[current].querySelector(".open-link");
     link.focus();
@@ -25,13 +30,12 @@
       return;
     }
     if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.key === "j") { event.preventDefault(); select(current + 1); }
-    else if (event.key === "k") { event.preventDefault(); select(current - 1); }
-    else if (event.key === "o" && current >= 0) {
-      const link = rows()[current] && rows()[current].querySelector(".open-link");
+    if (event.key === "j") { event.preventDefault(); select(currentIndex() + 1); }
+    else if (event.key === "k") { event.preventDefault(); select(Math.max(currentIndex() - 1, 0)); }
+    else if (event.key === "o") {
+      const row = rows()[currentIndex()];
+      const link = row && row.querySelector(".open-link");
       if (link) window.location.href = link.href;
     }
   });
-
-  document.addEventListener("htmx:afterSwap", function () { current = -1; });
 })();
