@@ -39,11 +39,11 @@ def populate(rows: int) -> None:
               FROM generate_series(1, {rows}) AS i""")
         cursor.execute(f"""
             INSERT INTO clusters_article (id, source_id, cluster_id, url, canonical_url, title, language,
-                published_at, fetched_at, text, text_origin, extraction_note, content_hash, image_url, image)
+                published_at, fetched_at, text, text_origin, extraction_note, content_hash, image_url, image, image_note)
             SELECT 'a_' || lpad(to_hex(i), 24, '0'), (SELECT min(id) FROM clusters_source) + i % 20,
                    'c_' || lpad(to_hex(i), 24, '0'), 'https://example.jp/' || i, 'https://example.jp/' || i,
                    'アニメ' || i || 'の新作', 'ja', now() - (i || ' minutes')::interval, now(),
-                   repeat('本文の段落です。', 40), 'page', '', md5(i::text), '', ''
+                   repeat('本文の段落です。', 40), 'page', '', md5(i::text), '', '', ''
               FROM generate_series(1, {rows}) AS i""")
         cursor.execute(f"""
             INSERT INTO rewrites_rewrite (id, cluster_id, slug, model, headline, summary, why_it_matters,
