@@ -218,14 +218,19 @@ def best_cluster(vector: dict[str, float], *, when: datetime, config: Clustering
         # Stage 2: the exact cosine of the whole vector with each candidate's indexed centroid.
         terms = sorted(vector)
         cursor.execute(
+            # MATERIALIZED: read the candidates' rows by cluster id (a few hundred each), never
+            # the posting lists of the article's common terms, which grow with the archive.
             f"""
-            SELECT ct.cluster_id, SUM(q.weight * ct.weight) AS score
-            FROM unnest(%s::text[], %s::float8[]) AS q(term, weight)
-            JOIN {ClusterTerm._meta.db_table} ct ON ct.cluster_id = ANY(%s) AND ct.term = q.term
-            GROUP BY ct.cluster_id
-            ORDER BY score DESC, ct.cluster_id
+            WITH candidate AS MATERIALIZED (
+                SELECT cluster_id, term, weight FROM {ClusterTerm._meta.db_table} WHERE cluster_id = ANY(%s)
+            )
+            SELECT c.cluster_id, SUM(q.weight * c.weight) AS score
+            FROM candidate c
+            JOIN unnest(%s::text[], %s::float8[]) AS q(term, weight) ON q.term = c.term
+            GROUP BY c.cluster_id
+            ORDER BY score DESC, c.cluster_id
             """,
-            [terms, [vector[term] for term in terms], candidates],
+            [candidates, terms, [vector[term] for term in terms]],
         )
         scored = cursor.fetchall()
     if not scored:
