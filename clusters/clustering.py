@@ -47,6 +47,7 @@ ALL_DOCUMENTS = ""
 class ClusteringSettings:
     window: timedelta
     threshold: float
+    threshold_ja: float
     threshold_per_day: float
     title_weight: float
     text_chars: int
@@ -66,6 +67,7 @@ class ClusteringSettings:
         return cls(
             window=timedelta(hours=settings.NEWSROOM_CLUSTER_WINDOW_HOURS),
             threshold=settings.NEWSROOM_CLUSTER_THRESHOLD,
+            threshold_ja=settings.NEWSROOM_CLUSTER_THRESHOLD_JA,
             threshold_per_day=settings.NEWSROOM_CLUSTER_THRESHOLD_PER_DAY,
             title_weight=settings.NEWSROOM_CLUSTER_TITLE_WEIGHT,
             text_chars=settings.NEWSROOM_CLUSTER_TEXT_CHARS,
@@ -111,7 +113,8 @@ def assign_article(*, article_id: str) -> Cluster | None:
             return article.cluster
         vector = article_vector(article, config=config)
         when = article_time(article)
-        cluster = best_cluster(vector, when=when, config=config)
+        threshold = config.threshold_ja if features.is_mostly_cjk(f"{article.title}\n{article.text[:500]}") else config.threshold
+        cluster = best_cluster(vector, when=when, config=config, threshold=threshold)
         if cluster is None:
             cluster = Cluster.objects.create(
                 canonical_title=article.title,
@@ -176,7 +179,9 @@ def count_terms(terms: list[str]) -> tuple[dict[str, int], int]:
     return found, documents
 
 
-def best_cluster(vector: dict[str, float], *, when: datetime, config: ClusteringSettings) -> Cluster | None:
+def best_cluster(
+    vector: dict[str, float], *, when: datetime, config: ClusteringSettings, threshold: float | None = None
+) -> Cluster | None:
     """Returns the open cluster most similar to vector within the time window, if similar enough.
 
     Candidates come from the inverted index: clusters sharing one of the
@@ -244,7 +249,7 @@ def best_cluster(vector: dict[str, float], *, when: datetime, config: Clustering
         if cluster.first_seen_at > when + config.window:
             continue
         gap_days = max((when - cluster.last_seen_at).total_seconds() / 86400, 0.0)
-        needed = config.threshold + config.threshold_per_day * gap_days
+        needed = (config.threshold if threshold is None else threshold) + config.threshold_per_day * gap_days
         if score >= needed and score > best_score:
             best, best_score = cluster, score
     return best

@@ -18,6 +18,8 @@ from collections import Counter
 CJK_CHARS = r"\u3005\u3006\u303b\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RUN = rf"[{CJK_CHARS}]+"
 WORD = rf"[^\W_{CJK_CHARS}]+"
+CJK_CHAR = re.compile(rf"[{CJK_CHARS}]")
+LETTER = re.compile(r"[^\W\d_]")
 TOKEN = re.compile(rf"({CJK_RUN})|({WORD}(?:['’]{WORD})*)")
 # Character n-gram length for Japanese and Chinese: trigrams are specific enough that stories on
 # one topic (two typhoons) do not look alike; shorter runs are kept whole.
@@ -192,3 +194,9 @@ def add(total: dict[str, float], vector: dict[str, float], sign: float = 1.0) ->
         else:
             result[term] = value
     return result
+
+
+def is_mostly_cjk(text: str) -> bool:
+    """True when at least a third of text's letters are Japanese or Chinese script."""
+    letters = len(LETTER.findall(text))
+    return letters > 0 and len(CJK_CHAR.findall(text)) * 3 >= letters

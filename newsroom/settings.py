@@ -213,6 +213,9 @@ NEWSROOM_SCHEDULED_TASKS += ["clusters.ingest.enqueue_due_sources"]
 NEWSROOM_SCHEDULED_TASKS += ["clusters.jobs.enqueue_unclustered"]
 NEWSROOM_CLUSTER_WINDOW_HOURS = float(os.environ.get("NEWSROOM_CLUSTER_WINDOW_HOURS", "8760"))
 NEWSROOM_CLUSTER_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD", "0.14"))
+# Japanese and Chinese text is compared by character trigrams, which stories on one topic share more
+# of (台風, 五輪 ...), so it needs a higher similarity to join a cluster.
+NEWSROOM_CLUSTER_THRESHOLD_JA = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_JA", "0.25"))
 NEWSROOM_CLUSTER_THRESHOLD_PER_DAY = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_PER_DAY", "0.001"))
 NEWSROOM_CLUSTER_TITLE_WEIGHT = float(os.environ.get("NEWSROOM_CLUSTER_TITLE_WEIGHT", "3"))
 NEWSROOM_CLUSTER_TEXT_CHARS = int(os.environ.get("NEWSROOM_CLUSTER_TEXT_CHARS", "1500"))

@@ -209,3 +209,20 @@ def test_two_workers_assigning_at_once_make_one_cluster_per_story():
 def test_very_long_words_do_not_break_assignment():
     article = make_article(source=make_source(), title="Token " + "x" * 300, text="https://" + "a1" * 400 + " ok")
     assert assign_article(article_id=article.id) is not None
+
+
+def test_japanese_articles_need_the_japanese_threshold_to_join(settings):
+    first = make_article(
+        source=make_source(language="ja"), language="ja",
+        title="強い台風8号、沖ノ鳥島の西に", text="気象庁によると、強い台風8号は沖ノ鳥島の西を北西に進んでいる。",
+    )
+    second = make_article(
+        source=make_source(language="ja"), language="ja", hours=1,
+        title="台風8号、沖ノ鳥島の西を北西へ", text="気象庁によると、台風8号は沖ノ鳥島の西を北西に進んでいる。",
+    )
+    settings.NEWSROOM_CLUSTER_THRESHOLD = 0.0
+    settings.NEWSROOM_CLUSTER_THRESHOLD_JA = 0.999
+
+    cluster = assign_article(article_id=first.id)
+
+    assert assign_article(article_id=second.id).id != cluster.id
