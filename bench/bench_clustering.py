@@ -334,7 +334,7 @@ def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: 
             total = features.add(total, vector)
             article_id = new_article_id()
             url = f"https://synthetic.invalid/{article_id}"
-            articles.append((article_id, source_id, cluster_id, url, url, title, "en", when, when, text, "", "", "", "", ""))
+            articles.append((article_id, source_id, cluster_id, url, url, title, "en", when, when, text, "", "", "", "", "", ""))
             when += timedelta(days=1 / per_day)
             made += 1
         centroid = features.top_terms(total, config.centroid_terms)
@@ -349,7 +349,7 @@ def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: 
              "write_attempts, is_solo, entities_json, content_type, domain, status, first_seen_at, last_seen_at, "
              "updated_at, merged_into_id", clusters),
             (Article._meta.db_table, "id, source_id, cluster_id, url, canonical_url, title, language, published_at, "
-             "fetched_at, text, text_origin, extraction_note, content_hash, image_url, image", articles),
+             "fetched_at, text, text_origin, extraction_note, content_hash, image_url, image, image_note", articles),
             (ClusterVector._meta.db_table, "cluster_id, terms, members", vectors),
             (ClusterTerm._meta.db_table, "cluster_id, term, weight, last_seen_at", postings),
         ]:

@@ -18,3 +18,27 @@ def test_review_benchmark_data_loads_and_serves_the_queue_and_workspace(client, 
     assert Rewrite.objects.count() == 30
     assert queue.status_code == 200 and queue.context["page"].rows
     assert workspace.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clustering_benchmark_archive_loads_and_new_articles_cluster_against_it():
+    from datetime import UTC, datetime
+
+    from bench.bench_clustering import SyntheticNews, _bulk_archive
+    from clusters.clustering import ClusteringSettings, assign_article
+    from clusters.models import Article, Source
+
+    source = Source.objects.create(name="Synthetic wire")
+    news = SyntheticNews()
+    when = _bulk_archive(
+        news, count=40, start=datetime(2026, 1, 1, tzinfo=UTC), per_day=500, source_id=source.id,
+        config=ClusteringSettings.current(),
+    )
+    title, text = Article.objects.order_by("-published_at").values_list("title", "text").first()
+    article = Article.objects.create(
+        source=source, url="https://synthetic.invalid/new", canonical_url="https://synthetic.invalid/new",
+        title=title + " update", text=text, language="en", published_at=when, fetched_at=when,
+    )
+
+    assert Article.objects.count() == 41
+    assert assign_article(article_id=article.id).articles.count() > 1
