@@ -256,25 +256,21 @@ def _tokens() -> str:
 
 def run() -> str:
     from django.conf import settings
-    from django.db import connection
     from django.test.utils import override_settings
 
+    from clusters.evaluation import scratch_database
     from tests.llm_server import Behaviour, LLMServer
 
     for name in ("httpx", "httpx2", "openai"):
         logging.getLogger(name).setLevel(logging.WARNING)
     respond, bind = _responder()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with scratch_database():
         with LLMServer(default=Behaviour(respond=respond, delay=LATENCY)) as server, override_settings():
             _configure(settings, server)
             overhead = _overhead(server, bind)
             server.default = Behaviour(respond=respond, delay=THROUGHPUT_LATENCY)
             throughput = _throughput(server, bind)
         tokens = _tokens()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     load = os.getloadavg()[0]
     return "\n\n".join(
         [

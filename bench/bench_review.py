@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
 
-from bench.scratch import scratch_database
+from clusters.evaluation import scratch_database
 from newsroom.roles import EDITORS, ensure_roles
 
 TITLE = "Review queue and workspace at 200,000 rewrites"
