@@ -47,7 +47,7 @@ from rewrites.lint import (
 from rewrites.models import CONTENT_TYPES, DOMAINS, Attribution, ModelCall, Revision, Rewrite
 from rewrites.offline import OFFLINE_MODEL, offline_reply
 from rewrites.records import unique_slug
-from rewrites.review import record_revision, snapshot
+from rewrites.review import mark_changed, record_revision, snapshot
 from rewrites.webcard import safe_web_card
 
 __all__ = ["write_rewrite", "safe_web_card", "OUTPUT_SCHEMA", "build_messages", "PROMPT_VERSION"]
@@ -643,8 +643,7 @@ def _store_output(
             rewrite.failure_reason = ""
             rewrite.next_repair_at = None
         _totals(rewrite)
-        rewrite.version += 1
-        rewrite.updated_at = now
+        mark_changed(rewrite, at=now)
         rewrite.save()
         after = snapshot(rewrite)
         record_revision(

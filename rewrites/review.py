@@ -71,9 +71,10 @@ def _locked(rewrite_id: str) -> Rewrite:
     return Rewrite.objects.select_for_update().select_related("cluster").get(id=rewrite_id)
 
 
-def _touch(rewrite: Rewrite) -> None:
+def mark_changed(rewrite: Rewrite, *, at=None) -> None:
+    """Raises the rewrite's version and its updatedAt, as every saved change must (the caller saves)."""
     rewrite.version += 1
-    rewrite.updated_at = timezone.now()
+    rewrite.updated_at = at or timezone.now()
 
 
 def error_lints(rewrite: Rewrite) -> list[dict]:
@@ -125,7 +126,7 @@ def _after_output_change(rewrite: Rewrite) -> None:
         rewrite.has_unpublished_changes = True
     elif rewrite.status == Rewrite.Status.APPROVED and error_lints(rewrite):
         rewrite.status = Rewrite.Status.DRAFT
-    _touch(rewrite)
+    mark_changed(rewrite)
     rewrite.save()
 
 
@@ -143,7 +144,7 @@ def approve_rewrite(*, rewrite_id: str, user, override_reason: str = "") -> Rewr
             f"{len(errors)} error-level lint(s) remain ({codes}). Fix them, or approve anyway with a reason."
         )
     rewrite.status = Rewrite.Status.APPROVED
-    _touch(rewrite)
+    mark_changed(rewrite)
     rewrite.save()
     reason = f"Approved over {len(errors)} error lint(s): {override_reason}" if errors else override_reason
     record_revision(rewrite=rewrite, kind=Revision.Kind.APPROVED, user=user, reason=reason)
@@ -160,7 +161,7 @@ def spike_rewrite(*, rewrite_id: str, user, reason: str) -> Rewrite:
     if rewrite.status == Rewrite.Status.PUBLISHED:
         raise ReviewError("This story is published; unpublish it before spiking it.")
     rewrite.status = Rewrite.Status.SPIKED
-    _touch(rewrite)
+    mark_changed(rewrite)
     rewrite.save()
     rewrite.cluster.status = rewrite.cluster.Status.SPIKED
     rewrite.cluster.save(update_fields=["status"])
