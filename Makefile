@@ -4,7 +4,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench venv browser clean
+.PHONY: run test lint bench venv browser clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Newsroom needs Python 3.11 or newer; none was found on PATH." >&2; exit 1; }
@@ -21,8 +21,12 @@ browser:
 run: venv
 	$(PY) manage.py rundesk
 
-test: venv browser
+test: venv browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: venv
 	$(PY) -m bench.run

@@ -112,7 +112,7 @@ def cut(merges: list[tuple[float, int, int]], n: int, threshold: float) -> list[
 
 
 def _best(labelings: dict[float, list[int]], gold: list) -> tuple[float, dict]:
-    from clusters.scoring import bcubed, pairwise
+    from clusters.metrics import bcubed, pairwise
 
     scored = []
     for threshold, labels in labelings.items():

@@ -22,7 +22,7 @@ def run() -> str:
 
     import trafilatura
 
-    from clusters.extract import token_scores
+    from clusters.sources.extract import token_scores
 
     truth = json.loads((DATA / "ground-truth.json").read_text(encoding="utf-8"))
     default_f1 = 0.0
@@ -31,7 +31,7 @@ def run() -> str:
         default_f1 += token_scores(trafilatura.extract(html) or "", item["articleBody"])[2]
     default_f1 /= len(truth)
 
-    from clusters.extract import EXTRACTION_OPTIONS
+    from clusters.sources.extract import EXTRACTION_OPTIONS
 
     options = ", ".join(f"{name}={value}" for name, value in EXTRACTION_OPTIONS.items())
     return f"""Token-level precision, recall and F1 of the extracted main text against the human-checked

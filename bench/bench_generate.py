@@ -92,7 +92,7 @@ def _configure(settings, server) -> None:
 def _overhead(server, bind) -> str:
     from django.conf import settings
 
-    from rewrites.generate import write_rewrite
+    from rewrites.generation.write import write_rewrite
     from rewrites.models import ModelCall, Rewrite
     from tests.generate_helpers import make_cluster
 
@@ -134,7 +134,7 @@ def _throughput(server, bind) -> str:
     from django.db import connection
     from rq import Queue
 
-    from rewrites.jobs import generate_rewrite_job
+    from rewrites.generation.jobs import generate_rewrite_job
     from rewrites.models import Rewrite
     from tests.generate_helpers import make_cluster
 
@@ -227,7 +227,9 @@ def _typical_articles():
 
 
 def _tokens() -> str:
-    from rewrites.generate import OUTPUT_SCHEMA, _field_schema, build_messages, estimate_tokens
+    from rewrites.generation.budget import estimate_tokens
+    from rewrites.generation.prompt import OUTPUT_SCHEMA, build_messages
+    from rewrites.generation.prompt import field_schema as _field_schema
 
     def tokens(messages) -> int:
         return estimate_tokens("".join(message["content"] for message in messages))

@@ -35,8 +35,8 @@ def _feed(number: int) -> bytes:
 
 
 def run() -> str:
-    from clusters.ingest import ingest_feed_bytes
     from clusters.models import Source
+    from clusters.sources.ingest import ingest_feed_bytes
 
     call_command("migrate", interactive=False, verbosity=0)
     feeds = [_feed(number) for number in range(FEEDS)]
@@ -56,7 +56,7 @@ def run() -> str:
         second_pass = time.perf_counter() - started
         transaction.set_rollback(True)  # leave the database as it was
     return f"""{FEEDS} RSS feeds of {ENTRIES_PER_FEED} entries each ({entries:,} entries, Japanese text, built in
-memory), run through `clusters.ingest.ingest_feed_bytes`: feed parsing (defusedxml check, decoding,
+memory), run through `clusters.sources.ingest.ingest_feed_bytes`: feed parsing (defusedxml check, decoding,
 feedparser), canonical URLs, deduplication by URL and content hash, language detection and one
 INSERT per new article into PostgreSQL. Article pages and images are not fetched
 (`fetch_pages=False`, `fetch_images=False`: network time depends on the publishers, not on the desk)

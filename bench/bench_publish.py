@@ -41,8 +41,8 @@ def _record(seed: dict, number: int) -> dict:
 
 
 def _time_publishes(seed: dict, user) -> list[str]:
-    from rewrites.cards import render_social_card
-    from rewrites.publish import publish_rewrite
+    from rewrites.publishing.cards import render_social_card
+    from rewrites.publishing.publish import publish_rewrite
     from rewrites.records import import_record
 
     rewrites = [import_record(_record(seed, number))[0] for number in range(PUBLISHES)]

@@ -40,9 +40,7 @@ def _locked_cluster(cluster_id: str) -> Cluster:
 
 def _mark_rewrite_stale(cluster: Cluster) -> None:
     """Makes an existing rewrite of the cluster show as stale (written_source_count < source_count)."""
-    from rewrites.models import Rewrite
-
-    if not Rewrite.objects.filter(cluster=cluster).exists():
+    if not Cluster.objects.filter(id=cluster.id, rewrite__isnull=False).exists():
         return
     if cluster.source_count > 0 and cluster.written_source_count >= cluster.source_count:
         cluster.written_source_count = cluster.source_count - 1

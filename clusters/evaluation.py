@@ -7,12 +7,13 @@ import os
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 from django.db import connection
 
-from clusters.scoring import bcubed, pairwise
+from clusters.metrics import bcubed, pairwise
 
 
 class EvaluationInputError(ValueError):

@@ -1,14 +1,12 @@
 from django.urls import path
 
-from clusters import views
+from clusters import views as cluster_views
 
 app_name = "clusters"
 
 urlpatterns = [
-    path("", views.sources, name="sources"),
-    path("new/", views.source_form, name="source-add"),
-    path("<int:source_id>/edit/", views.source_form, name="source-edit"),
-    path("<int:source_id>/toggle/", views.toggle_source, name="source-toggle"),
-    path("<int:source_id>/fetch/", views.fetch_now, name="source-fetch"),
-    path("<int:source_id>/fetch/<str:job_id>/", views.fetch_status, name="source-fetch-status"),
+    path("", cluster_views.cluster_list, name="list"),
+    path("merge/", cluster_views.merge_clusters, name="merge"),
+    path("move/", cluster_views.move_article, name="move"),
+    path("roundup/", cluster_views.mark_roundup, name="roundup"),
 ]

@@ -1,140 +1,167 @@
-from datetime import timedelta
+"""The Clusters page: stories with their articles, filters, and the editors' changes."""
 
-import django_rq
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.static import serve
-from django_htmx.http import HttpRequest, trigger_client_event
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpRequest
 
-from clusters.demo import DEMO_FEEDS_DIR
-from clusters.forms import SourceForm
-from clusters.jobs import enqueue_ingest
-from clusters.models import Source
+from clusters import editing
+from clusters.models import Article, Cluster, ClusterChange
+
+FILTERS = ("q", "solo", "stale", "domain")
+EDIT_PERMISSION = "clusters.change_cluster"
 
 
-@require_GET
-@permission_required("clusters.view_source", raise_exception=True)
-def sources(request: HttpRequest) -> TemplateResponse:
-    """Every source with its health and article counts (one query whatever the number of sources)."""
-    template = "clusters/sources.html#source-list" if request.htmx else "clusters/sources.html"
-    return _sources_response(request, template)
+def _filters(data) -> dict[str, str]:
+    values = {name: (data.get(name) or "").strip() for name in FILTERS}
+    if values["solo"] not in {"", "yes", "no"}:
+        values["solo"] = ""
+    if values["stale"] not in {"", "yes"}:
+        values["stale"] = ""
+    return values
 
 
-def _sources_response(request: HttpRequest, template: str) -> TemplateResponse:
-    now = timezone.now()
-    rows = list(Source.objects.with_article_counts(since=now - timedelta(hours=24)).order_by("name"))
+def clusters_matching(filters: dict[str, str]) -> QuerySet[Cluster]:
+    """Live clusters (not merged away, not empty), newest first, narrowed by the page's filters."""
+    clusters = (
+        Cluster.objects.exclude(status=Cluster.Status.MERGED)
+        .filter(source_count__gt=0)
+        .select_related("rewrite")
+        .prefetch_related(
+            Prefetch(
+                "articles",
+                queryset=Article.objects.select_related("source")
+                .only("id", "title", "url", "language", "published_at", "fetched_at", "cluster_id",
+                      "source__id", "source__name")
+                .order_by("published_at", "id"),
+            )
+        )
+        .order_by("-last_seen_at", "id")
+    )
+    if filters["q"]:
+        query = filters["q"]
+        clusters = clusters.filter(
+            Q(canonical_title__icontains=query)
+            | Q(id=query)
+            | Exists(Article.objects.filter(cluster=OuterRef("pk"), title__icontains=query))
+        )
+    if filters["solo"] == "yes":
+        clusters = clusters.filter(is_solo=True)
+    elif filters["solo"] == "no":
+        clusters = clusters.filter(is_solo=False)
+    if filters["stale"] == "yes":
+        clusters = clusters.filter(rewrite__isnull=False, written_source_count__lt=F("source_count"))
+    if filters["domain"]:
+        clusters = clusters.filter(domain=filters["domain"])
+    return clusters
+
+
+def _render_list(request: HttpRequest, filters: dict[str, str], *, error: str = "", status: int = 200):
+    page = Paginator(clusters_matching(filters), settings.NEWSROOM_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({name: value for name, value in filters.items() if value})
+    domains = (
+        Cluster.objects.exclude(domain="").order_by("domain").values_list("domain", flat=True).distinct()
+    )
+    template = "clusters/clusters.html#cluster-list" if request.htmx else "clusters/clusters.html"
     return TemplateResponse(
         request,
         template,
-        {"sources": rows, "now": now, "can_edit": request.user.has_perm("clusters.change_source")},
+        {
+            "page": page,
+            "filters": filters,
+            "query": query,
+            "domains": list(domains),
+            "can_edit": request.user.has_perm(EDIT_PERMISSION),
+            "error": error,
+            "recent_changes": ClusterChange.objects.select_related("cluster")[:10],
+        },
+        status=status,
     )
 
 
-@require_http_methods(["GET", "POST"])
-def source_form(request: HttpRequest, source_id: int | None = None) -> TemplateResponse:
-    """Adds a source, or edits one."""
-    needed = "clusters.change_source" if source_id else "clusters.add_source"
-    if not request.user.has_perm(needed):
-        raise PermissionDenied
-    source = get_object_or_404(Source, id=source_id) if source_id else None
-    form = SourceForm(request.POST or None, instance=source)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, f"Saved source “{saved.name}”.")
-        return redirect("clusters:sources")
-    return TemplateResponse(request, "clusters/source_form.html", {"form": form, "source": source})
-
-
-@require_POST
-@permission_required("clusters.change_source", raise_exception=True)
-def toggle_source(request: HttpRequest, source_id: int):
-    """Disables an enabled source (reason: by whom) or enables a disabled one again."""
-    source = get_object_or_404(Source, id=source_id)
-    if source.enabled:
-        source.disable(reason=f"Disabled by {request.user.get_username()} on {timezone.now():%Y-%m-%d %H:%M} UTC.")
-    else:
-        source.resume()
-    source.save(update_fields=["enabled", "disabled_reason", "consecutive_failures", "next_poll_at"])
-    if request.htmx:
-        return _sources_response(request, "clusters/sources.html#source-list")
-    messages.success(request, f"{source.name} is now {'enabled' if source.enabled else 'disabled'}.")
-    return redirect("clusters:sources")
-
-
-@require_POST
-@permission_required("clusters.change_source", raise_exception=True)
-def fetch_now(request: HttpRequest, source_id: int):
-    """Enqueues an ingest job for the source at once; htmx gets the live status fragment."""
-    source = get_object_or_404(Source, id=source_id)
-    if not source.feed_url:
-        messages.error(request, f"{source.name} has no feed address to fetch.")
-        return redirect("clusters:sources")
-    job_id = enqueue_ingest(source.id)
-    if request.htmx:
-        # The job reaches the queue when the transaction commits, so it is shown as queued here.
-        return TemplateResponse(
-            request,
-            "clusters/sources.html#fetch-status",
-            {"source": source, "job_id": job_id, "state": "queued", "done": False},
-        )
-    messages.success(request, f"Fetching {source.name} now; the health below updates when it is done.")
-    return redirect("clusters:sources")
-
-
 @require_GET
-@permission_required("clusters.view_source", raise_exception=True)
-def fetch_status(request: HttpRequest, source_id: int, job_id: str) -> TemplateResponse:
-    """The progress of one "fetch now" job, polled by htmx until it ends."""
-    source = get_object_or_404(Source, id=source_id)
-    if not job_id.startswith(f"ingest-source-{source.id}-"):
-        raise Http404("No such fetch for this source.")
-    return _status_response(request, source=source, job_id=job_id)
+@permission_required("clusters.view_cluster", raise_exception=True)
+def cluster_list(request: HttpRequest) -> TemplateResponse:
+    """Clusters with their articles; search and filters; the list alone for htmx requests."""
+    return _render_list(request, _filters(request.GET))
 
 
-def _status_response(request: HttpRequest, *, source: Source, job_id: str) -> TemplateResponse:
+def _after_change(request: HttpRequest, *, done: str = "", error: str = "") -> HttpResponse:
+    """htmx: the refreshed list (with the error, if any); otherwise post/redirect/get."""
+    filters = _filters(request.POST)
+    if request.htmx:
+        return _render_list(request, filters, error=error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    query = urlencode({name: value for name, value in filters.items() if value})
+    return HttpResponseRedirect(reverse("clusters:list") + (f"?{query}" if query else ""))
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not request.user.has_perm(EDIT_PERMISSION):
+        raise PermissionDenied("Only editors and admins can change clusters.")
+
+
+@require_POST
+def merge_clusters(request: HttpRequest) -> HttpResponse:
+    """Merges the cluster `merge` into the cluster `keep`."""
+    _require_editor(request)
+    keep_id = request.POST.get("keep", "").strip()
+    merge_id = request.POST.get("merge", "").strip()
+    if not keep_id or not merge_id:
+        return _after_change(request, error="Give the cluster to merge and the cluster to merge it into.")
     try:
-        job = Job.fetch(job_id, connection=django_rq.get_connection("ingest"))
-        status = job.get_status()
-    except NoSuchJobError:
-        job, status = None, None
-    result = job.return_value() if job is not None and status == JobStatus.FINISHED else None
-    error = ""
-    if status == JobStatus.FAILED and job is not None:
-        lines = (job.latest_result().exc_string if job.latest_result() else "") or ""
-        error = lines.strip().splitlines()[-1] if lines.strip() else "the job failed without a message"
-    if job is None:
-        state, done = "unknown", True
-    elif status == JobStatus.FINISHED:
-        state, done = "finished", True
-    elif status in {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}:
-        state, done = "failed", True
-    elif status == JobStatus.STARTED:
-        state, done = "started", False
-    else:
-        state, done = "queued", False
-    response = TemplateResponse(
-        request,
-        "clusters/sources.html#fetch-status",
-        {"source": source, "job_id": job_id, "state": state, "done": done, "result": result, "error": error},
+        kept = editing.merge_clusters(
+            keep_id=keep_id, merge_id=merge_id, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except editing.ClusterEditError as error:
+        return _after_change(request, error=str(error))
+    return _after_change(request, done=f"Merged into “{kept.canonical_title}”.")
+
+
+@require_POST
+def move_article(request: HttpRequest) -> HttpResponse:
+    """Moves the article `article` to the cluster `to`, or to a new cluster when `to` is empty."""
+    _require_editor(request)
+    article_id = request.POST.get("article", "").strip()
+    if not article_id:
+        return _after_change(request, error="Choose the article to move.")
+    to_cluster_id = request.POST.get("to", "").strip() or None
+    try:
+        target = editing.move_article(
+            article_id=article_id, to_cluster_id=to_cluster_id, user=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except editing.ClusterEditError as error:
+        return _after_change(request, error=str(error))
+    return _after_change(request, done=f"Moved the article to “{target.canonical_title}”.")
+
+
+@require_POST
+def mark_roundup(request: HttpRequest) -> HttpResponse:
+    """Marks the cluster `cluster` as a roundup (roundup=1) or clears the mark (roundup=0)."""
+    _require_editor(request)
+    cluster_id = request.POST.get("cluster", "").strip()
+    if not cluster_id:
+        return _after_change(request, error="Choose the cluster to mark.")
+    roundup = request.POST.get("roundup", "1") != "0"
+    try:
+        cluster = editing.mark_roundup(
+            cluster_id=cluster_id, roundup=roundup, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except editing.ClusterEditError as error:
+        return _after_change(request, error=str(error))
+    return _after_change(
+        request, done=f"“{cluster.canonical_title}” is {'now' if roundup else 'no longer'} a roundup."
     )
-    if done and request.htmx:
-        trigger_client_event(response, "source-fetched")
-    return response
-
-
-@login_not_required
-@require_GET
-def demo_feed_file(request: HttpRequest, path: str) -> HttpResponse:
-    """Serves the bundled demo feeds and article pages, so the demo ingests through the real fetch path."""
-    response = serve(request, path, document_root=DEMO_FEEDS_DIR)
-    if path.endswith(".xml"):
-        response["Content-Type"] = "application/rss+xml; charset=utf-8"
-    return response

@@ -4,7 +4,7 @@ import time
 
 import redis
 
-from newsroom.queues import queue_connection
+from newsroom.queues import quick_connection
 
 FRESH_SECONDS = 45
 
@@ -14,7 +14,7 @@ def touch_presence(*, key: str, username: str) -> list[str] | None:
     name = f"presence:{key}"
     now = time.time()
     try:
-        connection = queue_connection()
+        connection = quick_connection()
         pipeline = connection.pipeline()
         pipeline.zadd(name, {username: now})
         pipeline.zremrangebyscore(name, 0, now - FRESH_SECONDS)
@@ -28,6 +28,6 @@ def touch_presence(*, key: str, username: str) -> list[str] | None:
 
 def leave_presence(*, key: str, username: str) -> None:
     try:
-        queue_connection().zrem(f"presence:{key}", username)
+        quick_connection().zrem(f"presence:{key}", username)
     except (redis.RedisError, OSError):
         pass

@@ -103,6 +103,7 @@ RQ_QUEUES = {
     name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": timeout}
     for name, timeout in [("default", 300), ("ingest", 300), ("generate", 600), ("publish", 300)]
 }
+RQ = {"JOB_CLASS": "newsroom.queues.DeskJob"}
 RQ_SHOW_ADMIN_LINK = True
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -174,12 +175,20 @@ NEWSROOM_MODEL = os.environ.get("NEWSROOM_MODEL", "")
 NEWSROOM_PRICE_INPUT_PER_MTOK = Decimal(os.environ.get("NEWSROOM_PRICE_INPUT_PER_MTOK", "0"))
 NEWSROOM_PRICE_OUTPUT_PER_MTOK = Decimal(os.environ.get("NEWSROOM_PRICE_OUTPUT_PER_MTOK", "0"))
 
-# Periodic work enqueued by the scheduler (`manage.py run_scheduler`); each
-# section below adds its own tasks.
+# Periodic work: the scheduler (`manage.py run_scheduler`) runs every sweep below each tick. Each
+# finds what is due and enqueues it; each lives in the jobs.py of its package.
 NEWSROOM_SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("NEWSROOM_SCHEDULER_INTERVAL_SECONDS", "15"))
-NEWSROOM_SCHEDULED_TASKS: list[str] = []
+NEWSROOM_SCHEDULED_TASKS = [
+    "clusters.sources.jobs.enqueue_due_sources",
+    "clusters.jobs.enqueue_unclustered",
+    "rewrites.generation.jobs.enqueue_settled_clusters",
+    "rewrites.generation.jobs.enqueue_due_repairs",
+    "rewrites.generation.jobs.recover_interrupted_generations",
+    "rewrites.publishing.jobs.enqueue_due_deliveries",
+    "rewrites.publishing.jobs.enqueue_missing_publications",
+]
 
-# Ingestion (clusters/ingest.py, clusters/fetch.py); documented in docs/ingest.md.
+# Ingestion (clusters/sources/ingest.py, newsroom/outbound.py); documented in docs/ingest.md.
 NEWSROOM_FETCH_CONNECT_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_CONNECT_TIMEOUT", "10"))
 NEWSROOM_FETCH_READ_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_READ_TIMEOUT", "20"))
 NEWSROOM_FETCH_TOTAL_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_TOTAL_TIMEOUT", "60"))
@@ -207,10 +216,8 @@ NEWSROOM_INGEST_JOB_TIMEOUT = int(os.environ.get("NEWSROOM_INGEST_JOB_TIMEOUT", 
 NEWSROOM_INGEST_MAX_BACKOFF_MINUTES = int(os.environ.get("NEWSROOM_INGEST_MAX_BACKOFF_MINUTES", str(24 * 60)))
 # Dotted paths called with each new article's id once it is stored (clustering plugs in here).
 NEWSROOM_AFTER_ARTICLE_STORED: list[str] = env_list("NEWSROOM_AFTER_ARTICLE_STORED", "clusters.jobs.enqueue_assignment")
-NEWSROOM_SCHEDULED_TASKS += ["clusters.ingest.enqueue_due_sources"]
 
 # Clustering (clusters/clustering.py).
-NEWSROOM_SCHEDULED_TASKS += ["clusters.jobs.enqueue_unclustered"]
 NEWSROOM_CLUSTER_WINDOW_HOURS = float(os.environ.get("NEWSROOM_CLUSTER_WINDOW_HOURS", "8760"))
 NEWSROOM_CLUSTER_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD", "0.14"))
 # Japanese and Chinese text is compared by character trigrams, which stories on one topic share more
@@ -229,7 +236,7 @@ NEWSROOM_CLUSTER_CANDIDATES = int(os.environ.get("NEWSROOM_CLUSTER_CANDIDATES", 
 NEWSROOM_CLUSTER_QUERY_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_QUERY_TERMS", "30"))
 NEWSROOM_CLUSTER_POSTINGS_PER_TERM = int(os.environ.get("NEWSROOM_CLUSTER_POSTINGS_PER_TERM", "30"))
 
-# Generation, lints and the repair loop (rewrites/generate.py, rewrites/lint.py).
+# Generation, lints and the repair loop (rewrites/generation/write.py, rewrites/lint.py).
 # Listed with their defaults in docs/generation.md.
 NEWSROOM_MODEL_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_MODEL_TIMEOUT_SECONDS", "120"))
 NEWSROOM_MODEL_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_MODEL_CONNECT_TIMEOUT_SECONDS", "10"))
@@ -247,13 +254,8 @@ NEWSROOM_SETTLE_SECONDS = float(os.environ.get("NEWSROOM_SETTLE_SECONDS", "900")
 NEWSROOM_SETTLE_SOURCE_COUNT = int(os.environ.get("NEWSROOM_SETTLE_SOURCE_COUNT", "3"))
 NEWSROOM_HEADLINE_MAX_CHARS = int(os.environ.get("NEWSROOM_HEADLINE_MAX_CHARS", "110"))
 NEWSROOM_GENERATE_JOB_TIMEOUT_SECONDS = int(os.environ.get("NEWSROOM_GENERATE_JOB_TIMEOUT_SECONDS", "600"))
-NEWSROOM_SCHEDULED_TASKS += [
-    "rewrites.triggers.enqueue_settled_clusters",
-    "rewrites.triggers.enqueue_due_repairs",
-    "rewrites.triggers.recover_interrupted_generations",
-]
 
-# Publishing and exports (rewrites/publish.py).
+# Publishing and exports (rewrites/publishing/publish.py).
 # Public address used in feeds, Open Graph tags and newsletter links when set
 # (e.g. https://news.example.com); otherwise links use the request's host.
 NEWSROOM_PUBLIC_BASE_URL = os.environ.get("NEWSROOM_PUBLIC_BASE_URL", "").rstrip("/")
@@ -268,7 +270,3 @@ NEWSROOM_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("NEWSROOM_WEBHOOK_MAX_ATTEMPT
 NEWSROOM_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("NEWSROOM_WEBHOOK_BACKOFF_SECONDS", "30"))
 NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_WEBHOOK_TIMEOUT_SECONDS", "10"))
 NEWSROOM_WEBHOOK_ALLOWED_HOSTS = env_list("NEWSROOM_WEBHOOK_ALLOWED_HOSTS")
-NEWSROOM_SCHEDULED_TASKS += [
-    "rewrites.webhooks.enqueue_due_deliveries",
-    "rewrites.publish.enqueue_missing_publications",
-]

@@ -1,16 +1,11 @@
-"""Bringing a desk up: roles, the first admin, demo content."""
+"""Bringing a desk up: the first admin."""
 
 import secrets
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from newsroom.roles import ADMINS, ensure_roles
-from rewrites.models import Rewrite
-from rewrites.records import import_record, parse_records
-
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 
 def ensure_admin(*, username: str = "admin") -> tuple[object, str | None]:
@@ -27,18 +22,3 @@ def ensure_admin(*, username: str = "admin") -> tuple[object, str | None]:
     groups = ensure_roles()
     user.groups.add(groups[ADMINS])
     return user, password
-
-
-def load_demo_records() -> int:
-    """Imports the bundled demo records the desk does not have yet; returns how many.
-
-    A demo record already on the desk is left alone, so edits made to it survive
-    a restart.
-    """
-    stored = 0
-    for path in sorted(DEMO_DIR.glob("*.json")):
-        for _, item in parse_records(path.read_text(encoding="utf-8")):
-            if not Rewrite.objects.filter(id=item["rewrite"]["id"]).exists():
-                import_record(item)
-                stored += 1
-    return stored

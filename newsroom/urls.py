@@ -3,17 +3,17 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from clusters.views import demo_feed_file
+from newsroom.demo_feeds import demo_feed_file
 
 urlpatterns = [
     path("", include("rewrites.urls")),
-    path("", include("rewrites.publish_urls")),
-    path("", include("rewrites.newsletter_urls")),
-    path("", include("rewrites.public_urls")),
-    path("api/", include("rewrites.api_urls")),
-    path("sources/", include("clusters.urls")),
+    path("", include("rewrites.publishing.urls")),
+    path("", include("rewrites.newsletter.urls")),
+    path("", include("rewrites.publishing.public_urls")),
+    path("api/", include("rewrites.api.urls")),
+    path("sources/", include("clusters.sources.urls")),
     path("demo-feeds/<path:path>", demo_feed_file, name="demo-feeds"),
-    path("clusters/", include("clusters.cluster_urls")),
+    path("clusters/", include("clusters.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

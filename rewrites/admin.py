@@ -3,8 +3,8 @@ from django.db import transaction
 
 from rewrites.models import (
     Attribution,
-    ModelCall,
     Correction,
+    ModelCall,
     PublishedStory,
     PublishJob,
     Rewrite,
@@ -12,7 +12,7 @@ from rewrites.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
-from rewrites.webhooks import redeliver
+from rewrites.publishing.jobs import redeliver
 
 
 class AttributionInline(admin.TabularInline):

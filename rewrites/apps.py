@@ -8,4 +8,4 @@ class RewritesConfig(AppConfig):
     def ready(self):
         # Imported once here so that an RQ worker's forked work-horses inherit the
         # openai client library instead of importing it again for every job.
-        import rewrites.generate  # noqa: F401
+        import rewrites.generation.write  # noqa: F401

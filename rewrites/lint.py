@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
 
-from clusters.canonical import canonical_url
+from clusters.sources.canonical import canonical_url
 from rewrites.counters import NETWORKS, find_hashtags, find_urls, offset_at_limit
 from rewrites.webcard import ALLOWED_TAGS, VOID_TAGS
 

@@ -1,17 +1,14 @@
 import json
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-
-
-from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
 from clusters.models import Article, Cluster
 from newsroom.ids import id_validator, new_rewrite_id
-
 
 # The kinds of story and subject areas a generated rewrite may give its cluster.
 CONTENT_TYPES = ["news", "announcement", "release", "review", "interview", "feature", "opinion", "event", "other"]
@@ -241,7 +238,7 @@ class ModelCall(models.Model):
         return f"{self.model} {self.purpose}: {self.outcome}"
 
 
-# Publishing (rewrites/publish.py, rewrites/webhooks.py): what the public sees,
+# Publishing (rewrites/publishing/publish.py, rewrites/publishing/webhooks.py): what the public sees,
 # the publish jobs' progress, corrections and outbound webhooks.
 
 

@@ -19,8 +19,8 @@ import jsonschema
 from django.db import transaction
 from django.utils.text import slugify
 
-from clusters.canonical import canonical_url
 from clusters.models import Article, Cluster, Source
+from clusters.sources.canonical import canonical_url
 from rewrites.models import Attribution, Rewrite
 
 TIMESTAMP = {"type": "string", "format": "date-time"}

@@ -11,12 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpRequest, push_url, trigger_client_event
 
 from newsroom.presence import leave_presence, touch_presence
-from rewrites.counters import COUNTER_SPEC, count_for
-from rewrites.models import OUTPUT_FIELDS, Rewrite
 from newsroom.queues import queue_problem
+from rewrites.counters import COUNTER_SPEC, count_for
+from rewrites.evidence import find_evidence, flags_for, highlight_segments
+from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
+from rewrites.generation.progress import generation_progress
 from rewrites.lint import TEXT_FIELDS
-from rewrites.presentation import find_evidence, flags_for, highlight_segments
-from rewrites.queue import SORTS, QueueFilters, filter_choices, queue_page
+from rewrites.models import OUTPUT_FIELDS, Rewrite
+from rewrites.publishing.views import publish_status_context
 from rewrites.records import record_for
 from rewrites.review import (
     EditConflict,
@@ -28,9 +30,7 @@ from rewrites.review import (
     spike_rewrite,
     word_diff,
 )
-from rewrites.progress import generation_progress
-from rewrites.publish_views import publish_status_context
-from rewrites.triggers import RegenerateRefused, regenerate_rewrite
+from rewrites.review_queue import SORTS, QueueFilters, filter_choices, queue_page
 from rewrites.webcard import safe_web_card
 
 FIELD_INFO = {name: {"record_name": record_name, "label": label} for name, record_name, label in OUTPUT_FIELDS}

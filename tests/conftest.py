@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 
 from newsroom.roles import ADMINS, EDITORS, STAFF, ensure_roles
 from tests.browser import chromium, page  # noqa: F401 - fixtures shared by every browser test
+from tests.generate_helpers import llm  # noqa: F401 - the local model server, shared by the generation tests
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SEED_PATH = SHARED / "seed" / "record.json"

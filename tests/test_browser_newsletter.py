@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from rewrites.models import PublishedStory
-from rewrites.publish import publish_rewrite
+from rewrites.publishing.publish import publish_rewrite
 from tests.browser import log_in, screenshot
 from tests.publishing_helpers import import_approved
 

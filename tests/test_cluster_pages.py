@@ -9,7 +9,7 @@ from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO, make_article, 
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"
-LIST = reverse("clustering:list")
+LIST = reverse("clusters:list")
 
 
 def login(user) -> Client:
@@ -58,15 +58,15 @@ def test_editors_see_clusters_with_their_articles_and_actions(editor, stories):
     for article in stories:
         assert article.title in body
     assert "Wire" in body and "Metro" in body
-    assert reverse("clustering:merge") in body
+    assert reverse("clusters:merge") in body
     assert 'href="/clusters/"' in body  # nav link
 
 
 def test_staff_see_clusters_read_only(staff, stories):
     body = login(staff).get(LIST).content.decode()
     assert SUBWAY_A[0] in body
-    assert reverse("clustering:merge") not in body
-    assert reverse("clustering:move") not in body
+    assert reverse("clusters:merge") not in body
+    assert reverse("clusters:move") not in body
 
 
 def test_staff_cannot_change_clusters_even_by_posting(staff, stories):
@@ -74,7 +74,7 @@ def test_staff_cannot_change_clusters_even_by_posting(staff, stories):
     client = login(staff)
     token = csrf_token(client)
     response = client.post(
-        reverse("clustering:merge"), {"keep": crash.cluster_id, "merge": fare.cluster_id, "csrfmiddlewaretoken": token}
+        reverse("clusters:merge"), {"keep": crash.cluster_id, "merge": fare.cluster_id, "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 403
     assert Cluster.objects.get(id=fare.cluster_id).status != Cluster.Status.MERGED
@@ -140,7 +140,7 @@ def test_list_query_count_does_not_grow_with_clusters(editor, django_assert_max_
 
 def test_posting_without_the_csrf_token_is_refused(editor, stories):
     crash, _, fare = stories
-    response = login(editor).post(reverse("clustering:merge"), {"keep": crash.cluster_id, "merge": fare.cluster_id})
+    response = login(editor).post(reverse("clusters:merge"), {"keep": crash.cluster_id, "merge": fare.cluster_id})
     assert response.status_code == 403
     assert not ClusterChange.objects.exists()
 
@@ -150,7 +150,7 @@ def test_editor_merges_with_htmx_and_gets_the_fresh_list(editor, stories):
     client = login(editor)
     token = csrf_token(client)
     response = client.post(
-        reverse("clustering:merge"),
+        reverse("clusters:merge"),
         {"keep": crash.cluster_id, "merge": fare.cluster_id, "reason": "one story", "q": ""},
         HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token,
     )
@@ -167,7 +167,7 @@ def test_editor_moves_an_article_out_with_a_plain_post(editor, stories):
     client = login(editor)
     token = csrf_token(client)
     response = client.post(
-        reverse("clustering:move"), {"article": crash_two.id, "to": "", "csrfmiddlewaretoken": token, "solo": "yes"}
+        reverse("clusters:move"), {"article": crash_two.id, "to": "", "csrfmiddlewaretoken": token, "solo": "yes"}
     )
     assert response.status_code == 302
     assert response["Location"] == LIST + "?solo=yes"
@@ -180,7 +180,7 @@ def test_editor_marks_a_roundup(editor, stories):
     crash, _, _ = stories
     client = login(editor)
     token = csrf_token(client)
-    client.post(reverse("clustering:roundup"), {"cluster": crash.cluster_id, "roundup": "1", "csrfmiddlewaretoken": token})
+    client.post(reverse("clusters:roundup"), {"cluster": crash.cluster_id, "roundup": "1", "csrfmiddlewaretoken": token})
     assert Cluster.objects.get(id=crash.cluster_id).is_roundup
 
 
@@ -189,7 +189,7 @@ def test_a_bad_merge_says_what_went_wrong(editor, stories):
     client = login(editor)
     token = csrf_token(client)
     response = client.post(
-        reverse("clustering:merge"), {"keep": "c_" + "0" * 24, "merge": crash.cluster_id},
+        reverse("clusters:merge"), {"keep": "c_" + "0" * 24, "merge": crash.cluster_id},
         HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token,
     )
     assert "does not exist" in response.content.decode()

@@ -1,5 +1,4 @@
 import threading
-from datetime import timedelta
 
 import pytest
 from django.db import connection, connections

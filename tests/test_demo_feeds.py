@@ -2,9 +2,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from clusters.demo import DEMO_FEEDS_DIR, load_demo_sources
-from clusters.ingest import ingest_source
 from clusters.models import Article, Source
+from clusters.sources.demo import load_demo_sources
+from clusters.sources.ingest import ingest_source
+from newsroom.demo_feeds import DEMO_FEEDS_DIR
 
 
 def test_demo_feed_files_are_served_without_login(client, db):

@@ -4,8 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from clusters.canonical import canonical_url
-from clusters.feeds import FeedError, parse_feed
+from clusters.sources.canonical import canonical_url
+from clusters.sources.feeds import FeedError, parse_feed
 from tests.ingest_helpers import require_shared_data, rss
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from clusters.fetch import BlockedAddressError, FetchError, TooLargeError, fetch, refusal_for_address
+from newsroom.outbound import BlockedAddressError, FetchError, TooLargeError, fetch, refusal_for_address
 from tests.ingest_helpers import LocalServer, Reply, slow_reply, stream_forever
 
 

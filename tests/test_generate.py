@@ -7,11 +7,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from rewrites.generate import OUTPUT_SCHEMA, safe_web_card, write_rewrite
+from rewrites.generation.prompt import OUTPUT_SCHEMA
+from rewrites.generation.write import write_rewrite
 from rewrites.models import Attribution, ModelCall, Rewrite
 from rewrites.records import record_for, validate_record
+from rewrites.webcard import safe_web_card
 from tests import llm_server as replies
-from tests.generate_helpers import ENGLISH_TEXT, JAPANESE_TEXT, good_content, llm, make_cluster  # noqa: F401 - llm is a fixture
+from tests.generate_helpers import ENGLISH_TEXT, JAPANESE_TEXT, good_content, make_cluster
 
 pytestmark = pytest.mark.django_db
 

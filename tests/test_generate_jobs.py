@@ -5,17 +5,17 @@ import pytest
 from django.utils import timezone
 
 from clusters.models import Article, Source
-from rewrites.jobs import enqueue_now
-from rewrites.models import Rewrite
-from rewrites.triggers import (
+from rewrites.generation.jobs import (
     RegenerateRefused,
     enqueue_due_repairs,
+    enqueue_now,
     enqueue_settled_clusters,
     recover_interrupted_generations,
     regenerate_rewrite,
 )
+from rewrites.models import Rewrite
 from tests import llm_server as replies
-from tests.generate_helpers import good_content, llm, make_cluster  # noqa: F401 - llm is a fixture
+from tests.generate_helpers import good_content, make_cluster
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +214,7 @@ def test_a_generation_left_running_by_a_dead_worker_is_requeued(llm, commit, run
 def test_a_generation_still_held_by_a_live_worker_is_left_alone(db):
     from django.db import connection
 
-    from rewrites.generate import _lock_key
+    from rewrites.generation.write import _lock_key
 
     rewrite = Rewrite.objects.create(cluster=make_cluster(), status=Rewrite.Status.GENERATING)
     other = connection.copy()

@@ -14,9 +14,14 @@ from django.conf import settings
 from django.db import connection
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
-from rewrites.jobs import enqueue_now, generate_rewrite_job, job_id_for
+from rewrites.generation.jobs import (
+    enqueue_due_repairs,
+    enqueue_now,
+    generate_rewrite_job,
+    job_id_for,
+    recover_interrupted_generations,
+)
 from rewrites.models import ModelCall, Rewrite
-from rewrites.triggers import enqueue_due_repairs, recover_interrupted_generations
 from tests import llm_server as replies
 from tests.generate_helpers import good_content, make_cluster
 from tests.llm_server import LLMServer

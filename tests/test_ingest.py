@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from clusters.extract import decode_html
-from clusters.feeds import FeedError
-from clusters.images import ImageRefused, make_thumbnail
-from clusters.ingest import enqueue_due_sources, ingest_feed_bytes, ingest_source
-from clusters.jobs import enqueue_ingest
 from clusters.models import Article, Source
+from clusters.sources.extract import decode_html
+from clusters.sources.feeds import FeedError
+from clusters.sources.images import ImageRefused, make_thumbnail
+from clusters.sources.ingest import ingest_feed_bytes, ingest_source
+from clusters.sources.jobs import enqueue_due_sources, enqueue_ingest
 from tests.ingest_helpers import LocalServer, Reply, make_source, rss
 
 ARTICLE_TEXT = "新しい駅が市の北部に開業した。" * 20

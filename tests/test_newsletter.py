@@ -3,13 +3,14 @@
 import csv
 import io
 import re
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.test import Client
 
 from rewrites.models import PublishedStory
-from rewrites.publish import publish_rewrite
+from rewrites.publishing.publish import publish_rewrite
 from rewrites.records import import_record
 from tests.publishing_helpers import approved_record, set_domain
 
@@ -157,7 +158,7 @@ def test_export_without_a_chosen_order_includes_every_matching_story(stories, st
 
 
 def test_killed_stories_are_not_exported(stories, staff, editor):
-    from rewrites.publish import unpublish_rewrite
+    from rewrites.publishing.publish import unpublish_rewrite
 
     unpublish_rewrite(rewrite_id=stories[1].id, user=editor, reason="Wrong.")
     html = staff_client(staff).get("/newsletter/", {"date_from": "2026-07-01", "date_to": "2026-07-05"}).content.decode()

@@ -9,9 +9,8 @@ import pytest
 from django.test import Client
 from PIL import Image, ImageDraw
 
-from rewrites.cards import HEIGHT, WIDTH, card_font, render_social_card
-from rewrites.models import PublishedStory
-from rewrites.publish import publish_rewrite, unpublish_rewrite
+from rewrites.publishing.cards import HEIGHT, WIDTH, card_font, render_social_card
+from rewrites.publishing.publish import publish_rewrite, unpublish_rewrite
 from rewrites.records import import_record
 from tests.publishing_helpers import approved_record, edit_rewrite, import_approved
 from tests.records_data import full_record

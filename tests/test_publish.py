@@ -6,13 +6,8 @@ from django.test import Client
 
 from clusters.models import Cluster
 from rewrites.models import Correction, PublishedStory, PublishJob, Rewrite
-from rewrites.publish import (
-    PublishError,
-    enqueue_missing_publications,
-    publish_rewrite,
-    request_publish,
-    unpublish_rewrite,
-)
+from rewrites.publishing.jobs import enqueue_missing_publications, request_publish
+from rewrites.publishing.publish import PublishError, publish_rewrite, unpublish_rewrite
 from rewrites.records import import_record
 from tests.publishing_helpers import edit_rewrite, import_approved
 
@@ -255,9 +250,9 @@ def test_killing_through_the_desk(seed_record, editor, client):
 
 
 def test_a_publish_job_lost_by_redis_is_queued_again(seed_record, editor, run_jobs, django_capture_on_commit_callbacks):
-    import django_rq
     from datetime import timedelta
 
+    import django_rq
     from django.utils import timezone
 
     rewrite = import_approved(seed_record, number=26)

@@ -11,7 +11,6 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pytest
 from django.conf import settings
 
 from newsroom import runtime

@@ -30,7 +30,7 @@ def test_sources_page_shows_health_and_counts(client, admin_user):
     make_article(source=source, number=1, fetched_at=timezone.now())
     make_article(source=source, number=2, fetched_at=timezone.now() - timedelta(days=2))
 
-    response = login(client, admin_user).get(reverse("clusters:sources"))
+    response = login(client, admin_user).get(reverse("sources:list"))
 
     row = response.context["sources"][0]
     assert (row.articles_recent, row.articles_total) == (1, 2)
@@ -46,14 +46,14 @@ def test_sources_page_query_count_does_not_grow_with_sources(client, admin_user,
     login(client, admin_user)
 
     with django_assert_num_queries(5):
-        response = client.get(reverse("clusters:sources"))
+        response = client.get(reverse("sources:list"))
     assert [source.name for source in response.context["sources"]] == [f"Source {n}" for n in range(count)]
 
 
 def test_htmx_request_gets_only_the_list(client, admin_user):
     make_source()
 
-    response = login(client, admin_user).get(reverse("clusters:sources"), headers={"HX-Request": "true"})
+    response = login(client, admin_user).get(reverse("sources:list"), headers={"HX-Request": "true"})
 
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="source-list"') and "<html" not in body
@@ -63,10 +63,10 @@ def test_editors_can_read_but_not_change_sources(client, editor):
     source = make_source()
     login(client, editor)
 
-    page = client.get(reverse("clusters:sources"))
-    toggle = client.post(reverse("clusters:source-toggle", args=[source.id]))
-    fetch = client.post(reverse("clusters:source-fetch", args=[source.id]))
-    edit = client.get(reverse("clusters:source-edit", args=[source.id]))
+    page = client.get(reverse("sources:list"))
+    toggle = client.post(reverse("sources:toggle", args=[source.id]))
+    fetch = client.post(reverse("sources:fetch", args=[source.id]))
+    edit = client.get(reverse("sources:edit", args=[source.id]))
 
     assert page.status_code == 200 and "Fetch now" not in page.content.decode()
     assert (toggle.status_code, fetch.status_code, edit.status_code) == (403, 403, 403)
@@ -74,22 +74,22 @@ def test_editors_can_read_but_not_change_sources(client, editor):
 
 
 def test_accounts_without_a_role_cannot_see_sources(client, nobody):
-    assert login(client, nobody).get(reverse("clusters:sources")).status_code == 403
+    assert login(client, nobody).get(reverse("sources:list")).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_login(client, db):
-    response = client.get(reverse("clusters:sources"))
+    response = client.get(reverse("sources:list"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_sources_nav_link_only_for_those_who_manage_sources(client, admin_user, editor):
     link = '<a href="/sources/">Sources</a>'
-    assert link in login(client, admin_user).get(reverse("clusters:sources")).content.decode()
-    assert link not in login(Client(), editor).get(reverse("clusters:sources")).content.decode()
+    assert link in login(client, admin_user).get(reverse("sources:list")).content.decode()
+    assert link not in login(Client(), editor).get(reverse("sources:list")).content.decode()
 
 
 def test_admin_adds_a_source(client, admin_user):
-    response = login(client, admin_user).post(reverse("clusters:source-add"), {
+    response = login(client, admin_user).post(reverse("sources:add"), {
         "name": "GIGAZINE", "feed_url": "https://gigazine.net/news/rss_2.0/", "site_url": "https://gigazine.net/",
         "language": "ja", "domain": "tech", "trust": 4, "poll_interval_minutes": 15, "enabled": "on",
     })
@@ -99,7 +99,7 @@ def test_admin_adds_a_source(client, admin_user):
 
 
 def test_feed_address_must_be_http(client, admin_user):
-    response = login(client, admin_user).post(reverse("clusters:source-add"), {
+    response = login(client, admin_user).post(reverse("sources:add"), {
         "name": "Bad", "feed_url": "ftp://example.com/feed", "trust": 3, "poll_interval_minutes": 30,
     })
 
@@ -111,7 +111,7 @@ def test_feed_address_must_be_http(client, admin_user):
 def test_enabling_a_disabled_source_clears_its_failures(client, admin_user):
     source = make_source(enabled=False, disabled_reason="Disabled after 8 failed fetches", consecutive_failures=8)
 
-    login(client, admin_user).post(reverse("clusters:source-toggle", args=[source.id]))
+    login(client, admin_user).post(reverse("sources:toggle", args=[source.id]))
 
     source.refresh_from_db()
     assert source.enabled and source.consecutive_failures == 0 and source.disabled_reason == ""
@@ -120,7 +120,7 @@ def test_enabling_a_disabled_source_clears_its_failures(client, admin_user):
 def test_disabling_records_who_did_it(client, admin_user):
     source = make_source()
 
-    login(client, admin_user).post(reverse("clusters:source-toggle", args=[source.id]), headers={"HX-Request": "true"})
+    login(client, admin_user).post(reverse("sources:toggle", args=[source.id]), headers={"HX-Request": "true"})
 
     source.refresh_from_db()
     assert not source.enabled and source.disabled_reason.startswith("Disabled by ada on ")
@@ -130,7 +130,7 @@ def test_post_without_csrf_token_is_refused(admin_user):
     client = login(Client(enforce_csrf_checks=True), admin_user)
     source = make_source()
 
-    response = client.post(reverse("clusters:source-toggle", args=[source.id]))
+    response = client.post(reverse("sources:toggle", args=[source.id]))
 
     assert response.status_code == 403
     assert Source.objects.get().enabled
@@ -139,11 +139,11 @@ def test_post_without_csrf_token_is_refused(admin_user):
 def test_htmx_post_with_the_csrf_header_is_accepted(admin_user):
     client = login(Client(enforce_csrf_checks=True), admin_user)
     source = make_source()
-    page = client.get(reverse("clusters:sources"))
+    page = client.get(reverse("sources:list"))
     token = page.context["csrf_token"]
 
     response = client.post(
-        reverse("clusters:source-toggle", args=[source.id]), headers={"HX-Request": "true", "X-CSRFToken": str(token)}
+        reverse("sources:toggle", args=[source.id]), headers={"HX-Request": "true", "X-CSRFToken": str(token)}
     )
 
     assert response.status_code == 200
@@ -163,9 +163,9 @@ def test_fetch_now_runs_the_job_and_the_status_shows_the_result(
         login(client, admin_user)
 
         with django_capture_on_commit_callbacks(execute=True):
-            started = client.post(reverse("clusters:source-fetch", args=[source.id]), headers={"HX-Request": "true"})
+            started = client.post(reverse("sources:fetch", args=[source.id]), headers={"HX-Request": "true"})
         job_id = re.search(r'hx-get="/sources/\d+/fetch/([^/"]+)/"', started.content.decode()).group(1)
-        poll_url = reverse("clusters:source-fetch-status", args=[source.id, job_id])
+        poll_url = reverse("sources:fetch-status", args=[source.id, job_id])
         assert "waiting in the ingest queue" in started.content.decode()
         assert f'hx-get="{poll_url}"' in started.content.decode()
 
@@ -184,7 +184,7 @@ def test_status_of_another_sources_job_is_not_shown(client, admin_user):
     other = make_source(name="Other", feed_url="https://other.example/feed")
 
     response = login(client, admin_user).get(
-        reverse("clusters:source-fetch-status", args=[source.id, f"ingest-source-{other.id}-abc"])
+        reverse("sources:fetch-status", args=[source.id, f"ingest-source-{other.id}-abc"])
     )
 
     assert response.status_code == 404
@@ -195,7 +195,7 @@ def test_failed_fetch_job_is_reported_with_its_error(
 ):
     import django_rq
 
-    from clusters.jobs import ingest_source_job
+    from clusters.sources.jobs import ingest_source_job
 
     source = make_source()
     job_id = f"ingest-source-{source.id}-broken"
@@ -204,7 +204,7 @@ def test_failed_fetch_job_is_reported_with_its_error(
     run_jobs("ingest")
 
     response = login(client, admin_user).get(
-        reverse("clusters:source-fetch-status", args=[source.id, job_id]), headers={"HX-Request": "true"}
+        reverse("sources:fetch-status", args=[source.id, job_id]), headers={"HX-Request": "true"}
     )
 
     body = response.content.decode()

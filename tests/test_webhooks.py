@@ -4,10 +4,11 @@ import json
 
 import pytest
 from rq import SimpleWorker
+
 from rewrites.models import PublishedStory, PublishJob, Webhook, WebhookAttempt, WebhookDelivery
-from rewrites.publish import request_publish, unpublish_rewrite
+from rewrites.publishing.jobs import kill_story, request_publish
+from rewrites.publishing.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, backoff, sign, verify_signature
 from rewrites.records import record_for
-from rewrites.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, backoff, sign, verify_signature
 from tests.publishing_helpers import Receiver, edit_rewrite, import_approved, run_publish_queue_until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,7 +127,7 @@ def test_only_active_webhooks_that_want_the_event_are_called(seed_record, editor
         publish_through_the_queue(rewrite.id, editor)
         edit_rewrite(rewrite.id, headline="Changed")
         publish_through_the_queue(rewrite.id, editor)
-        unpublish_rewrite(rewrite_id=rewrite.id, user=editor, reason="Wrong story.")
+        kill_story(rewrite_id=rewrite.id, user=editor, reason="Wrong story.")
         run_publish_queue_until_settled()
 
     assert [r["headers"]["X-Newsroom-Event"] for r in wanted.requests] == ["published", "republished", "unpublished"]
@@ -178,8 +179,8 @@ def test_the_admin_lists_deliveries_with_their_attempts(seed_record, editor, adm
 @pytest.mark.parametrize(
     "url, reason",
     [
-        ("ftp://127.0.0.1/hook", "only http and https"),
-        ("http://user:pass@127.0.0.1/hook", "must not contain a user name or password"),
+        ("ftp://127.0.0.1/hook", "Only http and https"),
+        ("http://user:pass@127.0.0.1/hook", "contains a user name or password"),
         ("http://169.254.169.254/latest/meta-data", "is a cloud metadata service"),
         ("http://[::1]:9/hook", "is a loopback address"),
         ("http://10.1.2.3/hook", "is a private network address"),
@@ -187,9 +188,9 @@ def test_the_admin_lists_deliveries_with_their_attempts(seed_record, editor, adm
     ],
 )
 def test_unsafe_webhook_addresses_are_refused_with_the_reason(url, reason):
-    from rewrites.safe_post import UnsafeAddress, post
+    from newsroom.outbound import BlockedAddressError, FetchError, post
 
-    with pytest.raises(UnsafeAddress, match=reason):
+    with pytest.raises((BlockedAddressError, FetchError), match=reason):
         post(url, body=b"{}", headers={}, timeout=2)
 
 
@@ -223,7 +224,7 @@ def test_a_delivery_whose_job_was_lost_is_put_back_by_the_scheduler(seed_record,
     import django_rq
     from django.utils import timezone
 
-    from rewrites.webhooks import enqueue_due_deliveries
+    from rewrites.publishing.jobs import enqueue_due_deliveries
 
     rewrite = import_approved(seed_record, number=59)
     with Receiver() as receiver:

@@ -2,8 +2,8 @@ import pytest
 from django.test import Client
 
 from rewrites.models import Revision, Rewrite
-from rewrites.review import EditConflict, ReviewError, approve_rewrite, edit_field, restore_revision, word_diff
-from tests.workspace_helpers import add_source_article, csrf_client, draft_from_seed, lint_codes, post_with_csrf
+from rewrites.review import EditConflict, ReviewError, edit_field, restore_revision, word_diff
+from tests.workspace_helpers import add_source_article, csrf_client, draft_from_seed, post_with_csrf
 
 pytestmark = pytest.mark.django_db
 

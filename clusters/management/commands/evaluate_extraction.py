@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clusters.extract import evaluate_extraction
+from clusters.sources.extract import evaluate_extraction
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clusters.feeds import FeedError
-from clusters.ingest import IngestReport, ingest_feed_bytes, ingest_source
 from clusters.models import Source
+from clusters.sources.feeds import FeedError
+from clusters.sources.ingest import IngestReport, ingest_feed_bytes, ingest_source
 
 
 def _source_for(*, name: str | None, url: str, fallback_name: str) -> Source:

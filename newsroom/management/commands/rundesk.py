@@ -8,9 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from clusters.demo import load_demo_sources
 from newsroom.roles import ensure_roles
-from newsroom.setup import ensure_admin, load_demo_records
+from newsroom.setup import ensure_admin
 
 QUEUES = ["default", "ingest", "generate", "publish"]
 
@@ -33,15 +32,7 @@ class Command(BaseCommand):
         local_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
         demo_feeds_url = os.environ.get("NEWSROOM_DEMO_FEEDS_URL") or f"http://{local_host}:{port}/demo-feeds/"
         if not no_demo:
-            loaded = load_demo_records()
-            if loaded:
-                self.stdout.write(f"Loaded {loaded} demo record(s).")
-            created = load_demo_sources(base_url=demo_feeds_url)
-            if created:
-                self.stdout.write(
-                    f"Added {created} demo source(s): Japanese Wikinews feeds served by the desk itself, "
-                    "ingested by the worker in a few seconds (see Sources)."
-                )
+            call_command("load_demo", feeds_url=demo_feeds_url, stdout=self.stdout)
 
         env = {
             **os.environ,

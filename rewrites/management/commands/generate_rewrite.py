@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from clusters.models import Cluster
-from rewrites.generate import write_rewrite
+from rewrites.generation.write import write_rewrite
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import Rewrite
 from rewrites.records import record_for

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewrites import public_views
+from rewrites.publishing import public_views
 
 app_name = "public"
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
 
-from clusters.fetch import fetch
+from newsroom.outbound import fetch
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 
@@ -59,7 +59,7 @@ def make_thumbnail(data: bytes) -> bytes:
 def store_lead_image(article, *, image_url: str) -> None:
     """Downloads image_url, thumbnails it and saves it on the article (not yet saved to the database).
 
-    Raises ImageRefused or clusters.fetch.FetchError with the reason.
+    Raises ImageRefused or newsroom.outbound.FetchError with the reason.
     """
     response = fetch(image_url, max_bytes=settings.NEWSROOM_IMAGE_MAX_BYTES, accept="image/*")
     thumbnail = make_thumbnail(response.body)

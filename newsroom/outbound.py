@@ -1,13 +1,18 @@
-"""Fetching feeds, article pages and images from the open web, safely.
+"""The desk's one outbound HTTP client: every request it makes to the outside goes through here.
 
-Only http(s); connect and read timeouts plus an overall deadline; a size cap on
-every body (compressed or not); and every connection, the first and each
-redirect hop, goes only to public addresses. The address check happens when
-the socket is opened, on the addresses actually connected to, so a name that
-resolves to a private address (or changes its answer between checks) is still
-refused. Hosts named in ``settings.NEWSROOM_FETCH_ALLOWED_HOSTS`` (``host`` or
-``host:port``) skip the address check, e.g. a local test server or the desk's
-own demo feeds.
+``fetch`` GETs feeds, article pages and images (following redirects);
+``post`` sends webhooks (never following redirects). Both keep one address
+policy: only http(s), no user name or password in the address, connect and
+read timeouts plus an overall deadline, a size cap on every body (compressed
+or not), and every connection, the first and each redirect hop, goes only to
+public addresses. The address check happens when the socket is opened, on the
+addresses actually connected to, so a name that resolves to a private address
+(or changes its answer between checks) is still refused.
+
+An allow-list lets named hosts past the address check (a local test server,
+the desk's own demo feeds, an internal build server). Its entries are
+``host`` or ``host:port``; fetching reads ``NEWSROOM_FETCH_ALLOWED_HOSTS`` and
+webhooks ``NEWSROOM_WEBHOOK_ALLOWED_HOSTS``.
 """
 
 from __future__ import annotations
@@ -71,10 +76,14 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:g} MB"
 
 
-def is_allowed_host(host: str, port: int) -> bool:
-    """True when the host (or host:port) is named in NEWSROOM_FETCH_ALLOWED_HOSTS."""
+FETCH_ALLOW_LIST = "NEWSROOM_FETCH_ALLOWED_HOSTS"
+WEBHOOK_ALLOW_LIST = "NEWSROOM_WEBHOOK_ALLOWED_HOSTS"
+
+
+def is_allowed_host(host: str, port: int, *, allow_list: str = FETCH_ALLOW_LIST) -> bool:
+    """True when the host (or host:port) is named in the allow-list setting called allow_list."""
     host = host.lower().strip("[]")
-    for entry in settings.NEWSROOM_FETCH_ALLOWED_HOSTS:
+    for entry in getattr(settings, allow_list):
         entry = entry.lower().strip()
         if entry == host or entry == f"{host}:{port}" or entry == f"[{host}]:{port}":
             return True
@@ -101,9 +110,9 @@ def refusal_for_address(address: str) -> str | None:
     return None
 
 
-def _safe_create_connection(host: str, port: int, *, connect_timeout: float, read_timeout: float):
+def _safe_create_connection(host: str, port: int, *, connect_timeout: float, read_timeout: float, allow_list: str):
     """Opens a TCP connection to a public address of host, refusing private ones."""
-    allowed = is_allowed_host(host, port)
+    allowed = is_allowed_host(host, port, allow_list=allow_list)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
@@ -131,8 +140,8 @@ def _safe_create_connection(host: str, port: int, *, connect_timeout: float, rea
         return sock
     if refusals and last_error is None:
         raise BlockedAddressError(
-            f"Refused to connect to {host}: {refusals[0]}. Only public addresses are fetched; "
-            "add the host to NEWSROOM_FETCH_ALLOWED_HOSTS if it is meant to be reached."
+            f"Refused to connect to {host}: {refusals[0]}. Only public addresses are contacted; "
+            f"add the host to {allow_list} if it is meant to be reached."
         )
     if isinstance(last_error, TimeoutError):
         raise FetchError(f"Connecting to {host}:{port} timed out after {connect_timeout:g} s.")
@@ -144,9 +153,10 @@ def _safe_create_connection(host: str, port: int, *, connect_timeout: float, rea
 class _Connection:
     """Wires the safe socket into http.client's connection classes."""
 
-    def __init__(self, *, connect_timeout: float, read_timeout: float):
+    def __init__(self, *, connect_timeout: float, read_timeout: float, allow_list: str):
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.allow_list = allow_list
 
     def open(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
         if scheme == "https":
@@ -155,7 +165,8 @@ class _Connection:
             connection = http.client.HTTPConnection(host, port)
         connection._create_connection = lambda address, timeout=None, source_address=None: (
             _safe_create_connection(
-                host, port, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout
+                host, port, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+                allow_list=self.allow_list,
             )
         )
         return connection
@@ -203,6 +214,26 @@ def _read_body(response: http.client.HTTPResponse, *, max_bytes: int, deadline: 
     return b"".join(chunks)
 
 
+def _address(url: str) -> tuple[str, str, int, str]:
+    """Returns (scheme, host, port, path with query) of an address the policy allows, or raises."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"}:
+        raise BlockedAddressError(f"Only http and https addresses are contacted, not {url!r}.")
+    if not parts.hostname:
+        raise BlockedAddressError(f"{url!r} has no host name.")
+    if parts.username or parts.password:
+        raise BlockedAddressError(f"{url!r} contains a user name or password; addresses must not.")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as error:
+        raise FetchError(f"{url!r} has an invalid port.") from error
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return scheme, parts.hostname, port, path
+
+
 def fetch(
     url: str,
     *,
@@ -222,22 +253,11 @@ def fetch(
     opener = _Connection(
         connect_timeout=settings.NEWSROOM_FETCH_CONNECT_TIMEOUT,
         read_timeout=settings.NEWSROOM_FETCH_READ_TIMEOUT,
+        allow_list=FETCH_ALLOW_LIST,
     )
     current = url
     for _ in range(settings.NEWSROOM_FETCH_MAX_REDIRECTS + 1):
-        parts = urlsplit(current)
-        scheme = parts.scheme.lower()
-        if scheme not in {"http", "https"}:
-            raise BlockedAddressError(f"Only http and https addresses are fetched, not {current!r}.")
-        if not parts.hostname:
-            raise FetchError(f"{current!r} has no host name.")
-        try:
-            port = parts.port or (443 if scheme == "https" else 80)
-        except ValueError as error:
-            raise FetchError(f"{current!r} has an invalid port.") from error
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
+        scheme, host, port, path = _address(current)
         headers = {
             "User-Agent": settings.NEWSROOM_FETCH_USER_AGENT,
             "Accept": accept,
@@ -248,7 +268,7 @@ def fetch(
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        connection = opener.open(scheme, parts.hostname, port)
+        connection = opener.open(scheme, host, port)
         try:
             try:
                 connection.request("GET", path, headers=headers)
@@ -259,10 +279,10 @@ def fetch(
                 raise FetchError(f"The server at {current} did not answer in time.") from error
             except ssl.SSLCertVerificationError as error:
                 raise FetchError(
-                    f"The certificate of {parts.hostname} could not be verified ({error.verify_message})."
+                    f"The certificate of {host} could not be verified ({error.verify_message})."
                 ) from error
             except ssl.SSLError as error:
-                raise FetchError(f"The secure connection to {parts.hostname} failed ({error.reason}).") from error
+                raise FetchError(f"The secure connection to {host} failed ({error.reason}).") from error
             except (http.client.HTTPException, OSError) as error:
                 raise FetchError(f"Fetching {current} failed ({error}).") from error
             response_headers = {name.lower(): value for name, value in response.getheaders()}
@@ -283,3 +303,43 @@ def fetch(
         finally:
             connection.close()
     raise FetchError(f"{url} redirected more than {settings.NEWSROOM_FETCH_MAX_REDIRECTS} times.")
+
+
+def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_bytes: int = 64 * 1024) -> FetchResult:
+    """POSTs body to url without following redirects; returns the response whatever its status.
+
+    The whole request, connecting included, must finish within timeout
+    seconds. Raises BlockedAddressError when the address policy refuses the
+    address (``NEWSROOM_WEBHOOK_ALLOWED_HOSTS`` lets hosts past the address
+    check) and FetchError when the network fails. The response body is read up
+    to max_bytes and cut there.
+    """
+    deadline = time.monotonic() + timeout
+    scheme, host, port, path = _address(url)
+    opener = _Connection(connect_timeout=timeout, read_timeout=timeout, allow_list=WEBHOOK_ALLOW_LIST)
+    connection = opener.open(scheme, host, port)
+    try:
+        try:
+            connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})
+            response = connection.getresponse()
+        except FetchError:
+            raise
+        except TimeoutError as error:
+            raise FetchError(f"The request to {url} timed out: no answer within {timeout:g} s.") from error
+        except ssl.SSLError as error:
+            raise FetchError(f"The secure connection to {host} failed ({error}).") from error
+        except (http.client.HTTPException, OSError) as error:
+            raise FetchError(f"Sending to {url} failed ({error}).") from error
+        response_headers = {name.lower(): value for name, value in response.getheaders()}
+        content = b""
+        while len(content) < max_bytes and time.monotonic() < deadline:
+            try:
+                chunk = response.read1(max_bytes - len(content))
+            except (http.client.HTTPException, OSError):
+                break  # The status has arrived; a body that breaks off is not a failed delivery.
+            if not chunk:
+                break
+            content += chunk
+        return FetchResult(url=url, status=response.status, headers=response_headers, body=content)
+    finally:
+        connection.close()

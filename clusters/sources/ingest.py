@@ -18,12 +18,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from clusters.canonical import canonical_url
-from clusters.extract import choose_text, decode_html, detect_language
-from clusters.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
-from clusters.fetch import FetchError, fetch
-from clusters.images import ImageRefused, store_lead_image
 from clusters.models import Article, Source
+from clusters.sources.canonical import canonical_url
+from clusters.sources.extract import choose_text, decode_html, detect_language
+from clusters.sources.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
+from clusters.sources.images import ImageRefused, store_lead_image
+from newsroom.outbound import FetchError, fetch
 
 logger = logging.getLogger(__name__)
 
@@ -309,19 +309,3 @@ def ingest_source(
     report.warning = parsed.warning
     record_success(source, now=now, etag=response.etag, last_modified=response.last_modified)
     return report
-
-
-def enqueue_due_sources() -> int:
-    """Enqueues an ingest job for every enabled source whose next poll is due; returns how many.
-
-    The next poll is pushed one interval ahead at once, so a source is not
-    enqueued again on every scheduler tick while its job waits in the queue.
-    """
-    from clusters.jobs import enqueue_ingest
-
-    now = timezone.now()
-    due = list(Source.objects.due(now).values_list("id", "poll_interval_minutes"))
-    for source_id, interval in due:
-        Source.objects.filter(id=source_id).update(next_poll_at=now + timedelta(minutes=interval))
-        enqueue_ingest(source_id)
-    return len(due)

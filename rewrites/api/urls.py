@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewrites import api
+from rewrites.api import views as api
 
 app_name = "api"
 

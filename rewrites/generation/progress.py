@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 
-from newsroom.queues import UNREACHABLE, queue_connection
-from rewrites.jobs import job_id_for
+from newsroom.queues import UNREACHABLE, fetch_job
+from rewrites.generation.jobs import job_id_for
 from rewrites.models import Rewrite
 
 
@@ -27,10 +26,8 @@ def generation_progress(rewrite: Rewrite, *, field: str | None = None) -> Progre
     """Reads the generation job's state from the queue and the outcome from the rewrite."""
     what = f"the {field} field" if field else "the rewrite"
     try:
-        job = Job.fetch(job_id_for(rewrite.id, field), connection=queue_connection())
-        status = job.get_status()
-    except NoSuchJobError:
-        status = None
+        job = fetch_job(job_id_for(rewrite.id, field))
+        status = job.get_status() if job is not None else None
     except (redis.RedisError, OSError):
         return Progress("unknown", UNREACHABLE)
     if status in {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 
 from clusters.models import Source
+from newsroom.demo_feeds import DEMO_FEEDS_DIR
 
-DEMO_FEEDS_DIR = Path(__file__).resolve().parent.parent / "newsroom" / "demo" / "feeds"
 DEMO_SOURCE_NAMES = {
     "wikinews-a": "Wikinews デモ A",
     "wikinews-b": "Wikinews デモ B",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from rewrites.models import PublishedStory
-from rewrites.publish import source_credit
+from rewrites.publishing.publish import source_credit
 
 CHUNK = 1000
 FIELDS = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewrites import newsletter_views
+from rewrites.newsletter import views as newsletter_views
 
 app_name = "newsletter"
 

@@ -4,17 +4,15 @@
 nothing. The first publish sets ``published_at`` and ``updated_at``; a
 republish after an edit sets ``updated_at`` only. ``unpublish_rewrite`` (kill)
 takes the story off the story page, the feeds and the card at once.
-``request_publish`` puts the work on the ``publish`` queue and returns the
-``PublishJob`` the workspace shows.
+``jobs.request_publish`` puts the work on the ``publish`` queue and returns
+the ``PublishJob`` the workspace shows.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
-import django_rq
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clusters.models import Cluster
-from rewrites.cards import render_social_card
 from rewrites.models import Correction, PublishedStory, PublishJob, Revision, Rewrite, Webhook
+from rewrites.publishing.cards import render_social_card
+from rewrites.publishing.webhooks import create_deliveries
 from rewrites.records import unique_slug
 from rewrites.review import record_revision
 from rewrites.webcard import safe_web_card
@@ -31,9 +30,6 @@ from rewrites.webcard import safe_web_card
 logger = logging.getLogger(__name__)
 
 PUBLISHABLE = (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED)
-MISSING_PUBLICATIONS_PER_TICK = 500
-MISSING_PUBLICATION_RETRY = timedelta(hours=1)
-LOST_JOB_AFTER = timedelta(minutes=5)
 
 
 class PublishError(Exception):
@@ -44,9 +40,16 @@ class PublishError(Exception):
 class PublishResult:
     story: PublishedStory
     outcome: str  # "published", "republished" or "unchanged"
+    deliveries: list[int] = field(default_factory=list)  # webhook deliveries to send once committed
 
 
-def _locked_rewrite(rewrite_id: str) -> Rewrite:
+@dataclass
+class KillResult:
+    job: PublishJob
+    deliveries: list[int] = field(default_factory=list)
+
+
+def locked_rewrite(rewrite_id: str) -> Rewrite:
     rewrite = Rewrite.objects.select_for_update(of=("self",)).select_related("cluster").filter(id=rewrite_id).first()
     if rewrite is None:
         raise PublishError(f"There is no rewrite with id {rewrite_id}; it may have been deleted.")
@@ -95,11 +98,10 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
     """Publishes or republishes a rewrite: copies it to its public story, draws its card, tells webhooks.
 
     A rewrite that was imported as published gets its public copy with the times
-    from its record and without a webhook event.
+    from its record and without a webhook event. The result lists the webhook
+    deliveries created for the event; ``jobs.send_deliveries`` sends them.
     """
-    from rewrites.webhooks import queue_event
-
-    rewrite = _locked_rewrite(rewrite_id)
+    rewrite = locked_rewrite(rewrite_id)
     check_publishable(rewrite)
     note = (correction_note or "").strip()
     story = PublishedStory.objects.filter(rewrite=rewrite).first()
@@ -158,10 +160,9 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
         raise
     if old_card and old_card != card_name:
         _delete_file_on_commit(old_card)
-    if event:
-        queue_event(event=event, rewrite_id=rewrite.id)
+    deliveries = create_deliveries(event=event, rewrite_id=rewrite.id) if event else []
     logger.info("%s rewrite %s as /stories/%s/", outcome.capitalize(), rewrite.id, slug)
-    return PublishResult(story=story, outcome=outcome)
+    return PublishResult(story=story, outcome=outcome, deliveries=deliveries)
 
 
 def _save_publication(
@@ -205,17 +206,16 @@ def _save_publication(
 
 
 @transaction.atomic
-def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> PublishJob:
+def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
     """Kills a published story: its page answers 410, it leaves the feeds and its card is deleted.
 
-    The rewrite is spiked; the reason is kept in the publish log.
+    The rewrite is spiked; the reason is kept in the publish log. The result
+    lists the webhook deliveries created for the event.
     """
-    from rewrites.webhooks import queue_event
-
     reason = (reason or "").strip()
     if not reason:
         raise PublishError("Give a reason for taking the story down; it is kept in the publish log.")
-    rewrite = _locked_rewrite(rewrite_id)
+    rewrite = locked_rewrite(rewrite_id)
     story = PublishedStory.objects.live().filter(rewrite=rewrite).first()
     if story is None:
         raise PublishError(f"{_name(rewrite)} is not on the public site, so there is nothing to take down.")
@@ -239,87 +239,6 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> PublishJob:
         finished_at=now,
     )
     record_revision(rewrite=rewrite, kind=Revision.Kind.UNPUBLISHED, user=user, reason=reason)
-    queue_event(event=Webhook.Event.UNPUBLISHED, rewrite_id=rewrite.id)
+    deliveries = create_deliveries(event=Webhook.Event.UNPUBLISHED, rewrite_id=rewrite.id)
     logger.info("Unpublished rewrite %s (/stories/%s/): %s", rewrite.id, story.slug, reason)
-    return job
-
-
-def _enqueue_publish_job(job: PublishJob) -> None:
-    from rewrites.publish_jobs import run_publish_job
-
-    django_rq.get_queue("publish").enqueue(run_publish_job, job.id, job_id=job.rq_job_id)
-
-
-@transaction.atomic
-def request_publish(*, rewrite_id: str, user, correction_note: str = "") -> PublishJob:
-    """Queues a publish or republish on the publish queue; returns the job the workspace follows.
-
-    A request for a rewrite that already has a queued or running job returns that job.
-    """
-    rewrite = _locked_rewrite(rewrite_id)
-    check_publishable(rewrite)
-    note = (correction_note or "").strip()
-    if note and not PublishedStory.objects.live().filter(rewrite=rewrite).exists():
-        raise PublishError("A correction note can only be attached when republishing a story that is already public.")
-    pending = rewrite.publish_jobs.filter(state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]).first()
-    if pending is not None:
-        return pending
-    job = PublishJob.objects.create(rewrite=rewrite, requested_by=user, correction_note=note)
-    job.rq_job_id = f"publish-job-{job.id}"
-    job.save(update_fields=["rq_job_id"])
-    transaction.on_commit(lambda: _enqueue_publish_job(job))
-    return job
-
-
-def requeue_lost_publish_jobs() -> int:
-    """Puts back publish jobs that Redis lost and fails those whose worker died mid-run.
-
-    A publish is one transaction, so a job whose worker died made nothing public.
-    Returns how many jobs were put back or failed.
-    """
-    from rq.job import Job
-
-    now = timezone.now()
-    connection = django_rq.get_connection("publish")
-    count = 0
-    for job in PublishJob.objects.filter(state=PublishJob.State.QUEUED, created_at__lt=now - LOST_JOB_AFTER):
-        if not Job.exists(job.rq_job_id, connection=connection):
-            _enqueue_publish_job(job)
-            count += 1
-    count += PublishJob.objects.filter(
-        state=PublishJob.State.RUNNING, started_at__lt=now - timedelta(seconds=settings.RQ_QUEUES["publish"]["DEFAULT_TIMEOUT"] * 2)
-    ).update(
-        state=PublishJob.State.FAILED,
-        finished_at=now,
-        error="The worker stopped while publishing, so nothing was made public. Publish again.",
-    )
-    return count
-
-
-def enqueue_missing_publications() -> int:
-    """Scheduled task: queues a publish for published rewrites that have no public copy yet (e.g. imported).
-
-    A rewrite whose last attempt failed is tried again after an hour.
-    """
-    requeue_lost_publish_jobs()
-    missing = (
-        Rewrite.objects.published()
-        .filter(published_story__isnull=True)
-        .exclude(publish_jobs__state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING])
-        .exclude(
-            publish_jobs__state=PublishJob.State.FAILED,
-            publish_jobs__finished_at__gt=timezone.now() - MISSING_PUBLICATION_RETRY,
-        )
-        .exclude(headline__isnull=True)
-        .exclude(headline="")
-        .values_list("id", flat=True)[:MISSING_PUBLICATIONS_PER_TICK]
-    )
-    count = 0
-    for rewrite_id in list(missing):
-        try:
-            request_publish(rewrite_id=rewrite_id, user=None)
-        except PublishError:
-            logger.warning("Could not queue the public copy of %s", rewrite_id, exc_info=True)
-            continue
-        count += 1
-    return count
+    return KillResult(job=job, deliveries=deliveries)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewrites import publish_views
+from rewrites.publishing import views as publish_views
 
 app_name = "publishing"
 

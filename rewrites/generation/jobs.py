@@ -1,7 +1,10 @@
-"""What starts a generation: settled clusters, due repairs, interrupted jobs and editors.
+"""Generation jobs on the ``generate`` queue, and everything that starts one.
 
-The first three are scheduler tasks (``NEWSROOM_SCHEDULED_TASKS``): each finds
-what is due, enqueues it on the ``generate`` queue and returns a short summary.
+Editors and the scheduler ask for generation here: ``request_rewrite`` for a
+new cluster, ``regenerate_rewrite`` for an editor's request, and the scheduled
+sweeps (``enqueue_settled_clusters``, ``enqueue_due_repairs``,
+``recover_interrupted_generations``). Jobs are enqueued once the transaction
+commits; the job itself takes ids and calls ``write.write_rewrite``.
 """
 
 from __future__ import annotations
@@ -12,14 +15,59 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from rq import Retry
+from rq.job import Job
 
 from clusters.models import Cluster
-from rewrites.generate import is_being_generated
-from rewrites.jobs import active_job, enqueue_generation, job_id_for
+from newsroom.queues import active_job as active_queue_job
+from newsroom.queues import get_queue
+from rewrites.generation.write import is_being_generated, write_rewrite
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import ModelCall, Rewrite
 
+QUEUE = "generate"
 BATCH = 200
+
+
+def generate_rewrite_job(rewrite_id: str, field: str | None = None, regenerate: bool = False) -> str:
+    rewrite = write_rewrite(rewrite_id=rewrite_id, field=field, regenerate=regenerate)
+    if rewrite is None:
+        return "skipped: another worker is generating it"
+    return f"{rewrite.status}: {rewrite.failure_reason}" if rewrite.failure_reason else rewrite.status
+
+
+def job_id_for(rewrite_id: str, field: str | None = None) -> str:
+    return f"generate-{rewrite_id}" + (f"-{field}" if field else "")
+
+
+def active_job(rewrite_id: str, field: str | None = None) -> Job | None:
+    """Returns the rewrite's queued or running generation job, if there is one."""
+    return active_queue_job(job_id_for(rewrite_id, field))
+
+
+def enqueue_now(rewrite_id: str, *, field: str | None = None, regenerate: bool = False) -> str:
+    """Puts the generation job on the queue unless it is already there or running; returns its id."""
+    job_id = job_id_for(rewrite_id, field)
+    if active_job(rewrite_id, field) is None:
+        get_queue(QUEUE).enqueue(
+            generate_rewrite_job,
+            rewrite_id,
+            field,
+            regenerate,
+            job_id=job_id,
+            job_timeout=settings.NEWSROOM_GENERATE_JOB_TIMEOUT_SECONDS,
+            retry=Retry(max=1),
+            result_ttl=24 * 3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+    return job_id
+
+
+def enqueue_generation(rewrite_id: str, *, field: str | None = None, regenerate: bool = False) -> str:
+    """Enqueues the generation job once the current transaction commits; returns the job id."""
+    transaction.on_commit(lambda: enqueue_now(rewrite_id, field=field, regenerate=regenerate))
+    return job_id_for(rewrite_id, field)
+
 
 
 class RegenerateRefused(Exception):

@@ -22,8 +22,8 @@ import charset_normalizer
 import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
-from feedparser.datetimes import _parse_date as feedparser_parse_date
 from django.utils.dateparse import parse_datetime
+from feedparser.datetimes import _parse_date as feedparser_parse_date
 
 XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\?>", re.IGNORECASE)
 XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE)

@@ -22,7 +22,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
 from rewrites.models import Correction, PublishedStory
-from rewrites.publish import source_credit
+from rewrites.publishing.publish import source_credit
 from rewrites.webcard import safe_web_card
 
 # Part of every ETag, so that a change to how pages are drawn reaches caches.

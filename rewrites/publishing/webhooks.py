@@ -8,7 +8,7 @@ event happened. Each request carries::
     X-Newsroom-Timestamp: <unix seconds>
     X-Newsroom-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the webhook's secret>
 
-Deliveries run on the ``publish`` queue, one attempt per job; a failed attempt
+Deliveries run on the ``publish`` queue (``jobs.py``), one attempt per job; a failed attempt
 is retried after ``NEWSROOM_WEBHOOK_BACKOFF_SECONDS`` doubled each time, up to
 ``NEWSROOM_WEBHOOK_MAX_ATTEMPTS``. Every attempt is logged. A failing endpoint
 never affects the publish that caused the event.
@@ -20,16 +20,15 @@ import hashlib
 import hmac
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import django_rq
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from newsroom.outbound import BlockedAddressError, FetchError, post
 from rewrites.models import Rewrite, Webhook, WebhookAttempt, WebhookDelivery
 from rewrites.records import dump_record, record_for
-from rewrites.safe_post import UnsafeAddress, post
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,6 @@ SIGNATURE_HEADER = "X-Newsroom-Signature"
 TIMESTAMP_HEADER = "X-Newsroom-Timestamp"
 EVENT_HEADER = "X-Newsroom-Event"
 DELIVERY_HEADER = "X-Newsroom-Delivery"
-LOST_AFTER = timedelta(minutes=2)
 # Workers on other machines may have clocks slightly behind the one that set next_attempt_at.
 CLOCK_TOLERANCE = timedelta(milliseconds=500)
 
@@ -53,21 +51,8 @@ def verify_signature(*, secret: str, timestamp: str, body: bytes, signature: str
     return hmac.compare_digest(sign(secret=secret, timestamp=timestamp, body=body), signature or "")
 
 
-def _enqueue(delivery_id: int, *, at: datetime | None = None) -> None:
-    from rewrites.publish_jobs import run_webhook_delivery
-
-    queue = django_rq.get_queue("publish")
-    if at is None:
-        queue.enqueue(run_webhook_delivery, delivery_id)
-        return
-    # RQ's scheduler keeps whole seconds and rounds down: round up so the retry is never early.
-    if at.microsecond:
-        at = at.replace(microsecond=0) + timedelta(seconds=1)
-    queue.enqueue_at(at, run_webhook_delivery, delivery_id)
-
-
-def queue_event(*, event: str, rewrite_id: str) -> list[WebhookDelivery]:
-    """Creates a delivery per active webhook that wants event; they are sent after the commit."""
+def create_deliveries(*, event: str, rewrite_id: str) -> list[int]:
+    """Creates a delivery per active webhook that wants event; returns their ids for ``jobs.send_deliveries``."""
     hooks = [hook for hook in Webhook.objects.filter(active=True) if hook.wants(event)]
     if not hooks:
         return []
@@ -80,14 +65,12 @@ def queue_event(*, event: str, rewrite_id: str) -> list[WebhookDelivery]:
         )
         for hook in hooks
     ]
-    for delivery in deliveries:
-        transaction.on_commit(lambda delivery_id=delivery.id: _enqueue(delivery_id))
-    return deliveries
+    return [delivery.id for delivery in deliveries]
 
 
-def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
-    """Sends the same event and body again as a new delivery (the admin's Redeliver action)."""
-    copy = WebhookDelivery.objects.create(
+def copy_delivery(delivery: WebhookDelivery) -> WebhookDelivery:
+    """A new delivery of the same event and body (the admin's Redeliver action sends it)."""
+    return WebhookDelivery.objects.create(
         webhook=delivery.webhook,
         event=delivery.event,
         rewrite=delivery.rewrite,
@@ -95,8 +78,6 @@ def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
         redelivery_of=delivery,
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _enqueue(copy.id))
-    return copy
 
 
 def backoff(attempt_number: int) -> timedelta:
@@ -104,7 +85,13 @@ def backoff(attempt_number: int) -> timedelta:
     return timedelta(seconds=settings.NEWSROOM_WEBHOOK_BACKOFF_SECONDS * 2 ** (attempt_number - 1))
 
 
-def deliver_webhook(*, delivery_id: int) -> WebhookAttempt | None:
+@dataclass
+class DeliveryOutcome:
+    attempt: WebhookAttempt
+    retry_at: datetime | None  # when the next attempt is due; None when there is none
+
+
+def deliver_webhook(*, delivery_id: int) -> DeliveryOutcome | None:
     """Makes the next attempt of a due delivery and logs it; None when it is not due or already done."""
     now = timezone.now()
     claimed = WebhookDelivery.objects.filter(
@@ -126,16 +113,16 @@ def deliver_webhook(*, delivery_id: int) -> WebhookAttempt | None:
         SIGNATURE_HEADER: sign(secret=webhook.secret, timestamp=timestamp, body=body),
     }
     started = time.monotonic()
-    status_code, error, excerpt = None, "", ""
+    status_code, error, excerpt, refused = None, "", "", False
     if not webhook.active:
         error = "The webhook was switched off before this attempt; nothing was sent."
     else:
         try:
             result = post(webhook.url, body=body, headers=headers, timeout=settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS)
-        except UnsafeAddress as refusal:
-            error = f"Not sent: {refusal}."
-        except (OSError, ValueError) as failure:
-            error = f"Could not reach {webhook.url}: {failure or type(failure).__name__}."
+        except BlockedAddressError as refusal:
+            error, refused = f"Not sent: {refusal}", True
+        except FetchError as failure:
+            error = f"Not delivered: {failure}"
         else:
             status_code = result.status
             excerpt = result.body[:2000].decode("utf-8", errors="replace")
@@ -154,28 +141,11 @@ def deliver_webhook(*, delivery_id: int) -> WebhookAttempt | None:
     fields = {"attempt_count": number, "last_error": error}
     if not error:
         fields.update(state=WebhookDelivery.State.SUCCEEDED, delivered_at=timezone.now(), next_attempt_at=None)
-    elif number >= settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS or not webhook.active:
+    elif refused or number >= settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS or not webhook.active:
         fields.update(state=WebhookDelivery.State.FAILED, next_attempt_at=None)
         logger.warning("Webhook delivery %s to %s gave up after %s attempts: %s", delivery.id, webhook.url, number, error)
     else:
         fields.update(state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now() + backoff(number))
     WebhookDelivery.objects.filter(id=delivery.id).update(**fields)
-    if fields["state"] == WebhookDelivery.State.PENDING:
-        _enqueue(delivery.id, at=fields["next_attempt_at"])
-    return attempt
-
-
-def enqueue_due_deliveries() -> int:
-    """Scheduled task: re-queues deliveries whose queued job was lost (Redis restart, worker killed)."""
-    now = timezone.now()
-    grace = LOST_AFTER + timedelta(seconds=settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS)
-    WebhookDelivery.objects.filter(state=WebhookDelivery.State.SENDING, next_attempt_at__lt=now - grace).update(
-        state=WebhookDelivery.State.PENDING
-    )
-    lost = list(
-        WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lt=now - grace)
-        .values_list("id", flat=True)[:500]
-    )
-    for delivery_id in lost:
-        _enqueue(delivery_id)
-    return len(lost)
+    retry_at = fields["next_attempt_at"] if fields["state"] == WebhookDelivery.State.PENDING else None
+    return DeliveryOutcome(attempt=attempt, retry_at=retry_at)

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpRequest
 
-from rewrites import newsletter
-from rewrites.public_views import public_url
+from rewrites.newsletter import export as newsletter
+from rewrites.publishing.public_views import public_url
 
 
 def _url_for(request: HttpRequest):

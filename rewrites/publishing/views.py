@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpRequest, trigger_client_event
 
-from rewrites.models import PublishedStory, Rewrite
 from newsroom.queues import queue_problem
-from rewrites.publish import PublishError, request_publish, unpublish_rewrite
+from rewrites.models import PublishedStory, Rewrite
+from rewrites.publishing.jobs import kill_story, request_publish
+from rewrites.publishing.publish import PublishError
 
 RECENT_JOBS = 5
 
@@ -97,7 +98,7 @@ def unpublish(request: HttpRequest, rewrite_id: str):
     """Kills a published story: it leaves the story page, the feeds and its card at once."""
     get_object_or_404(Rewrite, id=rewrite_id)
     try:
-        unpublish_rewrite(rewrite_id=rewrite_id, user=request.user, reason=request.POST.get("reason", ""))
+        kill_story(rewrite_id=rewrite_id, user=request.user, reason=request.POST.get("reason", ""))
     except PublishError as error:
         return _after_action(request, rewrite_id, error=str(error))
     return _after_action(request, rewrite_id, notice="The story was taken down from the public site.")

@@ -1,0 +1,124 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpRequest, trigger_client_event
+from rq.job import JobStatus
+
+from clusters.models import Source
+from clusters.sources.forms import SourceForm
+from clusters.sources.jobs import enqueue_ingest
+from newsroom.queues import fetch_job
+
+
+@require_GET
+@permission_required("clusters.view_source", raise_exception=True)
+def sources(request: HttpRequest) -> TemplateResponse:
+    """Every source with its health and article counts (one query whatever the number of sources)."""
+    template = "clusters/sources.html#source-list" if request.htmx else "clusters/sources.html"
+    return _sources_response(request, template)
+
+
+def _sources_response(request: HttpRequest, template: str) -> TemplateResponse:
+    now = timezone.now()
+    rows = list(Source.objects.with_article_counts(since=now - timedelta(hours=24)).order_by("name"))
+    return TemplateResponse(
+        request,
+        template,
+        {"sources": rows, "now": now, "can_edit": request.user.has_perm("clusters.change_source")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def source_form(request: HttpRequest, source_id: int | None = None) -> TemplateResponse:
+    """Adds a source, or edits one."""
+    needed = "clusters.change_source" if source_id else "clusters.add_source"
+    if not request.user.has_perm(needed):
+        raise PermissionDenied
+    source = get_object_or_404(Source, id=source_id) if source_id else None
+    form = SourceForm(request.POST or None, instance=source)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, f"Saved source “{saved.name}”.")
+        return redirect("sources:list")
+    return TemplateResponse(request, "clusters/source_form.html", {"form": form, "source": source})
+
+
+@require_POST
+@permission_required("clusters.change_source", raise_exception=True)
+def toggle_source(request: HttpRequest, source_id: int):
+    """Disables an enabled source (reason: by whom) or enables a disabled one again."""
+    source = get_object_or_404(Source, id=source_id)
+    if source.enabled:
+        source.disable(reason=f"Disabled by {request.user.get_username()} on {timezone.now():%Y-%m-%d %H:%M} UTC.")
+    else:
+        source.resume()
+    source.save(update_fields=["enabled", "disabled_reason", "consecutive_failures", "next_poll_at"])
+    if request.htmx:
+        return _sources_response(request, "clusters/sources.html#source-list")
+    messages.success(request, f"{source.name} is now {'enabled' if source.enabled else 'disabled'}.")
+    return redirect("sources:list")
+
+
+@require_POST
+@permission_required("clusters.change_source", raise_exception=True)
+def fetch_now(request: HttpRequest, source_id: int):
+    """Enqueues an ingest job for the source at once; htmx gets the live status fragment."""
+    source = get_object_or_404(Source, id=source_id)
+    if not source.feed_url:
+        messages.error(request, f"{source.name} has no feed address to fetch.")
+        return redirect("sources:list")
+    job_id = enqueue_ingest(source.id)
+    if request.htmx:
+        # The job reaches the queue when the transaction commits, so it is shown as queued here.
+        return TemplateResponse(
+            request,
+            "clusters/sources.html#fetch-status",
+            {"source": source, "job_id": job_id, "state": "queued", "done": False},
+        )
+    messages.success(request, f"Fetching {source.name} now; the health below updates when it is done.")
+    return redirect("sources:list")
+
+
+@require_GET
+@permission_required("clusters.view_source", raise_exception=True)
+def fetch_status(request: HttpRequest, source_id: int, job_id: str) -> TemplateResponse:
+    """The progress of one "fetch now" job, polled by htmx until it ends."""
+    source = get_object_or_404(Source, id=source_id)
+    if not job_id.startswith(f"ingest-source-{source.id}-"):
+        raise Http404("No such fetch for this source.")
+    return _status_response(request, source=source, job_id=job_id)
+
+
+def _status_response(request: HttpRequest, *, source: Source, job_id: str) -> TemplateResponse:
+    job = fetch_job(job_id)
+    status = job.get_status() if job is not None else None
+    result = job.return_value() if job is not None and status == JobStatus.FINISHED else None
+    error = ""
+    if status == JobStatus.FAILED and job is not None:
+        lines = (job.latest_result().exc_string if job.latest_result() else "") or ""
+        error = lines.strip().splitlines()[-1] if lines.strip() else "the job failed without a message"
+    if job is None:
+        state, done = "unknown", True
+    elif status == JobStatus.FINISHED:
+        state, done = "finished", True
+    elif status in {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}:
+        state, done = "failed", True
+    elif status == JobStatus.STARTED:
+        state, done = "started", False
+    else:
+        state, done = "queued", False
+    response = TemplateResponse(
+        request,
+        "clusters/sources.html#fetch-status",
+        {"source": source, "job_id": job_id, "state": state, "done": done, "result": result, "error": error},
+    )
+    if done and request.htmx:
+        trigger_client_event(response, "source-fetched")
+    return response

@@ -1,0 +1,211 @@
+"""Storing a generation's outcome: the output with its lints and revision, the repair loop's
+next step, or the reason it failed, each in one transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from clusters.models import Article, Cluster
+from rewrites.generation.budget import OverBudget, today_start
+from rewrites.generation.model import Reply
+from rewrites.generation.prompt import ENTITY_KEYS
+from rewrites.lint import ERROR, MODEL_ATTRIBUTES, TEXT_FIELDS, Draft, SourceText, apply_findings, has_errors, run_lints
+from rewrites.models import Attribution, ModelCall, Revision, Rewrite
+from rewrites.records import unique_slug
+from rewrites.review import mark_changed, record_revision, snapshot
+from rewrites.webcard import safe_web_card
+
+SLUG_LOCK = 0x736C7567  # "slug"
+
+
+def current_fields(rewrite: Rewrite) -> dict:
+    return {name: getattr(rewrite, attribute) for name, attribute in MODEL_ATTRIBUTES.items()}
+
+
+def _totals(rewrite: Rewrite) -> None:
+    totals = ModelCall.objects.filter(rewrite=rewrite).aggregate(
+        cost=models.Sum("cost_usd"), input=models.Sum("input_tokens"), output=models.Sum("output_tokens"),
+        calls=models.Count("id"),
+    )
+    rewrite.cost_usd = totals["cost"] or 0
+    rewrite.input_tokens = totals["input"] or 0
+    rewrite.output_tokens = totals["output"] or 0
+    Cluster.objects.filter(id=rewrite.cluster_id).update(write_attempts=totals["calls"])
+
+
+def repair_context(rewrite: Rewrite) -> tuple[list[str] | None, dict | None]:
+    """The problems of the last attempt and its stored output, for a repair call."""
+    if rewrite.repair_attempts == 0:
+        return None, None
+    problems = [
+        f"[{flag['code']}] {flag['field']}: {flag['message']}"
+        for flag in rewrite.lint_flags
+        if flag["severity"] == ERROR
+    ]
+    if rewrite.failure_reason and not problems:
+        problems.append(rewrite.failure_reason)
+    previous = current_fields(rewrite) if rewrite.headline is not None else None
+    return problems or None, previous
+
+
+def store_output(
+    *, rewrite_id: str, reply: Reply, articles: list[Article], field: str | None, in_place: bool, offline: bool,
+) -> Rewrite:
+    """Stores one reply and its lints in one transaction and decides the rewrite's next status."""
+    now = timezone.now()
+    with transaction.atomic():
+        rewrite = Rewrite.objects.select_for_update().get(id=rewrite_id)
+        cluster = Cluster.objects.select_for_update().get(id=rewrite.cluster_id)
+        before = snapshot(rewrite)
+        was_repair = rewrite.repair_attempts > 0 and not in_place
+        content = reply.content
+        fields = current_fields(rewrite)
+        if field is not None:
+            fields[field] = content[field].strip()
+            raw_web_card = content[field] if field == "webCardHtml" else None
+            attribution = rewrite.attribution if rewrite.attribution_json else None
+        else:
+            fields.update({name: content[name].strip() for name in TEXT_FIELDS})
+            raw_web_card = reply.raw_web_card
+            attribution = content["attribution"]
+        if raw_web_card is not None:
+            fields["webCardHtml"] = safe_web_card(raw_web_card.strip())
+        sources = [
+            SourceText(title=a.title, text=a.text, url=a.url, source=a.source.name) for a in articles
+        ]
+        findings = run_lints(
+            Draft(fields=fields, attribution=attribution, sources=sources, raw_web_card=raw_web_card)
+        )
+        for name, attribute in MODEL_ATTRIBUTES.items():
+            setattr(rewrite, attribute, fields[name])
+        rewrite.model = reply.model
+        apply_findings(rewrite, findings)
+
+        if field is None:
+            rewrite.attribution_json = json.dumps(attribution, ensure_ascii=False, separators=(",", ":"))
+            rewrite.key_facts = content["keyFacts"]
+            rewrite.facts_attempted_at = now
+            rewrite.attributions.all().delete()
+            Attribution.objects.bulk_create(
+                Attribution(
+                    rewrite=rewrite, position=position, article=article, source=article.source.name,
+                    url=article.url, title=article.title,
+                )
+                for position, article in enumerate(articles)
+            )
+            entities = {key: content["entities"][key] for key in ENTITY_KEYS}
+            cluster.entities_json = json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
+            cluster.content_type = entities["type"]
+            cluster.domain = entities["domain"] or ""
+            cluster.written_source_count = cluster.source_count
+        if rewrite.status not in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED) and (
+            field is None or field == "headline"
+        ):
+            with connection.cursor() as cursor:
+                # Two workers must not pick the same free slug at once; held until this transaction commits.
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SLUG_LOCK])
+            rewrite.slug = unique_slug(_slug_text(rewrite.headline, cluster), exclude_id=rewrite.id)
+
+        if in_place:
+            if rewrite.status == Rewrite.Status.PUBLISHED:
+                rewrite.has_unpublished_changes = True
+            elif rewrite.status == Rewrite.Status.APPROVED:
+                rewrite.status = Rewrite.Status.DRAFT
+            rewrite.failure_reason = ""
+        elif has_errors(findings) and not offline:
+            errors = [f for f in findings if f.severity == ERROR]
+            reason = "The output has lint errors: " + "; ".join(f"{f.code} in {f.field}" for f in errors[:6]) + "."
+            _schedule_repair_or_fail(rewrite, reason)
+        else:
+            rewrite.status = Rewrite.Status.DRAFT
+            rewrite.failure_reason = ""
+            rewrite.next_repair_at = None
+        _totals(rewrite)
+        mark_changed(rewrite, at=now)
+        rewrite.save()
+        after = snapshot(rewrite)
+        record_revision(
+            rewrite=rewrite,
+            kind=(
+                Revision.Kind.REGENERATED if in_place
+                else Revision.Kind.REPAIRED if was_repair
+                else Revision.Kind.GENERATED
+            ),
+            reason=f"Written by {reply.model}" + (f" (field {field})" if field else ""),
+            changed_fields=[name for name in after if after[name] != before[name]],
+        )
+        cluster.status = _cluster_status(rewrite)
+        cluster.updated_at = now
+        cluster.save(
+            update_fields=[
+                "entities_json", "content_type", "domain", "written_source_count", "status", "updated_at",
+            ]
+        )
+    return rewrite
+
+
+def _slug_text(headline: str | None, cluster: Cluster) -> str:
+    """The headline when it is mostly Latin script, else a neutral text (a Japanese headline slugifies to almost nothing)."""
+    text = headline or ""
+    letters = sum(char.isascii() and char.isalpha() for char in text)
+    if letters * 2 >= len(text.replace(" ", "")) and letters >= 3:
+        return text
+    return f"story {cluster.id.removeprefix('c_')[:12]}"
+
+
+def _cluster_status(rewrite: Rewrite) -> str:
+    return rewrite.status if rewrite.status in Cluster.Status.values else Cluster.Status.OPEN
+
+
+def _schedule_repair_or_fail(rewrite: Rewrite, reason: str, *, retry_at: datetime | None = None) -> None:
+    limit = settings.NEWSROOM_REPAIR_LIMIT
+    if rewrite.repair_attempts >= limit:
+        rewrite.status = Rewrite.Status.FAILED
+        rewrite.next_repair_at = None
+        rewrite.failure_reason = (
+            f"Gave up after {rewrite.repair_attempts + 1} attempts ({limit} repairs). Last problem: {reason} "
+            "Regenerate it to try again, or edit it by hand."
+        )
+        return
+    rewrite.repair_attempts += 1
+    delay = settings.NEWSROOM_REPAIR_BACKOFF_SECONDS * 2 ** (rewrite.repair_attempts - 1)
+    due = timezone.now() + timedelta(seconds=delay)
+    if retry_at is not None and retry_at > due:
+        due = retry_at
+    rewrite.status = Rewrite.Status.QUEUED
+    rewrite.next_repair_at = due
+    rewrite.failure_reason = (
+        f"{reason} Repair {rewrite.repair_attempts} of {limit} is due at {due:%Y-%m-%d %H:%M:%S} UTC."
+    )
+
+
+def record_failed_attempt(rewrite_id: str, reason: str, *, in_place: bool, retry_at: datetime | None = None) -> Rewrite:
+    with transaction.atomic():
+        rewrite = Rewrite.objects.select_for_update().get(id=rewrite_id)
+        if in_place:
+            rewrite.failure_reason = f"Regeneration failed: {reason} The stored text was kept."
+        else:
+            _schedule_repair_or_fail(rewrite, reason, retry_at=retry_at)
+        _totals(rewrite)
+        rewrite.updated_at = timezone.now()
+        rewrite.save()
+        Cluster.objects.filter(id=rewrite.cluster_id).update(status=_cluster_status(rewrite))
+    return rewrite
+
+
+def wait_for_budget(rewrite_id: str, error: OverBudget, *, in_place: bool) -> Rewrite:
+    with transaction.atomic():
+        rewrite = Rewrite.objects.select_for_update().get(id=rewrite_id)
+        rewrite.failure_reason = str(error)
+        if not in_place:
+            rewrite.status = Rewrite.Status.QUEUED
+            rewrite.next_repair_at = today_start() + timedelta(days=1)
+        rewrite.updated_at = timezone.now()
+        rewrite.save(update_fields=["failure_reason", "status", "next_repair_at", "updated_at"])
+        Cluster.objects.filter(id=rewrite.cluster_id).update(status=_cluster_status(rewrite))
+    return rewrite

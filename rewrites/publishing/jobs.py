@@ -1,0 +1,214 @@
+"""Publish-queue jobs: publishing, republishing and webhook deliveries, and the sweeps that find lost ones.
+
+Everything that puts work on the ``publish`` queue is here, enqueued once the
+transaction commits; the jobs take ids and call ``publish.py`` and ``webhooks.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rq.job import Job
+
+from newsroom.queues import get_queue, redis_connection
+from rewrites.models import PublishedStory, PublishJob, Rewrite, WebhookDelivery
+from rewrites.publishing.publish import (
+    KillResult,
+    PublishError,
+    check_publishable,
+    locked_rewrite,
+    publish_rewrite,
+    unpublish_rewrite,
+)
+from rewrites.publishing.webhooks import copy_delivery, deliver_webhook
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "publish"
+MISSING_PUBLICATIONS_PER_TICK = 500
+MISSING_PUBLICATION_RETRY = timedelta(hours=1)
+LOST_JOB_AFTER = timedelta(minutes=5)
+LOST_DELIVERY_AFTER = timedelta(minutes=2)
+
+
+# Jobs
+
+
+def run_publish_job(publish_job_id: int) -> str:
+    """Runs one PublishJob, recording its progress; safe to run again."""
+    job = PublishJob.objects.filter(id=publish_job_id).select_related("requested_by").first()
+    if job is None or job.state in (PublishJob.State.DONE, PublishJob.State.FAILED):
+        return "nothing to do"
+    PublishJob.objects.filter(id=job.id).update(state=PublishJob.State.RUNNING, started_at=timezone.now())
+    try:
+        with transaction.atomic():
+            result = publish_rewrite(
+                rewrite_id=job.rewrite_id, user=job.requested_by, correction_note=job.correction_note
+            )
+            send_deliveries(result.deliveries)
+    except PublishError as error:
+        PublishJob.objects.filter(id=job.id).update(
+            state=PublishJob.State.FAILED, error=str(error), finished_at=timezone.now()
+        )
+        return f"refused: {error}"
+    except Exception as error:
+        PublishJob.objects.filter(id=job.id).update(
+            state=PublishJob.State.FAILED,
+            error=(
+                f"Publishing stopped with an unexpected error ({type(error).__name__}: {error}). "
+                "Nothing was made public. Try again; if it fails again, tell an admin."
+            ),
+            finished_at=timezone.now(),
+        )
+        raise
+    PublishJob.objects.filter(id=job.id).update(
+        state=PublishJob.State.DONE, outcome=result.outcome, finished_at=timezone.now()
+    )
+    return result.outcome
+
+
+def run_webhook_delivery(delivery_id: int) -> str:
+    """Makes the next attempt of one webhook delivery and schedules the retry when it failed."""
+    outcome = deliver_webhook(delivery_id=delivery_id)
+    if outcome is None:
+        return "skipped"
+    if outcome.retry_at is not None:
+        _enqueue_delivery(delivery_id, at=outcome.retry_at)
+    attempt = outcome.attempt
+    return f"attempt {attempt.number}: {attempt.status_code or attempt.error}"
+
+
+# Enqueueing
+
+
+def _enqueue_publish_job(job: PublishJob) -> None:
+    get_queue(QUEUE).enqueue(run_publish_job, job.id, job_id=job.rq_job_id)
+
+
+def _enqueue_delivery(delivery_id: int, *, at: datetime | None = None) -> None:
+    queue = get_queue(QUEUE)
+    if at is None:
+        queue.enqueue(run_webhook_delivery, delivery_id)
+        return
+    # RQ's scheduler keeps whole seconds and rounds down: round up so the retry is never early.
+    if at.microsecond:
+        at = at.replace(microsecond=0) + timedelta(seconds=1)
+    queue.enqueue_at(at, run_webhook_delivery, delivery_id)
+
+
+def send_deliveries(delivery_ids: list[int]) -> None:
+    """Enqueues the first attempt of each webhook delivery once the current transaction commits."""
+    for delivery_id in delivery_ids:
+        transaction.on_commit(lambda delivery_id=delivery_id: _enqueue_delivery(delivery_id))
+
+
+def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
+    """Sends the same event and body again as a new delivery (the admin's Redeliver action)."""
+    copy = copy_delivery(delivery)
+    send_deliveries([copy.id])
+    return copy
+
+
+@transaction.atomic
+def request_publish(*, rewrite_id: str, user, correction_note: str = "") -> PublishJob:
+    """Queues a publish or republish on the publish queue; returns the job the workspace follows.
+
+    A request for a rewrite that already has a queued or running job returns that job.
+    """
+    rewrite = locked_rewrite(rewrite_id)
+    check_publishable(rewrite)
+    note = (correction_note or "").strip()
+    if note and not PublishedStory.objects.live().filter(rewrite=rewrite).exists():
+        raise PublishError("A correction note can only be attached when republishing a story that is already public.")
+    pending = rewrite.publish_jobs.filter(state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]).first()
+    if pending is not None:
+        return pending
+    job = PublishJob.objects.create(rewrite=rewrite, requested_by=user, correction_note=note)
+    job.rq_job_id = f"publish-job-{job.id}"
+    job.save(update_fields=["rq_job_id"])
+    transaction.on_commit(lambda: _enqueue_publish_job(job))
+    return job
+
+
+@transaction.atomic
+def kill_story(*, rewrite_id: str, user, reason: str) -> KillResult:
+    """Takes a published story down at once (``publish.unpublish_rewrite``) and tells the webhooks."""
+    result = unpublish_rewrite(rewrite_id=rewrite_id, user=user, reason=reason)
+    send_deliveries(result.deliveries)
+    return result
+
+
+# Scheduled sweeps
+
+
+def requeue_lost_publish_jobs() -> int:
+    """Puts back publish jobs that Redis lost and fails those whose worker died mid-run.
+
+    A publish is one transaction, so a job whose worker died made nothing public.
+    Returns how many jobs were put back or failed.
+    """
+    now = timezone.now()
+    connection = redis_connection()
+    count = 0
+    for job in PublishJob.objects.filter(state=PublishJob.State.QUEUED, created_at__lt=now - LOST_JOB_AFTER):
+        if not Job.exists(job.rq_job_id, connection=connection):
+            _enqueue_publish_job(job)
+            count += 1
+    count += PublishJob.objects.filter(
+        state=PublishJob.State.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.RQ_QUEUES[QUEUE]["DEFAULT_TIMEOUT"] * 2),
+    ).update(
+        state=PublishJob.State.FAILED,
+        finished_at=now,
+        error="The worker stopped while publishing, so nothing was made public. Publish again.",
+    )
+    return count
+
+
+def enqueue_missing_publications() -> int:
+    """Scheduled sweep: queues a publish for published rewrites that have no public copy yet (e.g. imported).
+
+    A rewrite whose last attempt failed is tried again after an hour.
+    """
+    requeue_lost_publish_jobs()
+    missing = (
+        Rewrite.objects.published()
+        .filter(published_story__isnull=True)
+        .exclude(publish_jobs__state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING])
+        .exclude(
+            publish_jobs__state=PublishJob.State.FAILED,
+            publish_jobs__finished_at__gt=timezone.now() - MISSING_PUBLICATION_RETRY,
+        )
+        .exclude(headline__isnull=True)
+        .exclude(headline="")
+        .values_list("id", flat=True)[:MISSING_PUBLICATIONS_PER_TICK]
+    )
+    count = 0
+    for rewrite_id in list(missing):
+        try:
+            request_publish(rewrite_id=rewrite_id, user=None)
+        except PublishError:
+            logger.warning("Could not queue the public copy of %s", rewrite_id, exc_info=True)
+            continue
+        count += 1
+    return count
+
+
+def enqueue_due_deliveries() -> int:
+    """Scheduled sweep: re-queues deliveries whose queued job was lost (Redis restart, worker killed)."""
+    now = timezone.now()
+    grace = LOST_DELIVERY_AFTER + timedelta(seconds=settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS)
+    WebhookDelivery.objects.filter(state=WebhookDelivery.State.SENDING, next_attempt_at__lt=now - grace).update(
+        state=WebhookDelivery.State.PENDING
+    )
+    lost = list(
+        WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lt=now - grace)
+        .values_list("id", flat=True)[:500]
+    )
+    for delivery_id in lost:
+        _enqueue_delivery(delivery_id)
+    return len(lost)
