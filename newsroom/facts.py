@@ -446,8 +446,21 @@ def extract_quantities(text: str) -> list[Quantity]:
     return found
 
 
+_ENGLISH_COMPOUND = [
+    (re.compile(r"\s*(?:hours?|hrs?)\s+(?:and\s+)?(\d+)\s*(?:minutes?|mins?)\b(?:,?\s+(?:and\s+)?(\d+(?:\.\d+)?)\s*(?:seconds?|secs?)\b)?", re.IGNORECASE), 3600),
+    (re.compile(r"\s*(?:minutes?|mins?)\s+(?:and\s+)?(\d+(?:\.\d+)?)\s*(?:seconds?|secs?)\b()", re.IGNORECASE), 60),
+]
+
+
 def _compound_duration(normal: str, end: int, value: Decimal, written: str) -> tuple[Decimal, tuple, int] | None:
-    """(seconds, numbers after the first, end) for 9秒58, 1分30秒, 2時間5分 and 2時間5分30秒; None otherwise."""
+    """(seconds, numbers after the first, end) for 9秒58, 1分30秒, 2時間5分, 2時間5分30秒, "1 hour 50 minutes"
+    and "2 minutes 30 seconds"; None otherwise."""
+    for pattern, size in _ENGLISH_COMPOUND:
+        match = pattern.match(normal, end)
+        if match:
+            parts = [Decimal(part) for part in match.groups() if part]
+            total = value * size + parts[0] * (60 if size == 3600 else 1) + (parts[1] if len(parts) > 1 else 0)
+            return total, tuple(parts), match.end()
     hundredths = re.match(r"秒(\d+)", normal[end:])
     if hundredths and "." not in written:
         digits = hundredths.group(1)
@@ -625,6 +638,9 @@ NAME_STOPWORDS = {
     "During", "Despite", "Although", "Because", "Since", "Until", "Under", "Over", "About", "Against",
     "Between", "Into", "Through", "Without", "Within", "Among", "Following", "Once", "Still", "Even", "Only",
     "Just", "Police", "Officials", "Government", "President", "Minister", "Prime", "Chief", "Director",
+    "Producer", "Composer", "Writer", "Author", "Actor", "Actress", "Singer", "Chairman", "Chairwoman", "CEO",
+    "Mayor", "Governor", "Senator", "Judge", "Coach", "Captain", "Manager", "Editor", "Professor", "Prof",
+    "Artist", "Creator", "Designer", "Animator", "Voice", "Vice", "Deputy", "Secretary", "General", "Head",
 } | {name.capitalize() for name in MONTHS}
 _LATIN_NAME_RE = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’.-]*[\w]|[A-Z])(?:(?:\s+|\s*&\s*)(?:(?:" + "|".join(sorted(_CONNECTORS - {"&"})) + r")\s+)*"

@@ -6,9 +6,14 @@ each with a code, a severity, the field (record name, e.g. ``twitterPost``)
 and the character span in that field's text. Errors block approval and send
 a generated rewrite to the repair loop; warnings are shown to the editor.
 
-The unsupported-claim lints compare the output with the source articles after
-normalising full-width characters, kanji numerals, 万/億 multipliers and
-Japanese dates, so 7.4 matches ７．４ and July 10, 2026 matches 2026年7月10日.
+The unsupported-claim lints (numbers, dates, names, quotes and unsupported
+content) compare the output with the source articles through
+``rewrites.claims`` and ``newsroom.facts``, whatever the script: 19.19 matches
+「19秒19」, 12,000 matches 「約1万2千人」 and July 10, 2026 matches 2026年7月10日.
+Their findings carry ``evidence``: the closest source sentence, its article and
+the range of the matched number or name inside it. Severity ``info`` is a note
+("could not check"), never counted as a lint hit. Findings an editor marked as
+checked (``rewrites.overrides``) are left out by ``store_lints``.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from html.parser import HTMLParser
 from typing import Callable, Iterable, Iterator
@@ -25,10 +29,12 @@ from typing import Callable, Iterable, Iterator
 from django.conf import settings
 
 from clusters.sources.canonical import canonical_url
+from newsroom.facts import extract_dates, extract_names, extract_quantities, name_key, same_name
+from rewrites.claims import Evidence, SourceMaterial, material_for, split_sentences, word_tokens
 from rewrites.counters import NETWORKS, find_hashtags, find_urls, offset_at_limit
 from rewrites.webcard import ALLOWED_TAGS, VOID_TAGS
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
 
 TEXT_FIELDS = [
     "headline", "summary", "whyItMatters", "webCardHtml",
@@ -48,15 +54,22 @@ class Finding:
     severity: str
     message: str
     span: tuple[int, int] | None = None
+    evidence: Evidence | None = None
+    text: str | None = None
 
     def as_json(self) -> dict:
-        return {
+        data = {
             "code": self.code,
             "field": self.field,
             "severity": self.severity,
             "message": self.message,
             "span": list(self.span) if self.span is not None else None,
         }
+        if self.text is not None:
+            data["text"] = self.text
+        if self.evidence is not None:
+            data["evidence"] = self.evidence.as_json()
+        return data
 
 
 @dataclass(frozen=True)
@@ -67,193 +80,53 @@ class SourceText:
     text: str = ""
     url: str = ""
     source: str = ""
+    article_id: str = ""
 
 
 @dataclass
 class Draft:
-    """What the lints check: output fields by record name, attribution, and the sources."""
+    """What the lints check: output fields by record name, attribution, key facts, entities and the sources."""
 
     fields: dict[str, str | None]
     attribution: list[dict] | None = None
     sources: list[SourceText] = field(default_factory=list)
     raw_web_card: str | None = None
+    key_facts: list[str] | None = None
+    entities: dict | None = None
 
     def text(self, name: str) -> str:
+        if name == "keyFacts":
+            return "\n".join(self.key_facts or [])
         return self.fields.get(name) or ""
 
     @cached_property
-    def material(self) -> "SourceMaterial":
-        return SourceMaterial(self.sources)
+    def material(self) -> SourceMaterial:
+        return material_for(self.sources)
+
+    @cached_property
+    def entity_names(self) -> list[str]:
+        names = []
+        for key in ("anime_titles", "manga_titles", "work_titles", "studios", "people"):
+            names.extend(value for value in (self.entities or {}).get(key) or [] if isinstance(value, str) and value.strip())
+        return names
 
 
-# Normalisation shared by sources and output
-
-_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
-_KANJI_LARGE = {"万": 10**4, "億": 10**8, "兆": 10**12}
-_KANJI_NUMBER_RE = re.compile(r"[〇零一二三四五六七八九十百千]+(?:[万億兆][〇零一二三四五六七八九十百千]*)*")
-_ENGLISH_MULTIPLIERS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
-_NUMBER_RE = re.compile(
-    r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)((?:\.\d+)+)?"
-    r"(?:\s*(万|億|兆|千)(\d+)?|\s+(thousand|million|billion|trillion)\b)?",
-    re.IGNORECASE,
-)
-
-_NUMBER_WORDS = {
-    word: value
-    for value, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen twenty".split()
-    )
-} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-     "hundred": 100, "thousand": 1000, "dozen": 12, "first": 1, "second": 2, "third": 3, "fourth": 4,
-     "fifth": 5, "once": 1, "twice": 2, "half": 50}
-
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-            ("october", "oct"), ("november", "nov"), ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_DATE_PATTERNS = [
-    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4})\b)?", re.IGNORECASE),
-    re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>\d{4})\b)?", re.IGNORECASE),
-    re.compile(r"\b" + _MONTH + r",?\s+(?P<year>\d{4})\b", re.IGNORECASE),
-    re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
-    re.compile(r"\b(?P<year>\d{4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})\b"),
-    re.compile(r"(?:(?P<year>\d{4})\s*年\s*)?(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?"),
-]
 _JAPANESE_RE = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")
-_LATIN_LETTER_RE = re.compile(r"[A-Za-z]")
 
-
-def _kanji_value(run: str) -> int:
-    total, section, digit = 0, 0, None
-    for char in run:
-        if char in _KANJI_DIGITS:
-            digit = (digit or 0) * 10 + _KANJI_DIGITS[char] if digit is not None else _KANJI_DIGITS[char]
-        elif char in _KANJI_UNITS:
-            section += (digit if digit is not None else 1) * _KANJI_UNITS[char]
-            digit = None
-        elif char in _KANJI_LARGE:
-            total += (section + (digit or 0)) * _KANJI_LARGE[char]
-            section, digit = 0, None
-    return total + section + (digit or 0)
-
-
-def normalise(text: str) -> str:
-    """Full-width to ASCII (NFKC) and kanji numerals to digits."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return _KANJI_NUMBER_RE.sub(lambda match: str(_kanji_value(match.group())), text)
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", "")).normalize()
-    except InvalidOperation:
-        return None
-
-
-def _number_values(match: re.Match) -> tuple[str, set[Decimal]]:
-    """Returns (literal, values) for a number match: the literal and the value with any multiplier."""
-    whole, fraction = match.group(1), match.group(2) or ""
-    literal = whole + fraction
-    if fraction.count(".") > 1:
-        return literal, set()
-    base = _decimal(literal)
-    if base is None:
-        return literal, set()
-    values = {base}
-    large, rest, english = match.group(3), match.group(4), match.group(5)
-    if large:
-        multiplier = {"万": 10**4, "億": 10**8, "兆": 10**12, "千": 10**3}[large]
-        values.add((base * multiplier + (Decimal(rest) if rest else 0)).normalize())
-    if english:
-        values.add((base * _ENGLISH_MULTIPLIERS[english.lower()]).normalize())
-    return literal, values
-
-
-def _dates(text: str) -> Iterator[tuple[tuple[int, int], tuple[int | None, int, int | None]]]:
-    """Yields (span, (year, month, day)) for each date in text; year or day may be None."""
-    taken: list[tuple[int, int]] = []
-    for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
-                continue
-            month_text = match.group("month")
-            month = MONTHS.get(month_text.lower().rstrip(".")) if not month_text.isdigit() else int(month_text)
-            day = int(match.group("day")) if match.groupdict().get("day") else None
-            year = int(match.group("year")) if match.groupdict().get("year") else None
-            if not month or not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
-                continue
-            taken.append((start, end))
-            yield (start, end), (year, month, day)
+# The fields checked against the sources: every output field but the headline (a headline condenses,
+# so its wording rarely appears in any source), and the key facts (joined by newlines; spans index
+# that joined text).
+CLAIM_FIELDS = [
+    "summary", "whyItMatters", "webCardHtml", "blueskyPost", "twitterPost", "threadsPost", "newsletterBlurb",
+    "keyFacts",
+]
+FACT_FIELDS = ["headline"] + CLAIM_FIELDS
 
 
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"[^\w']+", " ", text).strip()
-
-
-def _mostly_japanese(text: str) -> bool:
-    japanese = sum(len(run) for run in _JAPANESE_RE.findall(text))
-    return japanese * 3 > len(_LATIN_LETTER_RE.findall(text))
-
-
-class SourceMaterial:
-    """The cluster's source texts, normalised once for the unsupported-claim lints."""
-
-    def __init__(self, sources: list[SourceText]):
-        self.sources = sources
-        raw = "\n".join(f"{s.title}\n{s.text}" for s in sources)
-        self.text = normalise(raw)
-        self.folded = _fold(self.text)
-        self.numbers: set[Decimal] = set()
-        self.literals: set[str] = set()
-        for match in _NUMBER_RE.finditer(self.text):
-            literal, values = _number_values(match)
-            self.literals.add(literal)
-            self.numbers |= values
-        for word in re.findall(r"[a-z]+", self.text.lower()):
-            if word in _NUMBER_WORDS:
-                self.numbers.add(Decimal(_NUMBER_WORDS[word]))
-        self.dates = [date for _, date in _dates(self.text)]
-        # Any mostly-Japanese source means the output is partly a translation,
-        # which names and quotations cannot be checked against word for word.
-        self.is_japanese = any(_mostly_japanese(f"{s.title}\n{s.text}") for s in sources)
-        self.urls = {canonical_url(s.url) for s in sources if s.url}
-
-    def supports_number(self, literal: str, values: set[Decimal]) -> bool:
-        if not values:
-            return literal in self.literals or literal in self.text
-        return bool(values & self.numbers)
-
-    def supports_date(self, date: tuple[int | None, int, int | None]) -> bool:
-        year, month, day = date
-        for s_year, s_month, s_day in self.dates:
-            if s_month != month:
-                continue
-            if day is not None and s_day != day:
-                continue
-            if year is not None and s_year is not None and s_year != year:
-                continue
-            return True
-        if day is None and year is not None:
-            return False
-        return False
-
-    def supports_phrase(self, phrase: str) -> bool:
-        folded = _fold(normalise(phrase))
-        return bool(folded) and f" {folded} " in f" {self.folded} "
 
 
 # Helpers
@@ -308,91 +181,160 @@ def lint_headline_length(draft: Draft) -> Iterator[Finding]:
         )
 
 
+def _field_texts(draft: Draft, names: list[str]) -> Iterator[tuple[str, str]]:
+    for name in names:
+        text = draft.text(name)
+        if text:
+            yield name, _visible_text(name, text)
+
+
 def lint_unsupported_numbers(draft: Draft) -> Iterator[Finding]:
+    """Numbers written with digits that no source holds as the same quantity, in any script."""
+    if not draft.sources:
+        return
     material = draft.material
-    for name in TEXT_FIELDS:
-        text = _visible_text(name, draft.text(name))
-        skip = _excluded_spans(text) + [span for span, _ in _dates(text)]
-        for match in _NUMBER_RE.finditer(text):
-            span = (match.start(), match.start() + len(match.group(1) + (match.group(2) or "")))
-            if _inside(span, skip):
+    for name, text in _field_texts(draft, FACT_FIELDS):
+        skip = _excluded_spans(text)
+        for quantity in extract_quantities(text):
+            if quantity.kind == "date" or quantity.form != "digits" or _inside(quantity.span, skip):
                 continue
-            literal, values = _number_values(match)
-            if not material.supports_number(unicodedata.normalize("NFKC", literal), values):
-                yield Finding(
-                    "unsupported-number", name, ERROR,
-                    f"The number {literal} is not in any source article.", span,
-                )
+            if material.quantity_support(quantity) is not None:
+                continue
+            written = text[quantity.span[0]:quantity.span[1]]
+            yield Finding(
+                "unsupported-number", name, ERROR,
+                f"The number {written} is not in any source article"
+                + (" (closest source sentence shown)." if material.sentences else "."),
+                quantity.span, material.closest_quantity(quantity, _sentence_at(text, quantity.span)), written,
+            )
 
 
 def lint_unsupported_dates(draft: Draft) -> Iterator[Finding]:
+    """Dates that agree with no date in the sources (English, ISO, Japanese and era dates compared by part)."""
+    if not draft.sources:
+        return
     material = draft.material
-    for name in TEXT_FIELDS:
-        text = _visible_text(name, draft.text(name))
-        for span, date in _dates(text):
-            if not material.supports_date(date):
-                yield Finding(
-                    "unsupported-date", name, ERROR,
-                    f"The date '{text[span[0]:span[1]]}' is not in any source article.", span,
-                )
-
-
-_NAME_RE = re.compile(r"\b(?:[A-Z][\w'’&.-]*[a-z0-9][\w'’&-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'’&.-]*|of|de|van|von)){1,4}\b")
-_NAME_STOPWORDS = {
-    "The", "A", "An", "This", "That", "These", "Those", "It", "In", "On", "At", "For", "But", "And", "As",
-    "After", "Before", "When", "While", "With", "Its", "Their", "His", "Her", "Our", "If", "By", "From",
-    "New", "Why", "How", "What", "Breaking",
-} | {name.capitalize() for name in MONTHS}
+    for name, text in _field_texts(draft, FACT_FIELDS):
+        for mention in extract_dates(text):
+            if mention.month is None or material.date_support(mention) is not None:
+                continue
+            yield Finding(
+                "unsupported-date", name, ERROR,
+                f"The date '{mention.text}' is not in any source article.",
+                mention.span, material.closest_date(mention, _sentence_at(text, mention.span)), mention.text,
+            )
 
 
 def lint_unsupported_names(draft: Draft) -> Iterator[Finding]:
-    """Flags capitalised multi-word names with words absent from English sources.
+    """Latin-script names no source names, in Latin script or in kana/kanji whose romanisation matches.
 
-    Names cannot be checked literally across a translation, so this lint stays
-    quiet when the sources are mostly Japanese.
+    Against English sources a name none of whose words appear is an error, one with some of its
+    words found a warning. When a source is Japanese, a name that could not be matched is only
+    noted (info, "could not check"): the reading of kanji names is not certain.
     """
-    material = draft.material
-    if material.is_japanese or not draft.sources:
+    if not draft.sources:
         return
-    for name in TEXT_FIELDS:
-        text = _visible_text(name, draft.text(name))
+    material = draft.material
+    entity_names = draft.entity_names
+    for name, text in _field_texts(draft, FACT_FIELDS):
         skip = _excluded_spans(text)
-        for match in _NAME_RE.finditer(text):
-            if _inside(match.span(), skip):
+        for found in extract_names(text):
+            if found.kind != "latin" or _inside(found.span, skip) or len(found.text) < 3 or found.text.isdigit():
                 continue
-            words = [re.sub(r"['’]s$", "", word) for word in match.group().split()]
-            words = [word for word in words if word not in _NAME_STOPWORDS and word not in {"of", "de", "van", "von"}]
-            if len(words) < 2:
+            aliases = [entity for entity in entity_names if entity != found.text and same_name(found.text, entity)]
+            if material.name_support(found.text, aliases=aliases) is not None:
                 continue
-            missing = [word for word in words if not material.supports_phrase(word)]
-            if missing:
+            closest = material.closest_sentence(_sentence_at(text, found.span))
+            if material.is_japanese:
                 yield Finding(
-                    "unsupported-name", name, WARNING,
-                    f"The name '{match.group()}' is not in any source article ({', '.join(missing)} not found).",
-                    match.span(),
+                    "name-not-checked", name, INFO,
+                    f"Could not check '{found.text}': no source spells it in Latin script and no Japanese name in "
+                    "the sources romanises to it; check the reading by hand.",
+                    found.span, closest, found.text,
                 )
+                continue
+            words = found.text.split()
+            present = material.words_found(found.text)
+            if len(words) > 1 and not present:
+                severity, detail = ERROR, "none of its words appear in the sources"
+            else:
+                missing = [word for word in words if name_key(word) and name_key(word) not in present]
+                severity, detail = WARNING, f"{', '.join(missing) or found.text} not found"
+            yield Finding(
+                "unsupported-name", name, severity,
+                f"The name '{found.text}' is not in any source article ({detail}).",
+                found.span, closest, found.text,
+            )
 
 
 _QUOTE_RE = re.compile(r"[“\"]([^“”\"]{12,}?)[”\"]")
 
 
 def lint_unsupported_quotes(draft: Draft) -> Iterator[Finding]:
+    if not draft.sources:
+        return
     material = draft.material
     severity = WARNING if material.is_japanese else ERROR
-    for name in TEXT_FIELDS:
+    for name in FACT_FIELDS:
         text = draft.text(name)
         if name == "webCardHtml":
             text = _visible_text(name, text.replace("&quot;", '"' + " " * 5))
         for match in _QUOTE_RE.finditer(text):
             quoted = match.group(1)
-            if len(quoted.split()) < 3 or material.supports_phrase(quoted):
+            if len(quoted.split()) < 3 or material.phrase_support(quoted) is not None:
                 continue
             message = (
                 "This quotation is not in the Japanese sources word for word; check the translation."
                 if material.is_japanese
                 else "This quotation is not in any source article."
             )
-            yield Finding("unsupported-quote", name, severity, message, match.span(1))
+            yield Finding(
+                "unsupported-quote", name, severity, message, match.span(1), material.closest_sentence(quoted), quoted,
+            )
+
+
+def lint_unsupported_content(draft: Draft) -> Iterator[Finding]:
+    """Wording the English sources do not back: a warning on each run of unbacked words.
+
+    A field is flagged when the mean ``content_score`` of its sentences reaches
+    ``NEWSROOM_LINT_CONTENT_THRESHOLD`` (0 turns the lint off); then each sentence at or over it
+    has its runs of words that no source trigram covers highlighted. Only English sources can
+    back wording, so with none this lint is silent (numbers and names are still checked).
+    """
+    threshold = settings.NEWSROOM_LINT_CONTENT_THRESHOLD
+    if not draft.sources or threshold <= 0:
+        return
+    material = draft.material
+    if not material.has_english:
+        return
+    for name, text in _field_texts(draft, CLAIM_FIELDS):
+        skip = _excluded_spans(text)
+        scored = []
+        for start, end in split_sentences(text):
+            score, spans = material.content_score(text[start:end])
+            if len(word_tokens(text[start:end])) >= 3:
+                scored.append((score, [(start + a, start + b) for a, b in spans]))
+        if not scored or sum(score for score, _ in scored) / len(scored) < threshold:
+            continue
+        for score, spans in scored:
+            if score < threshold:
+                continue
+            for span in spans:
+                if _inside(span, skip):
+                    continue
+                phrase = text[span[0]:span[1]]
+                yield Finding(
+                    "unsupported-content", name, WARNING,
+                    f"'{phrase[:60]}' is not backed by the sources' wording; check it against the closest source sentence.",
+                    span, material.closest_sentence(_sentence_at(text, span)), phrase,
+                )
+
+
+def _sentence_at(text: str, span: tuple[int, int]) -> str:
+    for start, end in split_sentences(text):
+        if start <= span[0] < end:
+            return text[start:end]
+    return text[span[0]:span[1]]
 
 
 def lint_source_language(draft: Draft) -> Iterator[Finding]:
@@ -416,10 +358,11 @@ def lint_attribution(draft: Draft) -> Iterator[Finding]:
         yield Finding("attribution-missing", "attributionJson", ERROR, "No source is credited.")
         return
     credited = set()
+    source_urls = {canonical_url(source.url) for source in draft.sources if source.url}
     for position, entry in enumerate(draft.attribution, start=1):
         url = canonical_url(entry.get("url") or "")
         credited.add(url)
-        if draft.material.urls and url not in draft.material.urls:
+        if source_urls and url not in source_urls:
             yield Finding(
                 "attribution-outside-cluster", "attributionJson", ERROR,
                 f"Credit {position} ({entry.get('url')}) is not one of this story's source articles.",
@@ -620,6 +563,7 @@ LINTS: list[Callable[[Draft], Iterable[Finding]]] = [
     lint_unsupported_dates,
     lint_unsupported_names,
     lint_unsupported_quotes,
+    lint_unsupported_content,
     lint_source_language,
     lint_attribution,
     lint_unsafe_html,
@@ -654,9 +598,18 @@ def findings_json(findings: list[Finding]) -> str | None:
 def sources_for_cluster(cluster) -> list[SourceText]:
     """The cluster's articles as SourceText, oldest first."""
     return [
-        SourceText(title=article.title, text=article.text, url=article.url, source=article.source.name)
+        SourceText(
+            title=article.title, text=article.text, url=article.url, source=article.source.name, article_id=article.id,
+        )
         for article in cluster.articles.select_related("source").order_by("published_at", "fetched_at", "id")
     ]
+
+
+def entities_of(cluster) -> dict | None:
+    try:
+        return json.loads(cluster.entities_json) if cluster.entities_json else None
+    except ValueError:
+        return None
 
 
 def draft_for_rewrite(rewrite) -> Draft:
@@ -664,6 +617,8 @@ def draft_for_rewrite(rewrite) -> Draft:
         fields={name: getattr(rewrite, attribute) for name, attribute in MODEL_ATTRIBUTES.items()},
         attribution=rewrite.attribution if rewrite.attribution_json else None,
         sources=sources_for_cluster(rewrite.cluster),
+        key_facts=rewrite.key_facts if isinstance(rewrite.key_facts, list) else None,
+        entities=entities_of(rewrite.cluster),
     )
 
 
@@ -673,14 +628,58 @@ def lint_rewrite(rewrite) -> list[Finding]:
 
 
 def apply_findings(rewrite, findings: list[Finding]) -> None:
-    """Sets the rewrite's lint fields from findings (without saving)."""
+    """Sets the rewrite's lint fields from findings (without saving); info notes are stored but not counted as hits."""
     rewrite.lint_flags_json = findings_json(findings)
-    rewrite.lint_hits = len(findings)
+    rewrite.lint_hits = sum(1 for finding in findings if finding.severity != INFO)
     rewrite.lint_errors = sum(1 for finding in findings if finding.severity == ERROR)
 
 
+def without_checked(findings: list[Finding], checked: Iterable[tuple[str, str, str]]) -> list[Finding]:
+    """Findings less those an editor marked as checked: (field, code, flagged text) still exactly the same."""
+    checked = set(checked)
+    if not checked:
+        return findings
+    return [finding for finding in findings if (finding.field, finding.code, finding.text) not in checked]
+
+
+def claim_check_findings(rewrite, fields: dict[str, str | None] | None = None) -> list[Finding]:
+    """The model claim check's findings (``rewrite.claim_check_json``) whose text is still in its field,
+    with the span moved to where that text is now."""
+    stored = json.loads(rewrite.claim_check_json) if rewrite.claim_check_json else []
+    fields = fields if fields is not None else {name: getattr(rewrite, attribute) for name, attribute in MODEL_ATTRIBUTES.items()}
+    texts = dict(fields, keyFacts="\n".join(rewrite.key_facts or []) if isinstance(rewrite.key_facts, list) else "")
+    findings = []
+    for flag in stored:
+        text = _visible_text(flag["field"], texts.get(flag["field"]) or "")
+        at = text.find(flag["text"]) if flag.get("text") else -1
+        if at == -1:
+            continue
+        evidence = flag.get("evidence")
+        findings.append(Finding(
+            flag["code"], flag["field"], flag["severity"], flag["message"], (at, at + len(flag["text"])),
+            Evidence(evidence["articleId"], evidence["sentence"], tuple(evidence["match"]) if evidence.get("match") else None)
+            if evidence else None,
+            flag["text"],
+        ))
+    return findings
+
+
+def settle_findings(rewrite, findings: list[Finding], fields: dict[str, str | None] | None = None) -> list[Finding]:
+    """The findings to store: the lints' plus the model claim check's still-current ones, less those
+    an editor marked as checked (marks whose text is no longer flagged are cleared)."""
+    from rewrites.overrides import checked_keys, clear_stale_marks
+
+    findings = findings + claim_check_findings(rewrite, fields)
+    clear_stale_marks(rewrite, findings)
+    return without_checked(findings, checked_keys(rewrite))
+
+
 def store_lints(rewrite) -> list[Finding]:
-    """Re-runs the lints on the rewrite's current fields and sets its lint fields (the caller saves)."""
-    findings = lint_rewrite(rewrite)
+    """Re-runs the lints on the rewrite's current fields and sets its lint fields (the caller saves).
+
+    Findings marked as checked are left out, and the model claim check's findings are kept while
+    their text is unchanged.
+    """
+    findings = settle_findings(rewrite, lint_rewrite(rewrite))
     apply_findings(rewrite, findings)
     return findings

@@ -63,6 +63,10 @@ class Rewrite(models.Model):
     lint_flags_json = models.TextField(null=True, blank=True, help_text="Lint findings (JSON list).")
     lint_hits = models.PositiveIntegerField(default=0)
     lint_errors = models.PositiveIntegerField(default=0, help_text="How many of the lint hits are errors.")
+    claim_check_json = models.TextField(
+        null=True, blank=True,
+        help_text="Findings of the optional model claim check after generation (JSON list), re-applied on every lint run.",
+    )
 
     cost_usd = models.DecimalField(max_digits=14, decimal_places=8, default=0)
     input_tokens = models.PositiveIntegerField(default=0)
@@ -170,6 +174,7 @@ class Revision(models.Model):
         SPIKED = "spiked", "Spiked"
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
+        CHECKED = "checked", "Finding checked"
 
     rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
@@ -188,6 +193,42 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rewrite_id} #{self.number} ({self.kind})"
+
+
+class CheckedFindingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(cleared_at__isnull=True)
+
+
+class CheckedFinding(models.Model):
+    """A lint finding an editor checked and found correct, with why.
+
+    While the flagged text of that field is exactly the same, the lint stays silent about it; once
+    the text changes the mark is cleared (``cleared_at``) and the lint speaks again. The mark is
+    also a "checked" revision in the rewrite's history.
+    """
+
+    rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="checked_findings")
+    field = models.CharField(max_length=50, help_text="The record name of the field (summary, keyFacts, ...).")
+    code = models.CharField(max_length=50)
+    text = models.TextField(help_text="The flagged text, exactly as it was when checked.")
+    message = models.TextField(blank=True, help_text="What the lint said.")
+    reason = models.TextField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CheckedFindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["rewrite", "cleared_at"], name="checked_finding_rewrite")]
+
+    def __str__(self) -> str:
+        return f"{self.code} in {self.field}: {self.text}"
 
 
 class ModelCallQuerySet(models.QuerySet):

@@ -59,7 +59,7 @@ LINT_FLAG = {
     "properties": {
         "code": {"type": "string"},
         "field": {"type": "string"},
-        "severity": {"enum": ["error", "warning"]},
+        "severity": {"enum": ["error", "warning", "info"]},
         "message": {"type": "string"},
         "span": {
             "type": ["array", "null"],

@@ -56,7 +56,7 @@ def good_content(cluster: Cluster) -> dict:
                 "Studio Trigger announced on July 10, 2026 that its new anime film, Starlight Relay, will open in "
                 "Japanese cinemas in spring 2027. Director Hiroyuki Imaishi said the film runs 110 minutes."
             ),
-            "whyItMatters": "The previous series drew 7.4 million viewers, so a feature film gives that audience somewhere new to go.",
+            "whyItMatters": "The studio said 7.4 million people watched its previous series.",
             "webCardHtml": (
                 "<p>Studio Trigger announced on July 10, 2026 that its new anime film, Starlight Relay, will open "
                 "in Japanese cinemas in spring 2027.</p><p>Director Hiroyuki Imaishi said the film runs 110 "
@@ -69,7 +69,7 @@ def good_content(cluster: Cluster) -> dict:
                 "spring 2027. Director Hiroyuki Imaishi said it runs 110 minutes, and tickets go on sale on August 1."
             ),
             "newsletterBlurb": (
-                "Studio Trigger will release its new anime film, Starlight Relay, in spring 2027. Tickets go on "
+                "Studio Trigger's new anime film, Starlight Relay, will open in spring 2027. Tickets go on "
                 "sale on August 1."
             ),
             "attribution": [

@@ -34,6 +34,8 @@ def only(text: str):
         ("上映時間は110分", "6600", "duration", "s"),
         ("2時間30分", "9000", "duration", "s"),
         ("2 hours", "7200", "duration", "s"),
+        ("1 hour 50 minutes", "6600", "duration", "s"),
+        ("2 minutes and 30.5 seconds", "150.5", "duration", "s"),
         ("3か月", "3", "duration", "month"),
         ("5日間", "432000", "duration", "s"),
         ("約1万2千人", "12000", "count", "person"),

@@ -43,7 +43,7 @@ def test_good_reply_stores_every_field_as_a_valid_record(llm):
     rewrite = write(rewrite)
 
     assert rewrite.status == Rewrite.Status.DRAFT
-    assert rewrite.lint_hits == 0 and rewrite.lint_flags_json is None
+    assert rewrite.lint_hits == 0 and rewrite.lint_flags_json is None, rewrite.lint_flags_json
     assert rewrite.headline == "Studio Trigger Announces Starlight Relay Anime Film for 2027"
     assert rewrite.slug == "studio-trigger-announces-starlight-relay-anime-film-for-2027"
     assert rewrite.model == "test-model"

@@ -21,12 +21,12 @@ GOOD_FIELDS = {
         "Studio Trigger announced on July 10, 2026 that its new anime film, Starlight Relay, will open in "
         "Japanese cinemas in spring 2027. Director Hiroyuki Imaishi said the film runs 110 minutes."
     ),
-    "whyItMatters": "The previous series drew 7.4 million viewers, so a feature film gives that audience somewhere new to go.",
+    "whyItMatters": "The studio said 7.4 million people watched its previous series.",
     "webCardHtml": "<p>Studio Trigger announced Starlight Relay on July 10, 2026.</p><p>Tickets go on sale on August 1.</p>",
     "blueskyPost": "Studio Trigger's new anime film Starlight Relay opens in spring 2027. #anime",
     "twitterPost": "Studio Trigger's anime film Starlight Relay opens in spring 2027. https://wire.example.com/trigger",
     "threadsPost": "Studio Trigger has announced Starlight Relay, a new anime film opening in spring 2027.",
-    "newsletterBlurb": "Studio Trigger will release Starlight Relay in spring 2027. Tickets go on sale on August 1.",
+    "newsletterBlurb": "Studio Trigger's Starlight Relay will open in spring 2027. Tickets go on sale on August 1.",
 }
 GOOD_ATTRIBUTION = [
     {"source": "Example Wire", "url": "https://wire.example.com/trigger", "title": "Studio Trigger announces a film"},
@@ -117,8 +117,8 @@ def test_headline_length_quiet():
 def test_unsupported_number_fires(number):
     text = f"The film runs {number} minutes."
     findings = found(lint.lint_unsupported_numbers, draft(summary=text))
-    assert [(f.code, f.field) for f in findings] == [("unsupported-number", "summary")]
-    assert text[slice(*findings[0].span)] == number.split()[0]
+    assert [(f.code, f.field, f.severity) for f in findings] == [("unsupported-number", "summary", "error")]
+    assert text[slice(*findings[0].span)] == f"{number} minutes"
 
 
 @pytest.mark.parametrize(
@@ -149,10 +149,16 @@ def test_unsupported_date_quiet_for_a_japanese_date(text):
     assert found(lint.lint_unsupported_dates, draft(sources=sources, summary=text), "summary") == []
 
 
-def test_unsupported_name_fires_for_english_sources():
+def test_unsupported_name_is_an_error_when_none_of_its_words_are_in_english_sources():
     findings = found(lint.lint_unsupported_names, draft(sources=[ENGLISH], summary="Producer Masahiko Otsuka joined."), "summary")
-    assert [(f.code, f.severity) for f in findings] == [("unsupported-name", "warning")]
+    assert [(f.code, f.severity) for f in findings] == [("unsupported-name", "error")]
     assert "Masahiko Otsuka" in findings[0].message
+
+
+def test_unsupported_name_is_a_warning_when_some_of_its_words_are_in_english_sources():
+    findings = found(lint.lint_unsupported_names, draft(sources=[ENGLISH], summary="Director Hiroyuki Tanaka spoke."), "summary")
+    assert [(f.code, f.severity, f.text) for f in findings] == [("unsupported-name", "warning", "Hiroyuki Tanaka")]
+    assert "Tanaka not found" in findings[0].message
 
 
 def test_unsupported_name_quiet_for_names_in_the_sources():
@@ -290,5 +296,5 @@ def test_store_lints_reruns_the_lints_on_a_stored_rewrite_after_an_edit():
 
     findings = store_lints(rewrite)
 
-    assert [(f.code, f.field) for f in findings if f.field == "summary"] == [("unsupported-number", "summary")]
+    assert ("unsupported-number", "summary") in [(f.code, f.field) for f in findings]
     assert rewrite.lint_hits == len(findings) and json.loads(rewrite.lint_flags_json)[0]["code"]

@@ -14,7 +14,18 @@ from clusters.models import Article, Cluster
 from rewrites.generation.budget import OverBudget, today_start
 from rewrites.generation.model import Reply
 from rewrites.generation.prompt import ENTITY_KEYS
-from rewrites.lint import ERROR, MODEL_ATTRIBUTES, TEXT_FIELDS, Draft, SourceText, apply_findings, has_errors, run_lints
+from rewrites.lint import (
+    ERROR,
+    MODEL_ATTRIBUTES,
+    TEXT_FIELDS,
+    Draft,
+    SourceText,
+    apply_findings,
+    entities_of,
+    has_errors,
+    run_lints,
+    settle_findings,
+)
 from rewrites.models import Attribution, ModelCall, Revision, Rewrite
 from rewrites.records import unique_slug
 from rewrites.review import mark_changed, record_revision, snapshot
@@ -76,11 +87,16 @@ def store_output(
         if raw_web_card is not None:
             fields["webCardHtml"] = safe_web_card(raw_web_card.strip())
         sources = [
-            SourceText(title=a.title, text=a.text, url=a.url, source=a.source.name) for a in articles
+            SourceText(title=a.title, text=a.text, url=a.url, source=a.source.name, article_id=a.id) for a in articles
         ]
-        findings = run_lints(
-            Draft(fields=fields, attribution=attribution, sources=sources, raw_web_card=raw_web_card)
-        )
+        if field is None:
+            rewrite.claim_check_json = None  # a new text: the last claim check no longer applies
+        key_facts = content["keyFacts"] if field is None else rewrite.key_facts
+        entities = content["entities"] if field is None else entities_of(cluster)
+        findings = settle_findings(rewrite, run_lints(Draft(
+            fields=fields, attribution=attribution, sources=sources, raw_web_card=raw_web_card,
+            key_facts=key_facts if isinstance(key_facts, list) else None, entities=entities,
+        )), fields)
         for name, attribute in MODEL_ATTRIBUTES.items():
             setattr(rewrite, attribute, fields[name])
         rewrite.model = reply.model
