@@ -1,0 +1,78 @@
+"""`manage.py evaluate_claims`: the production checks on any FRANK-format file."""
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+FRANK = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "summaries" / "frank" / "frank_validation.jsonl.gz"
+KEYS = {
+    "summaries", "entity_circ_summaries", "entity_circ_flagged_share", "faithful_summaries",
+    "faithful_flagged_share", "precision", "recall",
+}
+ARTICLE = "The council approved a budget of 4 million dollars on Monday. Mayor Jane Ortiz praised it."
+
+
+def row(summary: str, *, factuality: float, entity: float = 1.0) -> dict:
+    return {
+        "article": ARTICLE, "system_summary": summary, "human_factuality": factuality,
+        "human_error_scores": {"EntE": entity, "CircE": 1.0}, "hash": "h1",
+    }
+
+
+def run(path: Path) -> dict:
+    out = io.StringIO()
+    call_command("evaluate_claims", str(path), stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1
+    return json.loads(lines[0])
+
+
+def test_prints_one_json_line_with_the_shares_of_a_small_file(tmp_path):
+    path = tmp_path / "small.jsonl.gz"
+    rows = [
+        row("The council approved a budget of 4 million dollars on Monday.", factuality=1.0),
+        row("The council approved a budget of 9 million dollars on Monday.", factuality=0.0, entity=0.0),
+        row("Mayor Jane Ortiz praised it.", factuality=1.0),
+        row("Governor Tom Reyes vetoed the police plan on Friday.", factuality=0.0, entity=0.0),
+    ]
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r) + "\n" for r in rows)
+
+    result = run(path)
+
+    assert KEYS <= set(result)
+    assert (result["summaries"], result["entity_circ_summaries"], result["faithful_summaries"]) == (4, 2, 2)
+    assert result["entity_circ_flagged_share"] == 1.0 and result["faithful_flagged_share"] == 0.0
+    assert result["precision"] == 1.0 and result["recall"] == 1.0
+
+
+def test_reads_plain_json_lines_too(tmp_path):
+    path = tmp_path / "small.jsonl"
+    path.write_text(json.dumps(row("Mayor Jane Ortiz praised it.", factuality=1.0)) + "\n", encoding="utf-8")
+    assert run(path)["faithful_flagged_share"] == 0.0
+
+
+def test_a_file_in_another_format_is_refused_saying_what_is_missing(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"article": "x"}\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="line 1: missing system_summary, human_factuality, human_error_scores"):
+        call_command("evaluate_claims", str(path))
+
+
+def test_a_missing_file_is_refused():
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("evaluate_claims", "/nonexistent/frank.jsonl.gz")
+
+
+@pytest.mark.data
+@pytest.mark.skipif(not FRANK.exists(), reason="../shared/data/summaries/frank/ is not present")
+def test_on_frank_validation_the_checks_beat_the_naive_rule():
+    result = run(FRANK)
+    assert (result["summaries"], result["entity_circ_summaries"], result["faithful_summaries"]) == (671, 240, 243)
+    assert result["entity_circ_flagged_share"] > result["naive_entity_circ_flagged_share"]
+    assert result["faithful_flagged_share"] <= 0.25
