@@ -132,7 +132,7 @@ def _fold(text: str) -> str:
 # Helpers
 
 
-def _visible_text(name: str, text: str) -> str:
+def visible_text(name: str, text: str) -> str:
     """Returns text with HTML tags and entities blanked out (same length) for the web card."""
     if name != "webCardHtml":
         return text
@@ -185,7 +185,7 @@ def _field_texts(draft: Draft, names: list[str]) -> Iterator[tuple[str, str]]:
     for name in names:
         text = draft.text(name)
         if text:
-            yield name, _visible_text(name, text)
+            yield name, visible_text(name, text)
 
 
 def lint_unsupported_numbers(draft: Draft) -> Iterator[Finding]:
@@ -278,7 +278,7 @@ def lint_unsupported_quotes(draft: Draft) -> Iterator[Finding]:
     for name in FACT_FIELDS:
         text = draft.text(name)
         if name == "webCardHtml":
-            text = _visible_text(name, text.replace("&quot;", '"' + " " * 5))
+            text = visible_text(name, text.replace("&quot;", '"' + " " * 5))
         for match in _QUOTE_RE.finditer(text):
             quoted = match.group(1)
             if len(quoted.split()) < 3 or material.phrase_support(quoted) is not None:
@@ -340,7 +340,7 @@ def _sentence_at(text: str, span: tuple[int, int]) -> str:
 def lint_source_language(draft: Draft) -> Iterator[Finding]:
     """One finding per field, spanning the first Japanese run and counting the others."""
     for name in TEXT_FIELDS:
-        text = _visible_text(name, draft.text(name))
+        text = visible_text(name, draft.text(name))
         runs = list(_JAPANESE_RE.finditer(text))
         if runs:
             more = f" and {len(runs) - 1} more place(s)" if len(runs) > 1 else ""
@@ -474,7 +474,7 @@ _HYPE_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in sorted(HYPE_P
 
 def lint_hype(draft: Draft) -> Iterator[Finding]:
     for name in TEXT_FIELDS:
-        text = _visible_text(name, draft.text(name))
+        text = visible_text(name, draft.text(name))
         for match in _HYPE_RE.finditer(text):
             yield Finding("hype", name, WARNING, f"'{match.group()}' is hype or clickbait; say what happened.", match.span())
 
@@ -491,7 +491,7 @@ _AI_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in sorted(AI_BOILE
 
 def lint_ai_boilerplate(draft: Draft) -> Iterator[Finding]:
     for name in TEXT_FIELDS:
-        text = _visible_text(name, draft.text(name))
+        text = visible_text(name, draft.text(name))
         for match in _AI_RE.finditer(text):
             yield Finding("ai-boilerplate", name, ERROR, f"'{match.group()}' is assistant boilerplate; remove it.", match.span())
 
@@ -650,7 +650,7 @@ def claim_check_findings(rewrite, fields: dict[str, str | None] | None = None) -
     texts = dict(fields, keyFacts="\n".join(rewrite.key_facts or []) if isinstance(rewrite.key_facts, list) else "")
     findings = []
     for flag in stored:
-        text = _visible_text(flag["field"], texts.get(flag["field"]) or "")
+        text = visible_text(flag["field"], texts.get(flag["field"]) or "")
         at = text.find(flag["text"]) if flag.get("text") else -1
         if at == -1:
             continue

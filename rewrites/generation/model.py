@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Callable
 
 import jsonschema
 import openai
@@ -106,9 +107,14 @@ def _error_text(error: openai.APIStatusError) -> str:
 
 def call_model(
     *, rewrite: Rewrite, articles: list[Article], purpose: str, schema: dict,
-    problems: list[str] | None, previous: dict | None, field: str | None, current: dict | None,
+    problems: list[str] | None = None, previous: dict | None = None, field: str | None = None,
+    current: dict | None = None, messages_for: Callable[[bool], list[dict]] | None = None,
+    schema_name: str = "rewrite",
 ) -> tuple[ModelCall, str]:
-    """Makes one model request, retrying API errors within this attempt; returns (call, reply text)."""
+    """Makes one model request, retrying API errors within this attempt; returns (call, reply text).
+
+    The messages are the rewrite prompt, or ``messages_for(json_mode)`` for another task (the claim check).
+    """
     model = settings.NEWSROOM_MODEL
     if not model:
         raise GenerationFailed("OPENAI_BASE_URL is set but NEWSROOM_MODEL is not; set the model name to use.")
@@ -116,7 +122,7 @@ def call_model(
     pause = 1.0
     while True:
         json_mode = _uses_json_mode()
-        messages = build_messages(
+        messages = messages_for(json_mode) if messages_for else build_messages(
             articles=articles, json_mode=json_mode, schema=schema, problems=problems,
             previous=previous, field=field, current=current,
         )
@@ -125,7 +131,7 @@ def call_model(
         response_format = (
             {"type": "json_object"}
             if json_mode
-            else {"type": "json_schema", "json_schema": {"name": "rewrite", "strict": True, "schema": schema}}
+            else {"type": "json_schema", "json_schema": {"name": schema_name, "strict": True, "schema": schema}}
         )
         started = time.monotonic()
         try:

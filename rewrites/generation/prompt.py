@@ -79,7 +79,8 @@ REPAIR_PROMPT = """Your previous reply for this story could not be used. Problem
 {previous}Write the complete reply again with every field, fixing these problems and changing nothing else that was correct."""
 
 
-def _source_payload(articles: list[Article]) -> str:
+def source_payload(articles: list[Article]) -> str:
+    """The articles as the JSON list the model reads between <<<SOURCES>>> and <<<END SOURCES>>>."""
     limit = settings.NEWSROOM_SOURCE_CHARS_PER_ARTICLE
     items = [
         {
@@ -123,7 +124,7 @@ def build_messages(
         )
     messages = [
         {"role": "system", "content": system},
-        {"role": "user", "content": f"{task}\n\n<<<SOURCES>>>\n{_source_payload(articles)}\n<<<END SOURCES>>>"},
+        {"role": "user", "content": f"{task}\n\n<<<SOURCES>>>\n{source_payload(articles)}\n<<<END SOURCES>>>"},
     ]
     if problems:
         previous_text = ""

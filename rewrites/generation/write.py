@@ -27,6 +27,7 @@ from django.db import DatabaseError, connection, models, transaction
 
 from clusters.models import Article, Cluster
 from rewrites.generation.budget import OverBudget, finish_call
+from rewrites.generation.claim_check import check_claims
 from rewrites.generation.model import GenerationFailed, Reply, call_model, parse_reply
 from rewrites.generation.offline import OFFLINE_MODEL, offline_reply
 from rewrites.generation.prompt import OUTPUT_SCHEMA, PROMPT_VERSION, field_schema
@@ -163,6 +164,10 @@ def write_rewrite(*, rewrite_id: str, field: str | None = None, regenerate: bool
         except GenerationFailed as error:
             return record_failed_attempt(rewrite_id, str(error), in_place=in_place, retry_at=error.retry_at)
         reply = Reply(content=content, raw_web_card=content.get("webCardHtml"), model=settings.NEWSROOM_MODEL)
-        return store_output(
+        stored = store_output(
             rewrite_id=rewrite_id, reply=reply, articles=articles, field=field, in_place=in_place, offline=False
         )
+        if settings.NEWSROOM_CLAIM_CHECK and stored.status != Rewrite.Status.QUEUED:
+            # A rewrite going back for repair will be written again; its claims are checked then.
+            stored = check_claims(rewrite_id=rewrite_id, articles=articles) or stored
+        return stored
