@@ -257,7 +257,7 @@ class ModelCall(models.Model):
     rewrite = models.ForeignKey(Rewrite, null=True, on_delete=models.SET_NULL, related_name="model_calls")
     model = models.CharField(max_length=200)
     prompt_version = models.CharField(max_length=50)
-    purpose = models.CharField(max_length=50, help_text="generate, repair or the regenerated field.")
+    purpose = models.CharField(max_length=50, help_text="generate, repair, the regenerated field or claim-check.")
     input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)
     cost_usd = models.DecimalField(
