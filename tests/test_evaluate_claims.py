@@ -3,13 +3,15 @@
 import gzip
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-FRANK = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "summaries" / "frank" / "frank_validation.jsonl.gz"
+DATA = Path(os.environ.get("NEWSROOM_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+FRANK = DATA / "summaries" / "frank" / "frank_validation.jsonl.gz"
 KEYS = {
     "summaries", "entity_circ_summaries", "entity_circ_flagged_share", "faithful_summaries",
     "faithful_flagged_share", "precision", "recall",
@@ -70,9 +72,27 @@ def test_a_missing_file_is_refused():
 
 
 @pytest.mark.data
-@pytest.mark.skipif(not FRANK.exists(), reason="../shared/data/summaries/frank/ is not present")
+@pytest.mark.skipif(not FRANK.exists(), reason=f"{FRANK} is absent (third-party data in ../shared/data)")
 def test_on_frank_validation_the_checks_beat_the_naive_rule():
     result = run(FRANK)
     assert (result["summaries"], result["entity_circ_summaries"], result["faithful_summaries"]) == (671, 240, 243)
     assert result["entity_circ_flagged_share"] > result["naive_entity_circ_flagged_share"]
     assert result["faithful_flagged_share"] <= 0.25
+
+
+@pytest.mark.data
+@pytest.mark.skipif(not (DATA / "summaries" / "jawikinews_headline").exists(), reason="../shared/data/summaries/jawikinews_headline/ is absent")
+def test_japanese_corruptions_of_numbers_are_caught_without_false_alarms_on_faithful_renderings():
+    from bench.bench_lint_claims import WIKINEWS, corruption_rows
+    from rewrites import lint
+
+    with gzip.open(WIKINEWS, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for _, line in zip(range(300), handle)]
+    flagged = {"faithful": [], "number changed": []}
+    for item in corruption_rows(rows):
+        if item["kind"] in flagged:
+            draft = lint.Draft(fields={"summary": item["text"]}, sources=[lint.SourceText(title=item["title"], text=item["article"])])
+            findings = lint.lint_unsupported_numbers(draft)
+            flagged[item["kind"]].append(any(f.severity == "error" for f in findings))
+    assert sum(flagged["faithful"]) == 0
+    assert sum(flagged["number changed"]) / len(flagged["number changed"]) > 0.5
