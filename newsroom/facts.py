@@ -640,7 +640,7 @@ NAME_STOPWORDS = {
     "Just", "Police", "Officials", "Government", "President", "Minister", "Prime", "Chief", "Director",
     "Producer", "Composer", "Writer", "Author", "Actor", "Actress", "Singer", "Chairman", "Chairwoman", "CEO",
     "Mayor", "Governor", "Senator", "Judge", "Coach", "Captain", "Manager", "Editor", "Professor", "Prof",
-    "Artist", "Creator", "Designer", "Animator", "Voice", "Vice", "Deputy", "Secretary", "General", "Head",
+    "Artist", "Creator", "Designer", "Animator", "Vice", "Deputy", "Secretary",
 } | {name.capitalize() for name in MONTHS}
 _LATIN_NAME_RE = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’.-]*[\w]|[A-Z])(?:(?:\s+|\s*&\s*)(?:(?:" + "|".join(sorted(_CONNECTORS - {"&"})) + r")\s+)*"
