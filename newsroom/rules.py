@@ -179,7 +179,7 @@ def requires(*actions: Action, api: bool = False, **by_method: Action):
                     raise PermissionDenied(sentence)
             return view(request, *args, **kwargs)
 
-        wrapper.required_actions = {*actions, *by_method.values()}
+        wrapper.actions_by_method = {"*": actions, **{method: (needed,) for method, needed in by_method.items()}}
         return wrapper
 
     return decorator
