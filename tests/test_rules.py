@@ -1,6 +1,7 @@
 """The permission rule set: every action x every role x anonymous, over HTTP, and the navigation per role."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -143,6 +144,25 @@ def test_actions_that_share_a_permission_are_given_to_the_same_roles():
     for action, rule in RULES.items():
         roles_by_permission.setdefault(rule.permission, set(rule.roles))
         assert roles_by_permission[rule.permission] == set(rule.roles), action
+
+
+def readme_roles_table() -> dict[str, tuple[str, set[str]]]:
+    """action → (permission, roles marked yes) from the README's roles table."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and re.search(r"\(`\w+`", cells[0]):
+            roles = {role for role, cell in zip(ROLES, cells[2:]) if cell == "yes"}
+            for action in re.findall(r"`(\w+)`", cells[0]):
+                rows[action] = (cells[1].strip("`"), roles)
+    return rows
+
+
+def test_the_readme_roles_table_says_what_the_rule_table_says():
+    table = readme_roles_table()
+
+    assert table == {action.value: (rule.permission, set(rule.roles)) for action, rule in RULES.items()}
 
 
 def test_groups_hold_the_permissions_of_their_actions(db):
