@@ -121,14 +121,18 @@ def _field_context(
     }
 
 
+# Publish, republish and kill are offered by the publishing part of the page (publish_status_context).
+REVIEW_ACTIONS = [Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE]
+
+
 def _actions(request: HttpRequest, rewrite: Rewrite) -> dict[str, bool]:
-    """The editor actions this user may do to the rewrite now (role and status), by name."""
-    allowed = allowed_actions(request.user, rewrite, list(states.ACTION_STATUSES))
-    return {action.value: action in allowed for action in states.ACTION_STATUSES}
+    """The review actions this user may do to the rewrite now (role and status), by name."""
+    allowed = allowed_actions(request.user, rewrite, REVIEW_ACTIONS)
+    return {action.value: action in allowed for action in REVIEW_ACTIONS}
 
 
 def _can_edit(request: HttpRequest, rewrite: Rewrite) -> bool:
-    return _actions(request, rewrite)[Action.EDIT]
+    return not refusal(request.user, Action.EDIT, rewrite)
 
 
 def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
