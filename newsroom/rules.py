@@ -91,10 +91,6 @@ def role_permissions(role: str) -> list[str]:
     return sorted({rule.permission for rule in RULES.values() if role in rule.roles})
 
 
-def role_actions(role: str) -> list[Action]:
-    return [action for action, rule in RULES.items() if role in rule.roles]
-
-
 def may(user, action: Action | str) -> bool:
     """Whether the user's role allows the action (whatever the state of any object)."""
     return bool(user is not None and user.is_authenticated and user.has_perm(RULES[Action(action)].permission))
@@ -107,7 +103,7 @@ def role_refusal(user, action: Action | str) -> str:
         return f"Log in to {rule.what}."
     if may(user, action):
         return ""
-    roles = [name for name in user.groups.values_list("name", flat=True)]
+    roles = list(user.groups.values_list("name", flat=True))
     if not roles:
         return (
             f"Your account has no role yet, so it cannot {rule.what}: "
@@ -120,9 +116,9 @@ def role_refusal(user, action: Action | str) -> str:
 _STATE_RULES: dict[type, Callable[..., str]] = {}
 
 
-def register_state_rules(model: type, state_refusal: Callable[..., str]) -> None:
-    """Makes ``refusal`` ask state_refusal(obj, action, **facts) for objects of model."""
-    _STATE_RULES[model] = state_refusal
+def register_state_rules(model: type, check: Callable[..., str]) -> None:
+    """Makes ``refusal`` ask check(obj, action, **facts) about objects of model ("" = allowed)."""
+    _STATE_RULES[model] = check
 
 
 def state_refusal(obj: Any, action: Action | str, **facts) -> str:
