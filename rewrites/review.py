@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from newsroom.rules import Action
 from rewrites import states
+from rewrites.lint import store_lints
 from rewrites.models import OUTPUT_FIELD_NAMES, OUTPUT_FIELDS, Revision, Rewrite
+from rewrites.webcard import safe_web_card
 
 FIELD_LABELS = {name: label for name, _, label in OUTPUT_FIELDS}
 
@@ -83,8 +85,6 @@ def error_lints(rewrite: Rewrite) -> list[dict]:
 
 
 def _clean_value(field: str, value: str) -> str:
-    from rewrites.webcard import safe_web_card
-
     value = value.replace("\r\n", "\n")
     if field == "web_card_html":
         return safe_web_card(value)
@@ -115,8 +115,6 @@ def edit_field(*, rewrite_id: str, field: str, value: str, base_version: int, us
 
 def _after_output_change(rewrite: Rewrite) -> None:
     """Re-runs the lints, updates the status that depends on them, and saves."""
-    from rewrites.lint import store_lints
-
     store_lints(rewrite)
     states.change_output(rewrite, has_errors=bool(error_lints(rewrite)))
     mark_changed(rewrite)
