@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from clusters.models import Article, Cluster, Source
 from clusters.sources.canonical import canonical_url
+from newsroom.timestamps import format_timestamp, parse_timestamp
 from rewrites.models import Attribution, Rewrite
 
 TIMESTAMP = {"type": "string", "format": "date-time"}
@@ -161,14 +162,6 @@ class RecordError(Exception):
 # Writing records
 
 
-def format_timestamp(value: datetime | None) -> str | None:
-    """Formats value as the record does: UTC, milliseconds, a trailing Z."""
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
 def format_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -286,12 +279,9 @@ def _parse_time(value: str | None, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise RecordError(field, f"'{value}' is not an ISO-8601 time such as 2026-07-04T15:08:56.000Z")
-    if parsed.tzinfo is None:
-        raise RecordError(field, f"'{value}' has no time zone; end it with Z for UTC")
-    return parsed
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise RecordError(field, str(error)) from None
 
 
 def _parse_json_text(value: str | None, field: str, schema: dict) -> Any:
