@@ -19,7 +19,7 @@ import jsonschema
 from django.db import transaction
 from django.utils.text import slugify
 
-from clusters.models import Article, Cluster, Source
+from clusters.models import ENTITY_KEYS, ENTITY_NAME_KEYS, Article, Cluster, Source
 from clusters.sources.canonical import canonical_url
 from newsroom.timestamps import format_timestamp, parse_timestamp
 from rewrites.models import Attribution, Rewrite
@@ -40,15 +40,9 @@ ATTRIBUTION_ENTRY = {
 }
 ENTITIES = {
     "type": "object",
-    "required": [
-        "anime_titles", "manga_titles", "work_titles", "studios", "people", "type", "domain", "is_roundup",
-    ],
+    "required": list(ENTITY_KEYS),
     "properties": {
-        "anime_titles": STRING_LIST,
-        "manga_titles": STRING_LIST,
-        "work_titles": STRING_LIST,
-        "studios": STRING_LIST,
-        "people": STRING_LIST,
+        **{key: STRING_LIST for key in ENTITY_NAME_KEYS},
         "type": {"type": ["string", "null"]},
         "domain": {"type": ["string", "null"]},
         "is_roundup": {"type": "boolean"},

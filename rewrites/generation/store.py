@@ -10,10 +10,9 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clusters.models import Article, Cluster
+from clusters.models import ENTITY_KEYS, Article, Cluster
 from rewrites.generation.budget import OverBudget, today_start
 from rewrites.generation.model import Reply
-from rewrites.generation.prompt import ENTITY_KEYS
 from rewrites.lint import ERROR, MODEL_ATTRIBUTES, TEXT_FIELDS, Draft, SourceText, apply_findings, has_errors, run_lints
 from rewrites.models import Attribution, ModelCall, Revision, Rewrite
 from rewrites.records import unique_slug
