@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import Article, Source
-from tests.ingest_helpers import LocalServer, Reply, make_source, rss
+from tests.http_server import LocalHTTPServer, Reply
+from tests.ingest_helpers import make_source, rss
 
 
 def login(client: Client, user) -> Client:
@@ -155,7 +156,7 @@ def test_fetch_now_runs_the_job_and_the_status_shows_the_result(
 ):
     settings.MEDIA_ROOT = tmp_path
     settings.NEWSROOM_AFTER_ARTICLE_STORED = []
-    server = LocalServer().start()
+    server = LocalHTTPServer().start()
     try:
         settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [server.host]
         server.routes["/feed"] = Reply(200, rss([{"title": "Now", "link": server.url("/1"), "description": "text"}]))
