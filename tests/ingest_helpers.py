@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from clusters.models import Source
-
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -16,10 +14,6 @@ def require_shared_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the third-party test data in ../shared/data is not on this machine.")
     return path
-
-
-def make_source(*, name: str = "Example News", feed_url: str = "https://news.example/feed", **fields) -> Source:
-    return Source.objects.create(name=name, feed_url=feed_url, **fields)
 
 
 def rss(items: list[dict], *, encoding: str = "utf-8", title: str = "Example feed") -> bytes:

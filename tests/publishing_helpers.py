@@ -1,4 +1,4 @@
-"""Factories and a local webhook receiver for the publishing tests."""
+"""The publishing tests' helpers: a local webhook receiver, editing like the workspace, a queue run to the end."""
 
 from __future__ import annotations
 
@@ -11,25 +11,7 @@ import pytest
 from rq import SimpleWorker
 
 from rewrites.models import Rewrite, WebhookDelivery
-from rewrites.records import import_record
-from tests.conftest import varied_record
 from tests.http_server import LocalHTTPServer, Reply, Request
-
-
-def approved_record(seed: dict, *, number: int, headline: str | None = None, **rewrite_fields) -> dict:
-    """A varied record whose rewrite is approved and not yet published."""
-    record = varied_record(seed, number=number)
-    record["rewrite"].update({"status": "approved", "publishedAt": None})
-    record["cluster"]["status"] = "approved"
-    if headline is not None:
-        record["rewrite"]["headline"] = headline
-    record["rewrite"].update(rewrite_fields)
-    return record
-
-
-def import_approved(seed: dict, *, number: int, **fields) -> Rewrite:
-    rewrite, _ = import_record(approved_record(seed, number=number, **fields))
-    return rewrite
 
 
 def set_domain(record: dict, *, domain: str, content_type: str) -> dict:

@@ -23,7 +23,8 @@ from rewrites.generation.jobs import (
 )
 from rewrites.models import ModelCall, Rewrite
 from tests import llm_server as replies
-from tests.generate_helpers import good_content, make_cluster
+from tests.factories import make_cluster
+from tests.generate_helpers import good_content
 from tests.llm_server import LLMServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,9 @@ from clusters.sources.feeds import FeedError
 from clusters.sources.images import ImageRefused, make_thumbnail
 from clusters.sources.ingest import ingest_feed_bytes, ingest_source
 from clusters.sources.jobs import enqueue_due_sources, enqueue_ingest
+from tests.factories import make_source
 from tests.http_server import LocalHTTPServer, Reply
-from tests.ingest_helpers import make_source, rss
+from tests.ingest_helpers import rss
 
 ARTICLE_TEXT = "新しい駅が市の北部に開業した。" * 20
 STORED_HOOK_CALLS: list[str] = []

@@ -8,9 +8,9 @@ from django.db import connections
 from django.test import Client
 
 from newsroom.roles import ADMINS
-from tests.conftest import make_user
+from tests.factories import make_source, make_user
 from tests.http_server import LocalHTTPServer, Reply
-from tests.ingest_helpers import make_source, rss
+from tests.ingest_helpers import rss
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

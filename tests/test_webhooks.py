@@ -9,7 +9,8 @@ from rewrites.models import PublishedStory, PublishJob, Webhook, WebhookAttempt,
 from rewrites.publishing.jobs import kill_story, request_publish
 from rewrites.publishing.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, backoff, sign, verify_signature
 from rewrites.records import record_for
-from tests.publishing_helpers import Receiver, edit_rewrite, import_approved, run_publish_queue_until_settled
+from tests.factories import make_approved
+from tests.publishing_helpers import Receiver, edit_rewrite, run_publish_queue_until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +49,7 @@ def test_signature_verifies_with_the_secret_and_fails_with_another():
 
 
 def test_published_event_carries_the_record_signed_with_the_secret(seed_record, editor):
-    rewrite = import_approved(seed_record, number=51)
+    rewrite = make_approved(seed=seed_record, number=51)
     with Receiver() as receiver:
         make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
@@ -72,7 +73,7 @@ def test_published_event_carries_the_record_signed_with_the_secret(seed_record, 
 
 
 def test_a_receiver_that_fails_twice_then_succeeds_gets_exactly_one_successful_delivery(seed_record, editor):
-    rewrite = import_approved(seed_record, number=52)
+    rewrite = make_approved(seed=seed_record, number=52)
     with Receiver(statuses=[500, 503]) as receiver:
         make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
@@ -91,7 +92,7 @@ def test_a_receiver_that_fails_twice_then_succeeds_gets_exactly_one_successful_d
 
 def test_a_failing_endpoint_never_blocks_or_undoes_the_publish(seed_record, editor, settings):
     settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
-    rewrite = import_approved(seed_record, number=53)
+    rewrite = make_approved(seed=seed_record, number=53)
     with Receiver(statuses=[500] * 5) as receiver:
         make_webhook(receiver.hook_url)
         job = publish_through_the_queue(rewrite.id, editor)
@@ -107,7 +108,7 @@ def test_a_failing_endpoint_never_blocks_or_undoes_the_publish(seed_record, edit
 def test_private_addresses_are_refused_unless_allowed(seed_record, editor, settings):
     settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = []
     settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 1
-    rewrite = import_approved(seed_record, number=54)
+    rewrite = make_approved(seed=seed_record, number=54)
     with Receiver() as receiver:
         make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
@@ -119,7 +120,7 @@ def test_private_addresses_are_refused_unless_allowed(seed_record, editor, setti
 
 
 def test_only_active_webhooks_that_want_the_event_are_called(seed_record, editor):
-    rewrite = import_approved(seed_record, number=55)
+    rewrite = make_approved(seed=seed_record, number=55)
     with Receiver() as wanted, Receiver() as unwanted, Receiver() as inactive:
         make_webhook(wanted.hook_url)
         make_webhook(unwanted.hook_url, on_published=False)
@@ -137,7 +138,7 @@ def test_only_active_webhooks_that_want_the_event_are_called(seed_record, editor
 
 
 def test_an_admin_can_redeliver(seed_record, editor, admin_user, client):
-    rewrite = import_approved(seed_record, number=56)
+    rewrite = make_approved(seed=seed_record, number=56)
     admin_user.is_staff = True
     admin_user.save()
     client.force_login(admin_user)
@@ -159,7 +160,7 @@ def test_an_admin_can_redeliver(seed_record, editor, admin_user, client):
 
 
 def test_the_admin_lists_deliveries_with_their_attempts(seed_record, editor, admin_user, client):
-    rewrite = import_approved(seed_record, number=57)
+    rewrite = make_approved(seed=seed_record, number=57)
     with Receiver(statuses=[500]) as receiver:
         make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
@@ -199,7 +200,7 @@ def test_a_slow_endpoint_times_out_and_is_retried(seed_record, editor, settings)
 
     settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = 0.5
     settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
-    rewrite = import_approved(seed_record, number=58)
+    rewrite = make_approved(seed=seed_record, number=58)
     with Receiver() as receiver:
         def slow_first(request):
             if len(receiver.requests) == 1:
@@ -224,7 +225,7 @@ def test_a_delivery_whose_job_was_lost_is_put_back_by_the_scheduler(seed_record,
 
     from rewrites.publishing.jobs import enqueue_due_deliveries
 
-    rewrite = import_approved(seed_record, number=59)
+    rewrite = make_approved(seed=seed_record, number=59)
     with Receiver() as receiver:
         make_webhook(receiver.hook_url)
         request_publish(rewrite_id=rewrite.id, user=editor)
