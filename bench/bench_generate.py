@@ -51,10 +51,6 @@ def _responder():
     """Builds a reply that passes the lints from the sources in the request, as a good model would."""
     from tests.generate_helpers import good_content
 
-    class _Cluster:
-        def __init__(self, sources):
-            self.sources = sources
-
     template = None
 
     def respond(request: dict) -> str:

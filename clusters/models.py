@@ -79,11 +79,6 @@ class Source(models.Model):
         self.disabled_reason = reason
 
 
-class ClusterQuerySet(models.QuerySet):
-    def stale(self):
-        return self.filter(written_source_count__lt=models.F("source_count"))
-
-
 class Cluster(models.Model):
     """One story, told by one or more source articles."""
 
@@ -132,8 +127,6 @@ class Cluster(models.Model):
         related_name="merged_from",
         help_text="Set when an editor merged this cluster into another.",
     )
-
-    objects = ClusterQuerySet.as_manager()
 
     class Meta:
         ordering = ["-last_seen_at"]

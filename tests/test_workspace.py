@@ -3,8 +3,8 @@ from django.test import Client
 
 from rewrites.models import Revision, Rewrite
 from rewrites.review import EditConflict, ReviewError, edit_field, restore_revision, word_diff
+from tests.csrf import csrf_client, post_with_csrf
 from tests.factories import make_article, make_draft, make_source
-from tests.workspace_helpers import csrf_client, post_with_csrf
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpRequest, trigger_client_event
+from django_htmx.http import HttpRequest
 
 from newsroom.queues import queue_problem
 from rewrites.models import PublishedStory, Rewrite
@@ -45,15 +45,7 @@ def _render_status(request: HttpRequest, rewrite: Rewrite, **extra) -> TemplateR
     context = publish_status_context(request, rewrite, **extra)
     if not request.htmx:
         return TemplateResponse(request, "rewrites/publish_status.html", context)
-    response = TemplateResponse(request, "rewrites/publish_status.html#publish-status", context)
-    # Lets the workspace refresh what depends on the rewrite's status when a job moves on.
-    latest = context["jobs"][0] if context["jobs"] else None
-    trigger_client_event(
-        response,
-        "publish-status",
-        {"rewrite": rewrite.id, "state": latest.state if latest else "", "live": context["is_live"]},
-    )
-    return response
+    return TemplateResponse(request, "rewrites/publish_status.html#publish-status", context)
 
 
 @require_GET

@@ -1,10 +1,6 @@
-"""Browser-like requests for the workspace and queue tests: CSRF tokens as htmx sends them."""
-
-import json
+"""Requests as a browser sends them: logged in, with CSRF checks on and the token in the htmx header."""
 
 from django.test import Client
-
-from rewrites.models import Rewrite
 
 
 def csrf_client(user) -> Client:
@@ -18,7 +14,3 @@ def post_with_csrf(client: Client, url: str, data: dict, **headers):
     client.get("/")
     token = client.cookies["csrftoken"].value
     return client.post(url, data, HTTP_X_CSRFTOKEN=token, **headers)
-
-
-def lint_codes(rewrite: Rewrite) -> set[str]:
-    return {flag["code"] for flag in json.loads(rewrite.lint_flags_json or "[]")}
