@@ -1,4 +1,4 @@
-"""Publish, republish and kill from the desk, with the publish job's progress (htmx partial)."""
+"""Publish, republish and kill from the desk, and the publish job's progress (newsroom/progress.py, htmx)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpRequest
+from django_htmx.http import HttpRequest, trigger_client_event
 
 from newsroom.queues import queue_problem
-from rewrites.models import PublishedStory, Rewrite
-from rewrites.publishing.jobs import kill_story, request_publish
+from rewrites.models import PublishedStory, PublishJob, Rewrite
+from rewrites.publishing.jobs import kill_story, publish_progress, request_publish
 from rewrites.publishing.publish import PublishError
 
 RECENT_JOBS = 5
@@ -23,12 +23,15 @@ def publish_status_context(request: HttpRequest, rewrite: Rewrite, *, error: str
     """What rewrites/publish_status.html#publish-status needs, for pages that include the partial."""
     story = PublishedStory.objects.filter(rewrite=rewrite).first()
     jobs = list(rewrite.publish_jobs.select_related("requested_by")[:RECENT_JOBS])
-    pending = any(job.is_pending for job in jobs)
+    followed = next((job for job in jobs if job.is_pending), None)
+    progress = publish_progress(followed) if followed is not None else None
     return {
         "rewrite": rewrite,
         "story": story,
         "jobs": jobs,
-        "pending": pending,
+        "pending": progress is not None and not progress.finished,
+        "publish_progress": progress,
+        "publish_progress_url": reverse("publishing:progress", args=[rewrite.id, followed.id]) if followed else "",
         "corrections": rewrite.corrections.all(),
         "can_publish": request.user.has_perm("rewrites.publish_rewrite"),
         "is_publishable": rewrite.status in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED),
@@ -46,6 +49,26 @@ def _render_status(request: HttpRequest, rewrite: Rewrite, **extra) -> TemplateR
     if not request.htmx:
         return TemplateResponse(request, "rewrites/publish_status.html", context)
     return TemplateResponse(request, "rewrites/publish_status.html#publish-status", context)
+
+
+@require_GET
+@permission_required("rewrites.view_rewrite", raise_exception=True)
+def publish_job_progress(request: HttpRequest, rewrite_id: str, job_id: int) -> TemplateResponse:
+    """One publish job's progress, polled by htmx until it ends; then the publishing section reloads."""
+    job = get_object_or_404(PublishJob, id=job_id, rewrite_id=rewrite_id)
+    progress = publish_progress(job)
+    response = TemplateResponse(
+        request,
+        "progress.html",
+        {
+            "progress": progress,
+            "progress_id": "publish-progress",
+            "poll_url": reverse("publishing:progress", args=[rewrite_id, job.id]),
+        },
+    )
+    if progress.finished:
+        trigger_client_event(response, "publish-finished")
+    return response
 
 
 @require_GET
