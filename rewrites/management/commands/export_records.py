@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from newsroom.commands import DatabaseCommand
 from newsroom.timestamps import parse_timestamp
 from rewrites.records import dump_record, record_for, records_queryset
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Writes records as JSON Lines, one record per line, oldest change first."
 
     def add_arguments(self, parser):

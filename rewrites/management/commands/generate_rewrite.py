@@ -2,17 +2,18 @@ import json
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from clusters.models import Cluster
+from newsroom.commands import DatabaseCommand
 from rewrites.generation.write import write_rewrite
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import Rewrite
 from rewrites.records import record_for
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Writes the rewrite of one cluster in the foreground with the configured model (or the offline writer), "
         "running its lints and repairs, and prints the record. Exits non-zero, saying why, if it failed."
