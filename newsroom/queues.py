@@ -23,7 +23,8 @@ UNREACHABLE = (
 
 
 # Jobs queued before the packages were reorganised name their function by its old path. Workers
-# run them under the new one, so a deploy never strands queued or scheduled work. Remove after 0.3.
+# run them under the new one, so a deploy never strands queued or scheduled work. Removed in the release
+# after the one that moved them (README, "Upgrade notes").
 RENAMED_JOB_FUNCTIONS = {
     "clusters.jobs.ingest_source_job": "clusters.sources.jobs.ingest_source_job",
     "rewrites.jobs.generate_rewrite_job": "rewrites.generation.jobs.generate_rewrite_job",
