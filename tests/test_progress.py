@@ -176,14 +176,20 @@ def test_publish_progress_is_polled_until_done_then_the_section_reloads(
     assert 'hx-trigger="publish-finished from:body"' in section
 
 
+def publishing_in_a_worker(*, seed: dict, number: int, user) -> tuple[Rewrite, PublishJob]:
+    """An approved rewrite whose publish job a worker has taken and marked running, as run_publish_job does."""
+    rewrite = make_approved(seed=seed, number=number)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        job = request_publish(rewrite_id=rewrite.id, user=user)
+    take_in_a_worker(job.rq_job_id, "publish")
+    PublishJob.objects.filter(id=job.id).update(state=PublishJob.State.RUNNING)
+    return rewrite, job
+
+
 def test_a_publish_whose_worker_died_shows_failed_and_can_be_published_again(
     seed_record, editor, django_capture_on_commit_callbacks
 ):
-    rewrite = make_approved(seed=seed_record, number=82)
-    with django_capture_on_commit_callbacks(execute=True):
-        job = request_publish(rewrite_id=rewrite.id, user=editor)
-    take_in_a_worker(job.rq_job_id, "publish")
-    PublishJob.objects.filter(id=job.id).update(state=PublishJob.State.RUNNING)
+    rewrite, job = publishing_in_a_worker(seed=seed_record, number=82, user=editor)
     outlive_heartbeat(job.rq_job_id, "publish")
     client = publishing_client(editor)
 
@@ -199,14 +205,8 @@ def test_a_publish_whose_worker_died_shows_failed_and_can_be_published_again(
     assert PublishJob.objects.get(id=job.id).state == PublishJob.State.FAILED
 
 
-def test_the_scheduler_fails_a_publish_whose_worker_died_without_waiting_for_the_timeout(
-    seed_record, editor, django_capture_on_commit_callbacks
-):
-    rewrite = make_approved(seed=seed_record, number=83)
-    with django_capture_on_commit_callbacks(execute=True):
-        job = request_publish(rewrite_id=rewrite.id, user=editor)
-    take_in_a_worker(job.rq_job_id, "publish")
-    PublishJob.objects.filter(id=job.id).update(state=PublishJob.State.RUNNING)
+def test_the_scheduler_fails_a_publish_whose_worker_died_without_waiting_for_the_timeout(seed_record, editor):
+    _, job = publishing_in_a_worker(seed=seed_record, number=83, user=editor)
     assert requeue_lost_publish_jobs() == 0
 
     outlive_heartbeat(job.rq_job_id, "publish")
