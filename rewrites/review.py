@@ -8,7 +8,6 @@ other silently: a save made on an older version raises EditConflict.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass
 
@@ -205,7 +204,3 @@ def compare_revisions(first: Revision, second: Revision) -> list[dict]:
         if old != new:
             differences.append({"field": name, "label": label, "parts": word_diff(old, new)})
     return differences
-
-
-def dumps_fields(fields: dict) -> str:
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True)

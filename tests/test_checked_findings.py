@@ -7,7 +7,8 @@ import pytest
 from rewrites.models import CheckedFinding, Revision, Rewrite
 from rewrites.overrides import mark_finding_checked
 from rewrites.review import ReviewError, edit_field
-from tests.generate_helpers import good_content, make_cluster
+from tests.factories import make_cluster
+from tests.generate_helpers import good_content
 
 pytestmark = pytest.mark.django_db
 

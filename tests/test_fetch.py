@@ -4,20 +4,20 @@ import time
 import pytest
 
 from newsroom.outbound import BlockedAddressError, FetchError, TooLargeError, fetch, refusal_for_address
-from tests.ingest_helpers import LocalServer, Reply, slow_reply, stream_forever
+from tests.http_server import LocalHTTPServer, Reply, slow_reply, stream_forever
 
 
 @pytest.fixture
 def server(settings):
-    local = LocalServer().start()
+    local = LocalHTTPServer().start()
     settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [local.host]
     yield local
     local.stop()
 
 
 def test_conditional_get_sends_validators_and_reads_304(server):
-    def feed(handler):
-        if handler.headers.get("If-None-Match") == '"v1"':
+    def feed(request):
+        if request.headers.get("If-None-Match") == '"v1"':
             return Reply(304)
         return Reply(200, b"<rss/>", {"ETag": '"v1"', "Last-Modified": "Wed, 25 Nov 2026 10:00:00 GMT"})
 
@@ -27,7 +27,7 @@ def test_conditional_get_sends_validators_and_reads_304(server):
 
     assert (first.status, first.body, first.etag) == (200, b"<rss/>", '"v1"')
     assert second.not_modified and second.body == b""
-    assert server.requests[1][1]["if-modified-since"] == "Wed, 25 Nov 2026 10:00:00 GMT"
+    assert server.requests[1].headers["if-modified-since"] == "Wed, 25 Nov 2026 10:00:00 GMT"
 
 
 def test_loopback_server_is_refused_when_the_allow_list_is_empty(server, settings):
@@ -47,7 +47,7 @@ def test_redirect_to_127_0_0_1_is_refused(server, settings):
 
     with pytest.raises(BlockedAddressError, match="127.0.0.1 is a loopback address"):
         fetch(f"http://localhost:{server.port}/feed")
-    assert [path for path, _ in server.requests] == ["/feed"]
+    assert [request.path for request in server.requests] == ["/feed"]
 
 
 def test_redirect_to_loopback_is_refused_at_the_hop(server, settings):
@@ -57,7 +57,7 @@ def test_redirect_to_loopback_is_refused_at_the_hop(server, settings):
 
     with pytest.raises(BlockedAddressError, match="loopback"):
         fetch(server.url("/feed"))
-    assert [path for path, _ in server.requests] == ["/feed"]
+    assert [request.path for request in server.requests] == ["/feed"]
 
 
 def test_redirect_within_allowed_host_is_followed(server):

@@ -15,7 +15,9 @@ from clusters.sources.feeds import FeedError
 from clusters.sources.images import ImageRefused, make_thumbnail
 from clusters.sources.ingest import ingest_feed_bytes, ingest_source
 from clusters.sources.jobs import enqueue_due_sources, enqueue_ingest
-from tests.ingest_helpers import LocalServer, Reply, make_source, rss
+from tests.factories import make_source
+from tests.http_server import LocalHTTPServer, Reply
+from tests.ingest_helpers import rss
 
 ARTICLE_TEXT = "新しい駅が市の北部に開業した。" * 20
 STORED_HOOK_CALLS: list[str] = []
@@ -52,7 +54,7 @@ def png_bomb_header(width: int, height: int) -> bytes:
 
 @pytest.fixture
 def server(settings):
-    local = LocalServer().start()
+    local = LocalHTTPServer().start()
     settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [local.host]
     settings.NEWSROOM_AFTER_ARTICLE_STORED = []
     yield local
@@ -156,8 +158,8 @@ def test_one_bad_entry_does_not_lose_the_others(db, media, settings):
 
 
 def test_not_modified_feed_keeps_the_source_healthy(db, server, media):
-    def feed(handler):
-        if handler.headers.get("If-None-Match") == '"abc"':
+    def feed(request):
+        if request.headers.get("If-None-Match") == '"abc"':
             return Reply(304)
         return Reply(200, rss([serve_story(server, 1, title="一回だけ")]), {"ETag": '"abc"'})
 

@@ -5,7 +5,7 @@ import pytest
 from rewrites import lint
 from rewrites.lint import Draft, SourceText, findings_json, run_lints
 from rewrites.records import LINT_FLAG
-from tests.generate_helpers import ENGLISH_TEXT, JAPANESE_TEXT
+from tests.factories import ENGLISH_TEXT, JAPANESE_TEXT
 
 ENGLISH = SourceText(
     title="Studio Trigger announces new anime film for 2027", text=ENGLISH_TEXT,
@@ -286,7 +286,7 @@ def test_newsletter_length_quiet():
 def test_store_lints_reruns_the_lints_on_a_stored_rewrite_after_an_edit():
     from rewrites.lint import store_lints
     from rewrites.models import Rewrite
-    from tests.generate_helpers import make_cluster
+    from tests.factories import make_cluster
 
     cluster = make_cluster()
     rewrite = Rewrite(cluster=cluster, status=Rewrite.Status.DRAFT, **{

@@ -12,7 +12,8 @@ from django.test import Client
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import publish_rewrite
 from rewrites.records import import_record
-from tests.publishing_helpers import approved_record, set_domain
+from tests.factories import approved_record
+from tests.publishing_helpers import set_domain
 
 pytestmark = pytest.mark.django_db
 

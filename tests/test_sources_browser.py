@@ -8,8 +8,9 @@ from django.db import connections
 from django.test import Client
 
 from newsroom.roles import ADMINS
-from tests.conftest import make_user
-from tests.ingest_helpers import LocalServer, Reply, make_source, rss
+from tests.factories import make_source, make_user
+from tests.http_server import LocalHTTPServer, Reply
+from tests.ingest_helpers import rss
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +33,7 @@ def chromium_page(chromium, live_server):
 def test_fetch_now_shows_progress_and_the_new_article_count(chromium_page, live_server, settings, run_jobs, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.NEWSROOM_AFTER_ARTICLE_STORED = []
-    server = LocalServer().start()
+    server = LocalHTTPServer().start()
     settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [server.host]
     server.routes["/feed"] = Reply(200, rss([{"title": "Live", "link": server.url("/1"), "description": "live text"}]))
     source = make_source(feed_url=server.url("/feed"))

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 
+from newsroom.timestamps import format_timestamp
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import source_credit
 
@@ -232,7 +233,7 @@ def as_csv(items: Iterable[Blurb], *, title: str) -> Iterator[str]:
         writer.writerow(
             [
                 position,
-                item.published_at.isoformat().replace("+00:00", "Z"),
+                format_timestamp(item.published_at),
                 item.headline,
                 item.blurb,
                 item.url,

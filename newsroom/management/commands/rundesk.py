@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from newsroom.first_admin import ensure_admin
 from newsroom.roles import ensure_roles
-from newsroom.setup import ensure_admin
 
 QUEUES = ["default", "ingest", "generate", "publish"]
 
