@@ -149,6 +149,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Debug pages show settings and variables; this filter masks every password in them, URLs included.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "newsroom.debug.CredentialMaskingFilter"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LOGGING = {
