@@ -1,6 +1,6 @@
 """The records API: the same JSON as import and export."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -44,7 +44,10 @@ def _parse_time(value: str, name: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError(f"'{name}' has no time zone; end it with Z for UTC.")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"'{name}' {value} is outside the years 1 to 9999 once moved to UTC.") from None
 
 
 @login_not_required
