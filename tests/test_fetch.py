@@ -149,3 +149,84 @@ def test_connection_refused_is_reported_in_words(settings):
 
     with pytest.raises(FetchError, match="refused the connection"):
         fetch(f"http://127.0.0.1:{port}/feed")
+
+
+class Trickle:
+    """Sends a response one byte at a time, slowly; counts what it managed to send before being cut off."""
+
+    def __init__(self, *, headers_first: bool, delay: float = 0.2, body: bytes = b"<rss/>" * 10):
+        self.headers_first, self.delay, self.body = headers_first, delay, body
+        self.sent = 0
+        self.total = 0
+
+    def __call__(self, handler):
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {len(self.body)}\r\n\r\n"
+        payload = head.encode() + self.body
+        self.total = len(payload)
+        try:
+            if self.headers_first:
+                handler.wfile.write(head.encode())
+                handler.wfile.flush()
+                self.sent = len(head)
+                payload = self.body
+            for byte in payload:
+                time.sleep(self.delay)
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                self.sent += 1
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def test_a_server_trickling_its_headers_is_cut_off_at_the_total_deadline(server, settings):
+    settings.NEWSROOM_FETCH_READ_TIMEOUT = 5
+    settings.NEWSROOM_FETCH_TOTAL_TIMEOUT = 1
+    trickle = Trickle(headers_first=False)
+    server.routes["/feed"] = Reply(body=trickle)
+
+    with pytest.raises(FetchError, match=r"timed out: it took longer than the 1 s allowed in all"):
+        fetch(server.url("/feed"))
+    time.sleep(0.5)  # the server notices the closed connection at its next write
+    assert 0 < trickle.sent < trickle.total
+
+
+def test_a_server_trickling_its_body_is_cut_off_at_the_total_deadline(server, settings):
+    settings.NEWSROOM_FETCH_READ_TIMEOUT = 5
+    settings.NEWSROOM_FETCH_TOTAL_TIMEOUT = 1
+    trickle = Trickle(headers_first=True)
+    server.routes["/feed"] = Reply(body=trickle)
+
+    with pytest.raises(FetchError, match="took"):
+        fetch(server.url("/feed"))
+    time.sleep(0.5)
+    assert 0 < trickle.sent < trickle.total
+
+
+def test_a_webhook_receiver_trickling_its_answer_is_cut_off_at_the_timeout(settings):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from newsroom.outbound import post
+
+    trickle = Trickle(headers_first=False)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            trickle(self)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    Thread(target=httpd.serve_forever, daemon=True).start()
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    try:
+        with pytest.raises(FetchError, match=r"timed out: it took longer than the 1 s allowed in all"):
+            post(f"http://127.0.0.1:{httpd.server_address[1]}/hook", body=b"{}", headers={}, timeout=1)
+        time.sleep(0.5)
+        assert 0 < trickle.sent < trickle.total
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
