@@ -14,8 +14,9 @@ addresses actually connected to, so a name that resolves to a private address
 
 An allow-list lets named hosts past the address check (a local test server,
 the desk's own demo feeds, an internal build server). Its entries are
-``host`` or ``host:port``; fetching reads ``NEWSROOM_FETCH_ALLOWED_HOSTS`` and
-webhooks ``NEWSROOM_WEBHOOK_ALLOWED_HOSTS``.
+``host``, ``host:port`` or ``host:port/path-prefix`` (only paths under the
+prefix); fetching reads ``NEWSROOM_FETCH_ALLOWED_HOSTS`` and webhooks
+``NEWSROOM_WEBHOOK_ALLOWED_HOSTS``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -85,12 +86,33 @@ FETCH_ALLOW_LIST = "NEWSROOM_FETCH_ALLOWED_HOSTS"
 WEBHOOK_ALLOW_LIST = "NEWSROOM_WEBHOOK_ALLOWED_HOSTS"
 
 
-def is_allowed_host(host: str, port: int, *, allow_list: str = FETCH_ALLOW_LIST) -> bool:
-    """True when the host (or host:port) is named in the allow-list setting called allow_list."""
+def _safe_path(path: str) -> str | None:
+    """The decoded path without its query, or None when it has dot segments that could climb out of a prefix."""
+    decoded = unquote(path.split("?", 1)[0])
+    if any(segment in {".", ".."} for segment in decoded.split("/")) or "\\" in decoded:
+        return None
+    return decoded
+
+
+def is_allowed_host(host: str, port: int, *, path: str | None = "/", allow_list: str = FETCH_ALLOW_LIST) -> bool:
+    """True when the allow-list setting called allow_list names this host (and port, and path).
+
+    Entries are ``host``, ``host:port`` or ``host:port/path-prefix``; an entry
+    with a path prefix allows only paths under it (after decoding, with no
+    ``..`` segments), so the desk's demo feeds can be allowed without the rest
+    of the desk. With path None, any entry naming the host counts.
+    """
     host = host.lower().strip("[]")
     for entry in getattr(settings, allow_list):
-        entry = entry.lower().strip()
-        if entry == host or entry == f"{host}:{port}" or entry == f"[{host}]:{port}":
+        entry = entry.strip()
+        address, slash, prefix = entry.partition("/")
+        address = address.lower()
+        if address not in {host, f"{host}:{port}", f"[{host}]:{port}"}:
+            continue
+        if not slash or path is None:
+            return True
+        decoded = _safe_path(path)
+        if decoded is not None and decoded.startswith("/" + prefix):
             return True
     return False
 
@@ -174,10 +196,11 @@ class _Deadline:
 
 
 def _safe_create_connection(
-    host: str, port: int, *, connect_timeout: float, read_timeout: float, allow_list: str, deadline: _Deadline
+    host: str, port: int, *, path: str, connect_timeout: float, read_timeout: float, allow_list: str,
+    deadline: _Deadline,
 ):
-    """Opens a TCP connection to a public address of host, refusing private ones."""
-    allowed = is_allowed_host(host, port, allow_list=allow_list)
+    """Opens a TCP connection to a public address of host, refusing private ones (unless allowed for path)."""
+    allowed = is_allowed_host(host, port, path=path, allow_list=allow_list)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
@@ -211,6 +234,11 @@ def _safe_create_connection(
             raise
         return sock
     if refusals and last_error is None:
+        if is_allowed_host(host, port, path=None, allow_list=allow_list):
+            raise BlockedAddressError(
+                f"Refused to fetch {path} from {host}: {refusals[0]}, and {allow_list} allows only some paths "
+                "on this host, not this one."
+            )
         raise BlockedAddressError(
             f"Refused to connect to {host}: {refusals[0]}. Only public addresses are contacted; "
             f"add the host to {allow_list} if it is meant to be reached."
@@ -231,14 +259,14 @@ class _Connection:
         self.allow_list = allow_list
         self.deadline = deadline
 
-    def open(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
+    def open(self, scheme: str, host: str, port: int, path: str) -> http.client.HTTPConnection:
         if scheme == "https":
             connection = http.client.HTTPSConnection(host, port, context=ssl.create_default_context())
         else:
             connection = http.client.HTTPConnection(host, port)
         connection._create_connection = lambda address, timeout=None, source_address=None: (
             _safe_create_connection(
-                host, port, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+                host, port, path=path, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
                 allow_list=self.allow_list, deadline=self.deadline,
             )
         )
@@ -358,7 +386,7 @@ def _fetch(url: str, *, etag: str, last_modified: str, max_bytes: int, accept: s
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        connection = opener.open(scheme, host, port)
+        connection = opener.open(scheme, host, port, path)
         try:
             try:
                 connection.request("GET", path, headers=headers)
@@ -411,7 +439,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_
     scheme, host, port, path = _address(url)
     deadline = _Deadline(timeout)
     opener = _Connection(connect_timeout=timeout, read_timeout=timeout, allow_list=WEBHOOK_ALLOW_LIST, deadline=deadline)
-    connection = opener.open(scheme, host, port)
+    connection = opener.open(scheme, host, port, path)
     try:
         try:
             connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})

@@ -205,8 +205,10 @@ NEWSROOM_FETCH_USER_AGENT = os.environ.get(
 NEWSROOM_DEMO_FEEDS_URL = os.environ.get(
     "NEWSROOM_DEMO_FEEDS_URL", f"http://127.0.0.1:{os.environ.get('NEWSROOM_PORT', '8000')}/demo-feeds/"
 )
+# Only the demo-feed path is allowed, never the rest of the desk (its pages must not be fetchable by a feed entry).
+_demo_feeds = urlsplit(NEWSROOM_DEMO_FEEDS_URL)
 NEWSROOM_FETCH_ALLOWED_HOSTS = env_list(
-    "NEWSROOM_FETCH_ALLOWED_HOSTS", urlsplit(NEWSROOM_DEMO_FEEDS_URL).netloc if DEBUG else ""
+    "NEWSROOM_FETCH_ALLOWED_HOSTS", f"{_demo_feeds.netloc}{_demo_feeds.path or '/'}" if DEBUG else ""
 )
 NEWSROOM_IMAGE_MAX_BYTES = int(os.environ.get("NEWSROOM_IMAGE_MAX_BYTES", str(5_000_000)))
 NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", str(40_000_000)))

@@ -230,3 +230,39 @@ def test_a_webhook_receiver_trickling_its_answer_is_cut_off_at_the_timeout(setti
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_an_allow_list_entry_with_a_path_allows_only_that_path(server, settings):
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [f"{server.host}/demo-feeds/"]
+    server.routes["/demo-feeds/a/feed.xml"] = Reply(body=b"<rss/>")
+    server.routes["/admin/login/"] = Reply(body=b"the desk's login page")
+
+    assert fetch(server.url("/demo-feeds/a/feed.xml")).body == b"<rss/>"
+    for other in ["/admin/login/", "/demo-feeds/../admin/login/", "/demo-feeds/%2e%2e/admin/login/", "/demo-feedsX/"]:
+        with pytest.raises(BlockedAddressError, match="allows only some paths on this host"):
+            fetch(server.url(other))
+    assert [path for path, _ in server.requests] == ["/demo-feeds/a/feed.xml"]
+
+
+def test_a_redirect_out_of_an_allowed_path_is_refused_at_the_hop(server, settings):
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [f"{server.host}/demo-feeds/"]
+    server.routes["/demo-feeds/feed.xml"] = Reply(302, headers={"Location": "/accounts/login/"})
+
+    with pytest.raises(BlockedAddressError):
+        fetch(server.url("/demo-feeds/feed.xml"))
+
+
+def test_in_debug_the_default_allow_list_is_the_demo_feed_path_only(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings as current
+
+    code = "import django; django.setup(); from django.conf import settings; print(settings.NEWSROOM_FETCH_ALLOWED_HOSTS)"
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "newsroom.settings", "DEBUG": "true", "NEWSROOM_PORT": "8123",
+           "DATABASE_URL": current.DATABASE_URL, "REDIS_URL": current.REDIS_URL, "NEWSROOM_VAR_DIR": str(tmp_path)}
+    output = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                            capture_output=True, text=True, timeout=60, check=True).stdout
+
+    assert output.strip() == "['127.0.0.1:8123/demo-feeds/']"
