@@ -52,7 +52,8 @@ class CredentialMaskingFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key, value):
         cleansed = super().cleanse_setting(key, value)
-        return mask_credentials(cleansed) if isinstance(cleansed, str) else cleansed
+        # str() also resolves lazy settings (django-axes wraps some) that pass for strings.
+        return mask_credentials(str(cleansed)) if isinstance(cleansed, str) else cleansed
 
     def get_traceback_frame_variables(self, request, tb_frame):
         return [(name, _Masked(value)) for name, value in super().get_traceback_frame_variables(request, tb_frame)]
