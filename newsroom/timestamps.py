@@ -24,7 +24,9 @@ def parse_timestamp(text: str) -> datetime:
     """Returns the aware datetime an ISO-8601 time with Z or an offset names.
 
     Raises ValueError with a sentence that says what to fix: the text is not
-    ISO 8601, or it has no time zone (a time without one is ambiguous).
+    ISO 8601, it has no time zone (a time without one is ambiguous), or it
+    falls outside the years 1 to 9999 once moved to UTC (which neither Python
+    nor PostgreSQL can hold and show).
     """
     try:
         moment = datetime.fromisoformat(text)
@@ -32,4 +34,7 @@ def parse_timestamp(text: str) -> datetime:
         raise ValueError(f"'{text}' is not an ISO-8601 time such as {EXAMPLE}") from None
     if moment.tzinfo is None:
         raise ValueError(f"'{text}' has no time zone; end it with Z for UTC")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"'{text}' is outside the years 1 to 9999 once moved to UTC") from None

@@ -1,5 +1,6 @@
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import publish_rewrite
@@ -28,9 +29,9 @@ def test_staff_reorder_drop_and_copy_the_newsletter(page, live_server, staff, ed
     assert items.all_inner_texts() == ["First story 『フリーレン』", "Second story", "Third story"]
 
     page.get_by_role("button", name="Move “Third story” up").click()
-    page.wait_for_function("document.querySelectorAll('.newsletter-item .headline')[1].textContent === 'Third story'")
+    expect(items.nth(1)).to_have_text("Third story")
     page.get_by_role("button", name="Drop “First story 『フリーレン』”").click()
-    page.wait_for_function("document.querySelectorAll('.newsletter-item').length === 2")
+    expect(page.locator(".newsletter-item")).to_have_count(2)
     assert items.all_inner_texts() == ["Third story", "Second story"]
 
     page.get_by_role("button", name="Copy Markdown").click()

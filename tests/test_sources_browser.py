@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
+from playwright.sync_api import expect
 
 from newsroom.roles import ADMINS
 from tests.factories import make_source, make_user
@@ -54,9 +55,7 @@ def test_fetch_now_shows_progress_and_the_new_article_count(chromium_page, live_
         run_jobs("ingest")
 
         page.get_by_text("1 stored, 0 duplicate, 0 refused.").wait_for(timeout=10_000)
-        page.wait_for_function(
-            f"document.querySelector('#source-{source.id} td:nth-child(7)').innerText.trim() === '1'", timeout=10_000
-        )
+        expect(page.locator(f"#source-{source.id} td:nth-child(7)")).to_have_text("1", timeout=10_000)
         assert "OK" in page.locator(f"#source-{source.id}").inner_text()
     finally:
         page.close()

@@ -119,6 +119,20 @@ def test_private_addresses_are_refused_unless_allowed(seed_record, editor, setti
     assert "NEWSROOM_WEBHOOK_ALLOWED_HOSTS" in attempt.error
 
 
+def test_a_refused_address_is_not_retried(seed_record, editor, settings):
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = []
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 6
+    rewrite = make_approved(seed=seed_record, number=59)
+    with Receiver() as receiver:
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.requests == []
+    assert delivery.state == WebhookDelivery.State.FAILED and delivery.next_attempt_at is None
+    assert delivery.attempts.count() == 1 and delivery.last_error.startswith("Not sent:")
+
+
 def test_only_active_webhooks_that_want_the_event_are_called(seed_record, editor):
     rewrite = make_approved(seed=seed_record, number=55)
     with Receiver() as wanted, Receiver() as unwanted, Receiver() as inactive:

@@ -31,6 +31,13 @@ def record(request: HttpRequest, rewrite_id: str) -> JsonResponse:
     return _json(record_for(rewrite))
 
 
+def _time_parameter(value: str, name: str):
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise ValueError(f"'{name}' must be an ISO 8601 time with a time zone: {error}.") from None
+
+
 @login_not_required
 @require_GET
 @requires(Action.READ_API, api=True)
@@ -42,16 +49,16 @@ def records(request: HttpRequest) -> JsonResponse:
     """
     rewrites = records_queryset().order_by("updated_at", "id")
     since = request.GET.get("since")
+    after = request.GET.get("after")
     try:
         if since:
-            rewrites = rewrites.filter(updated_at__gte=parse_timestamp(since))
-        after = request.GET.get("after")
+            rewrites = rewrites.filter(updated_at__gte=_time_parameter(since, "since"))
         if after:
             moment, _, last_id = after.partition("|")
-            moment = parse_timestamp(moment)
+            moment = _time_parameter(moment, "after")
             rewrites = rewrites.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=last_id))
     except ValueError as error:
-        return _refuse(400, f"Times must be ISO 8601 with a time zone: {error}.")
+        return _refuse(400, str(error))
     try:
         limit = min(max(int(request.GET.get("limit", settings.NEWSROOM_API_PAGE_SIZE)), 1), 1000)
     except ValueError:

@@ -6,7 +6,6 @@ stories are read from the database in chunks, never all at once.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 
+from newsroom.csv_safety import SafeCsvWriter
 from newsroom.timestamps import format_timestamp
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import source_credit
@@ -217,9 +217,12 @@ CSV_COLUMNS = ["position", "published_at", "headline", "blurb", "url", "source_c
 
 
 def as_csv(items: Iterable[Blurb], *, title: str) -> Iterator[str]:
-    """CSV with a header row; starts with a byte-order mark so spreadsheet programs read UTF-8."""
+    """CSV with a header row; starts with a byte-order mark so spreadsheet programs read UTF-8.
+
+    Cells a spreadsheet would run as formulas are neutralised (newsroom.csv_safety).
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
 
     def flush() -> str:
         text = buffer.getvalue()
