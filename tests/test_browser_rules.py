@@ -10,6 +10,7 @@ def test_an_action_refused_by_the_role_says_what_the_role_cannot_do(page, live_s
     rewrite = make_draft(seed=seed_record)
     log_in(page, live_server, username="eda")
     page.goto(f"{live_server.url}/rewrites/{rewrite.id}/")
+    page.wait_for_load_state("networkidle")  # the presence heartbeat has been answered
     editor.groups.clear()  # an admin took the role away while the page was open
 
     page.get_by_role("button", name="Approve").click()
