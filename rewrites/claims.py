@@ -205,6 +205,8 @@ class SourceMaterial:
                         self.word_positions.setdefault(word, []).append(len(self.sentence_of_position))
                         self.sentence_of_position.append(number)
         self.sentence_keys = [f" {name_key(sentence.text)} " for sentence in self.sentences]
+        self.quantity_values = [quantity.values for quantity, _ in self.quantities]
+        self.sentence_words = [{word for word, _, _ in word_tokens(sentence.text)} for sentence in self.sentences]
         self.latin_keys = {word for sentence_key in self.sentence_keys for word in sentence_key.split()}
         self.is_japanese = any(mostly_japanese(f"{s.title}\n{s.text}") for s in self.sources)
 
@@ -229,10 +231,10 @@ class SourceMaterial:
                     return Evidence(sentence.article_id, sentence.text, (at, at + len(quantity.text)))
             return None
         loose = quantity.kind in ("count", "ordinal", "year", "range") and quantity.unit not in _STRONG_UNITS
-        for source, sentence in self.quantities:
+        for (source, sentence), source_values in zip(self.quantities, self.quantity_values):
             if source.kind == "date" and quantity.kind not in ("count", "year", "range"):
                 continue
-            values = source.values if loose or source.kind != "date" else {source.value}
+            values = source_values if loose or source.kind != "date" else {source.value}
             if value in values and _units_agree(quantity.unit, source.unit):
                 return self._evidence(sentence, source.span)
         return None
@@ -357,12 +359,11 @@ class SourceMaterial:
         wanted = {word for word, _, _ in word_tokens(text) if word not in STOPWORDS and len(word) > 1}
         wanted_values = {q.value for q in extract_quantities(text)}
         best, best_score = None, 0
-        for sentence in self.sentences:
-            words = {word for word, _, _ in word_tokens(sentence.text)}
+        for sentence, words in zip(self.sentences, self.sentence_words):
             score = len(wanted & words)
             best_score, best = (score, sentence) if score > best_score else (best_score, best)
-        for quantity, sentence in self.quantities:
-            if wanted_values & quantity.values and best_score < 2:
+        for (quantity, sentence), values in zip(self.quantities, self.quantity_values):
+            if wanted_values & values and best_score < 2:
                 return self._evidence(sentence, quantity.span)
         return Evidence(best.article_id, best.text, None) if best is not None else None
 
