@@ -2,19 +2,19 @@
 cluster's articles, in any script, with the closest source sentence as evidence.
 
 ``SourceMaterial`` reads the sources once (sentences, quantities, dates, names and, for English
-sources, word n-grams) and answers the unsupported-claim lints in ``rewrites/lint.py``:
+sources, the position of every word) and answers the unsupported-claim lints in ``rewrites/lint.py``:
 
 - ``quantity_support`` and ``date_support``: a source sentence holding the same quantity or an
   agreeing date, whatever the script (``newsroom.facts`` reads 「19秒19」 as 19.19 seconds);
 - ``name_support``: a source naming it in Latin script, or in kana or kanji whose romanisation
   matches (``newsroom.facts.same_name``);
 - ``content_scores``: how much of each English sentence of a field the sources do not back: the
-  share of its neighbouring content words (each with the next one, stopwords aside) that no source
-  sentence uses within ``PAIR_WINDOW`` words of each other. A word no source uses fails both of its
+  share of its pairs of neighbouring content words (each with the next one, stopwords aside) that no
+  source sentence holds within ``PAIR_WINDOW`` words of each other. A word no source uses fails both of its
   pairs; a fact moved onto another subject ("X's Y" where the sources speak of Z's Y), a number, date
   or place attached to another event, or a verb the sources never use of that subject fails the pair
   that joins them. A field is flagged when the mean over its sentences reaches
-  ``NEWSROOM_LINT_CONTENT_THRESHOLD``; the method, the window and the threshold were chosen by
+  ``NEWSROOM_LINT_CONTENT_THRESHOLD`` with at least ``MIN_UNBACKED_PAIRS`` pairs unbacked; the method, the window and the threshold were chosen by
   cross-validation over articles on FRANK, against the alternatives measured in the same run
   (docs/benchmarks.md).
 
