@@ -302,7 +302,7 @@ NEWSROOM_SETTLE_SOURCE_COUNT = int(os.environ.get("NEWSROOM_SETTLE_SOURCE_COUNT"
 NEWSROOM_HEADLINE_MAX_CHARS = int(os.environ.get("NEWSROOM_HEADLINE_MAX_CHARS", "110"))
 # The unsupported-content lint flags a field whose sentences' mean share of wording the English
 # sources do not back reaches this (0 turns it off); chosen on FRANK, see docs/benchmarks.md.
-NEWSROOM_LINT_CONTENT_THRESHOLD = float(os.environ.get("NEWSROOM_LINT_CONTENT_THRESHOLD", "0.12"))
+NEWSROOM_LINT_CONTENT_THRESHOLD = float(os.environ.get("NEWSROOM_LINT_CONTENT_THRESHOLD", "0.1"))
 # After generation, one more structured model call lists the output's claims with verdicts
 # (rewrites/generation/claim_check.py); off unless set, and only with a model endpoint.
 NEWSROOM_CLAIM_CHECK = env_bool("NEWSROOM_CLAIM_CHECK", False)

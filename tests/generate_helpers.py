@@ -31,7 +31,7 @@ def good_content(cluster: Cluster) -> dict:
             "twitterPost": f"Studio Trigger's anime film Starlight Relay opens in spring 2027. {link}",
             "threadsPost": (
                 "Studio Trigger has announced Starlight Relay, a new anime film opening in Japanese cinemas in "
-                "spring 2027. Director Hiroyuki Imaishi said it runs 110 minutes, and tickets go on sale on August 1."
+                "spring 2027. Director Hiroyuki Imaishi said it runs 110 minutes. Tickets go on sale on August 1."
             ),
             "newsletterBlurb": (
                 "Studio Trigger's new anime film, Starlight Relay, will open in spring 2027. Tickets go on "

@@ -22,7 +22,10 @@ GOOD_FIELDS = {
         "Japanese cinemas in spring 2027. Director Hiroyuki Imaishi said the film runs 110 minutes."
     ),
     "whyItMatters": "The studio said 7.4 million people watched its previous series.",
-    "webCardHtml": "<p>Studio Trigger announced Starlight Relay on July 10, 2026.</p><p>Tickets go on sale on August 1.</p>",
+    "webCardHtml": (
+        "<p>Studio Trigger announced on July 10, 2026 that Starlight Relay will open in spring 2027.</p>"
+        "<p>Tickets go on sale on August 1.</p>"
+    ),
     "blueskyPost": "Studio Trigger's new anime film Starlight Relay opens in spring 2027. #anime",
     "twitterPost": "Studio Trigger's anime film Starlight Relay opens in spring 2027. https://wire.example.com/trigger",
     "threadsPost": "Studio Trigger has announced Starlight Relay, a new anime film opening in spring 2027.",
