@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from rewrites.claims.marking import mark_finding_checked
 from rewrites.models import CheckedFinding, Revision, Rewrite
-from rewrites.overrides import mark_finding_checked
 from rewrites.review import ReviewError, edit_field
 from tests.factories import make_cluster
 from tests.generate_helpers import good_content

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from rewrites.checked import CHECKABLE_CODES
+from rewrites.claims.checked import CHECKABLE_CODES
 from rewrites.lint import claim_check_findings, lint_rewrite, store_lints
 from rewrites.models import CheckedFinding, Revision, Rewrite
 from rewrites.review import ReviewError, mark_changed, record_revision

@@ -120,7 +120,7 @@ def _draft(row: dict):
 def judge(row: dict) -> Judged:
     """Runs the production claim lints on the row's summary against its article."""
     from rewrites import lint
-    from rewrites.claims import field_content_score
+    from rewrites.claims.support import field_content_score
 
     draft = _draft(row)
     codes = set()
