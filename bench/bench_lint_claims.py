@@ -1,7 +1,7 @@
 """The unsupported-claim lints measured: against people on FRANK, on a Japanese corruption set, and for speed.
 
 1. FRANK validation (671 CNN/DM and XSum summaries with human judgements): each summary is linted as a
-   rewrite's summary with its article as the only source (``rewrites.claims.evaluation``, the code behind
+   rewrite's summary with its article as the only source (``rewrites.lint_evaluation``, the code behind
    ``manage.py evaluate_claims``). The curve gives, for thresholds of the unsupported-content lint, the
    share of summaries with entity or circumstance errors (FRANK ``EntE``/``CircE`` below 1) that are
    flagged against the share of faithful ones (``human_factuality`` 1); the naive rule of issue 12 is

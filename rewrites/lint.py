@@ -13,7 +13,7 @@ content) compare the output with the source articles through
 Their findings carry ``evidence``: the closest source sentence, its article and
 the range of the matched number or name inside it. Severity ``info`` is a note
 ("could not check"), never counted as a lint hit. Findings an editor marked as
-checked (``rewrites.claims.marking``) are left out by ``store_lints``.
+checked (``rewrites.review``) are left out by ``store_lints``.
 """
 
 from __future__ import annotations

@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from rewrites.claims.marking import mark_finding_checked
 from rewrites.models import CheckedFinding, Revision, Rewrite
-from rewrites.review import ReviewError, edit_field
+from rewrites.review import ReviewError, edit_field, mark_finding_checked
 from tests.factories import make_cluster
 from tests.generate_helpers import good_content
 
