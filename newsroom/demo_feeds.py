@@ -15,7 +15,7 @@ from django.views.static import serve
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_FEEDS_DIR = DEMO_DIR / "feeds"
 # A demo file is addressed as <feed folder>/<file name>; nothing else is ever served.
-DEMO_FILE_PATH = re.compile(r"[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(?:xml|html|md)")
+DEMO_FILE_PATH = re.compile(r"[A-Za-z0-9_-]+/[A-Za-z0-9_-]+\.(?:xml|html|md|jpg)")
 
 
 def demo_file(path: str) -> Path | None:
@@ -42,6 +42,8 @@ def demo_feed_file(request: HttpRequest, path: str) -> HttpResponse:
         response = serve(request, path, document_root=DEMO_FEEDS_DIR)
     except Http404:
         return not_found
+    if path.endswith(".jpg"):
+        response["Content-Type"] = "image/jpeg"
     if path.endswith(".xml"):
         response["Content-Type"] = "application/rss+xml; charset=utf-8"
     return response

@@ -81,6 +81,14 @@ class Rewrite(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     # Desk state that is not part of the record.
+    lead_image_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The source article whose lead image the story uses, when an editor chose one.",
+    )
+    lead_image_chosen = models.BooleanField(
+        default=False, help_text="An editor chose the lead image (or none); until then the cluster's first image is offered.",
+    )
+    lead_image_alt = models.TextField(blank=True, help_text="The image's alt text, written by an editor.")
     version = models.PositiveIntegerField(default=1, help_text="Raised by every saved change.")
     has_unpublished_changes = models.BooleanField(default=False)
     failure_reason = models.TextField(blank=True)
@@ -310,6 +318,14 @@ class PublishedStory(models.Model):
     updated_at = models.DateTimeField()
     rewrite_version = models.PositiveIntegerField(help_text="The rewrite's version this copy was made from.")
     card = models.FileField(upload_to="cards/", blank=True, max_length=300)
+    image = models.FileField(
+        upload_to="stories/", blank=True, max_length=300,
+        help_text="The lead image as published: re-encoded as JPEG, without metadata.",
+    )
+    image_alt = models.TextField(blank=True)
+    image_credit = models.TextField(blank=True, help_text="Where the image is from and who made it.")
+    image_width = models.PositiveIntegerField(default=0)
+    image_height = models.PositiveIntegerField(default=0)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True)
 
@@ -328,6 +344,29 @@ class PublishedStory(models.Model):
     @property
     def is_live(self) -> bool:
         return self.withdrawn_at is None
+
+
+class SourceTranslation(models.Model):
+    """A machine translation of one source article into English, for editors to check their work against.
+
+    Made on request by one model call per cluster (``rewrites/generation/translate.py``), kept while the
+    article's text is unchanged (``text_hash``), and never published.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="translations")
+    title = models.TextField()
+    text = models.TextField()
+    text_hash = models.CharField(max_length=64, help_text="Hash of the title and text that were translated.")
+    model = models.CharField(max_length=200)
+    call = models.ForeignKey(ModelCall, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["article", "-created_at"], name="source_translation_article")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.title}"
 
 
 class PublishJob(models.Model):

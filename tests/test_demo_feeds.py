@@ -22,15 +22,24 @@ def test_demo_feed_server_does_not_leave_its_folder(client, db):
 def test_demo_feeds_carry_their_licence():
     text = (DEMO_FEEDS_DIR / "ATTRIBUTION.md").read_text()
     assert "Japanese Wikinews" in text and "CC BY 2.5" in text
-    assert all("CC BY 2.5" in page.read_text() for page in DEMO_FEEDS_DIR.glob("*/story-*.html"))
+    assert "These are not English Wikinews articles" in text
+    pages = list(DEMO_FEEDS_DIR.glob("*/*.html"))
+    assert len(pages) == 36 and all("CC BY 2.5" in page.read_text() for page in pages)
+
+
+def test_demo_images_are_served_as_jpeg(client, db):
+    response = client.get("/demo-feeds/demo-wire-en/en-519.jpg")
+
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
 
 
 def test_loading_demo_sources_twice_creates_them_once(db):
-    assert load_demo_sources(base_url="http://127.0.0.1:8000/demo-feeds/") == 3
+    assert load_demo_sources(base_url="http://127.0.0.1:8000/demo-feeds/") == 4
     assert load_demo_sources(base_url="http://127.0.0.1:8000/demo-feeds/") == 0
     assert sorted(Source.objects.values_list("feed_url", flat=True))[0] == (
-        "http://127.0.0.1:8000/demo-feeds/wikinews-a/feed.xml"
+        "http://127.0.0.1:8000/demo-feeds/demo-wire-en/feed.xml"
     )
+    assert all("CC BY 2.5" in source.licence for source in Source.objects.all())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -42,9 +51,13 @@ def test_demo_sources_ingest_through_the_real_fetch_path(live_server, settings, 
 
     reports = [ingest_source(source=source) for source in Source.objects.all()]
 
-    assert [report.feed_error for report in reports] == ["", "", ""]
-    assert Article.objects.count() == 30
+    assert [report.feed_error for report in reports] == ["", "", "", ""]
+    assert Article.objects.count() == 36
     article = Article.objects.get(canonical_url=f"{live_server.url}/demo-feeds/wikinews-a/story-0.html")
     assert article.text_origin == "page" and article.language == "ja"
     assert "2011年4月7日午後11時32分頃" in article.text
-    assert "出典" not in article.text and "ホーム" not in article.text
+    assert "『地震情報" not in article.text and "メインページ" not in article.text
+    assert article.image, (article.image_url, article.image_note)
+    assert article.image_credit.endswith("(パブリックドメイン)")
+    english = Article.objects.get(canonical_url=f"{live_server.url}/demo-feeds/demo-wire-en/en-456.html")
+    assert english.language == "en" and english.url.endswith("?utm_source=rss&utm_medium=feed")

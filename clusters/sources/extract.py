@@ -8,7 +8,9 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
+import lxml.etree
 import lxml.html
 import trafilatura
 
@@ -54,21 +56,139 @@ class ExtractedText:
     origin: str  # "page" or "feed"
     note: str = ""
     image_url: str = ""
+    image_credit: str = ""
+
+
+# Sections that follow an article on wiki-style news pages (Wikinews, MediaWiki) and are not part of it:
+# lists of related stories, source citations, references and external links. Compared casefolded,
+# without the "[edit]" link MediaWiki puts beside each heading.
+BOILERPLATE_HEADINGS = {
+    "関連ニュース", "関連記事", "情報源", "出典", "参考文献", "脚注", "外部リンク",
+    "related news", "related stories", "related articles", "sources", "references", "external links", "see also",
+}
+# MediaWiki furniture inside the article area: edit links, categories, licence boxes, print footers.
+BOILERPLATE_CLASSES = {"mw-editsection", "catlinks", "licensetpl", "printfooter", "mw-jump-link"}
+HEADING_TAGS = {"h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+EDIT_LINK = re.compile(r"\[\s*(?:編集|edit|ソースを編集|edit source)\s*\]", re.IGNORECASE)
+LICENCE_NOTICE = re.compile(r"creative\s*commons|クリエイティブ・コモンズ", re.IGNORECASE)
+
+
+def _heading_level(element) -> int | None:
+    """The level of a heading, or of MediaWiki's <div class="mw-heading"> wrapper around one."""
+    if element.tag in HEADING_TAGS:
+        return HEADING_TAGS[element.tag]
+    if element.tag == "div" and "mw-heading" in (element.get("class") or "").split():
+        inner = next((child for child in element if child.tag in HEADING_TAGS), None)
+        return HEADING_TAGS[inner.tag] if inner is not None else None
+    return None
+
+
+def _heading_text(element) -> str:
+    text = EDIT_LINK.sub("", element.text_content())
+    return re.sub(r"\s+", " ", text).strip().rstrip(":：").strip().casefold()
+
+
+def _is_licence_notice(element) -> bool:
+    text = element.text_content()
+    links = [a.get("href") or "" for a in element.iter("a")]
+    return (
+        len(text) < 400 and bool(LICENCE_NOTICE.search(text))
+        and any("creativecommons.org" in link for link in links)
+    )
+
+
+def drop_boilerplate_sections(html: str | bytes) -> str | bytes:
+    """Returns html without the related-news, sources, references and external-links sections of wiki-style
+    news pages, their licence notices and MediaWiki's edit links and category boxes.
+
+    A section is a heading named in BOILERPLATE_HEADINGS and everything after it up to the next heading
+    of the same or a higher level. Only MediaWiki pages (with a ``mw-parser-output`` element) are
+    changed: elsewhere a "Related stories" box in the middle of an article is no section boundary, and
+    the extractor's own judgement does better. Any other page is returned unchanged (the same object).
+    """
+    marker = "mw-parser-output"
+    if (marker.encode() if isinstance(html, bytes) else marker) not in html:
+        return html
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return html
+    doomed = []
+    for element in root.iter(*HEADING_TAGS):
+        block = element.getparent() if _heading_level(element.getparent()) else element
+        if block is None or _heading_text(block) not in BOILERPLATE_HEADINGS:
+            continue
+        level = _heading_level(block)
+        doomed.append(block)
+        sibling = block.getnext()
+        while sibling is not None:
+            sibling_level = _heading_level(sibling)
+            if sibling_level is not None and sibling_level <= level:
+                break
+            doomed.append(sibling)
+            sibling = sibling.getnext()
+    for element in root.iter("div", "span", "p", "table"):
+        classes = set((element.get("class") or "").split())
+        if classes & BOILERPLATE_CLASSES or (element.tag in ("p", "div") and _is_licence_notice(element)):
+            doomed.append(element)
+    if not doomed:
+        return html
+    for element in doomed:
+        parent = element.getparent()
+        if parent is not None:
+            # Keep the text that followed the removed element.
+            if element.tail and element.tail.strip():
+                previous = element.getprevious()
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + element.tail
+                else:
+                    parent.text = (parent.text or "") + element.tail
+            parent.remove(element)
+    return lxml.html.tostring(root, encoding="unicode")
 
 
 def extract_main_text(html: str | bytes, *, url: str = "") -> str:
-    """Returns the main text of an article page, paragraphs separated by blank lines ("" if none)."""
-    text = trafilatura.extract(html, url=url or None, **EXTRACTION_OPTIONS) or ""
+    """Returns the main text of an article page, paragraphs separated by blank lines ("" if none).
+
+    Wiki-style related-news, sources and licence sections are dropped first (drop_boilerplate_sections).
+    """
+    text = trafilatura.extract(drop_boilerplate_sections(html), url=url or None, **EXTRACTION_OPTIONS) or ""
     return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def lead_image_url(html: str | bytes, *, url: str = "") -> str:
-    """Returns the page's declared lead image (og:image and the like), or ""."""
+    """Returns the page's declared lead image (og:image and the like), made absolute against url, or ""."""
     try:
         metadata = trafilatura.extract_metadata(html, default_url=url or None)
     except Exception:  # noqa: BLE001 - metadata is optional; a broken page has no image
         return ""
-    return (metadata.image or "") if metadata is not None else ""
+    image = (metadata.image or "") if metadata is not None else ""
+    return urljoin(url, image) if image and url else image
+
+
+def lead_image_credit(html: str | bytes, *, image_url: str, url: str = "") -> str:
+    """Returns the caption printed with the page's lead image (its <figure>'s <figcaption>, or a MediaWiki
+    thumbnail caption), where credits are given; "" when the image has none or is not on the page."""
+    if not image_url:
+        return ""
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    wanted = urljoin(url, image_url)
+    for image in root.iter("img"):
+        if urljoin(url, image.get("src") or "") != wanted:
+            continue
+        for ancestor in image.iterancestors():
+            if ancestor.tag == "figure":
+                caption = next(ancestor.iter("figcaption"), None)
+            elif "thumb" in (ancestor.get("class") or "").split():
+                caption = next((el for el in ancestor.iter() if "thumbcaption" in (el.get("class") or "").split()), None)
+            else:
+                continue
+            text = re.sub(r"\s+", " ", caption.text_content()).strip() if caption is not None else ""
+            return text[:500]
+    return ""
 
 
 def html_to_text(html: str) -> str:
@@ -101,21 +221,22 @@ def choose_text(*, page_html: bytes | str | None, page_error: str, feed_html: st
     try:
         page_text = extract_main_text(page_html, url=url)
         image = lead_image_url(page_html, url=url)
+        credit = lead_image_credit(page_html, image_url=image, url=url)
     except Exception as error:  # noqa: BLE001 - any extractor failure falls back to the feed
         return ExtractedText(
             text=feed_text, origin="feed", note=f"The extractor failed on the page ({error}); the feed's text was used."
         )
     if not page_text:
         return ExtractedText(
-            text=feed_text, origin="feed", image_url=image,
+            text=feed_text, origin="feed", image_url=image, image_credit=credit,
             note="No article text was found on the page; the feed's text was used.",
         )
     if len(page_text) < MIN_PAGE_TEXT_CHARACTERS and len(feed_text) > len(page_text):
         return ExtractedText(
-            text=feed_text, origin="feed", image_url=image,
+            text=feed_text, origin="feed", image_url=image, image_credit=credit,
             note=f"The page gave only {len(page_text)} characters of text, less than the feed; the feed's text was used.",
         )
-    return ExtractedText(text=page_text, origin="page", image_url=image)
+    return ExtractedText(text=page_text, origin="page", image_url=image, image_credit=credit)
 
 
 def detect_language(text: str, *, declared: str = "") -> str:

@@ -161,6 +161,7 @@ def _build_article(entry: FeedEntry, *, source: Source, link: str, canonical: st
         extraction_note=" ".join(notes),
         content_hash=content_hash(title=title, text=text),
         image_url=image_url if len(image_url) <= 2000 else "",
+        image_credit=chosen.image_credit if image_url == chosen.image_url else "",
     )
     return article
 
