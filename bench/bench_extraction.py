@@ -1,6 +1,7 @@
 """Article text extraction quality on the article-extraction benchmark pages."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 TITLE = "Article text extraction (ingest)"
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "extraction" / "aeb"
+DATA = Path(os.environ.get("NEWSROOM_SHARED_DATA") or Path(settings.BASE_DIR).parent / "shared" / "data") / "extraction" / "aeb"
 
 
 def run() -> str:

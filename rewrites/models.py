@@ -12,7 +12,9 @@ from newsroom.ids import id_validator, new_rewrite_id
 
 # The kinds of story and subject areas a generated rewrite may give its cluster.
 CONTENT_TYPES = ["news", "announcement", "release", "review", "interview", "feature", "opinion", "event", "other"]
-DOMAINS = ["anime", "manga", "games", "film", "music", "tech", "business", "science", "culture", "other"]
+DOMAINS = [
+    "anime", "manga", "games", "film", "music", "tech", "business", "science", "culture", "sports", "politics", "other",
+]
 
 
 class RewriteQuerySet(models.QuerySet):

@@ -2,17 +2,17 @@
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-TRACKING_PARAMETERS = {
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid",
-    "yclid", "_hsenc", "_hsmi", "mkt_tok", "ref", "ref_src", "ref_url", "cmpid", "ncid", "ocid",
-    "spm", "share", "from", "via",
-}
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "itm_")
+from newsroom import links
+
+# Besides the tracking parameters the desk strips from the links it writes (newsroom/links.py), these say
+# where a reader came from without changing the page, so two links that differ only in them are one article.
+REFERRAL_PARAMETERS = {"ref", "ref_src", "ref_url", "share", "from", "via"}
+REFERRAL_PREFIXES = ("at_",)
 
 
 def is_tracking_parameter(name: str) -> bool:
     lowered = name.lower()
-    return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
+    return links.is_tracking_parameter(lowered) or lowered in REFERRAL_PARAMETERS or lowered.startswith(REFERRAL_PREFIXES)
 
 
 def canonical_url(url: str) -> str:

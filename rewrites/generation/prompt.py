@@ -11,7 +11,7 @@ from clusters.models import ENTITY_KEYS, ENTITY_NAME_KEYS, Article
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import CONTENT_TYPES, DOMAINS
 
-PROMPT_VERSION = "rewrite-2026-11-25"
+PROMPT_VERSION = "rewrite-2026-11-30"
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 OUTPUT_SCHEMA: dict[str, Any] = {
