@@ -23,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from typing import Callable, Iterable, Iterator
 
@@ -30,6 +31,7 @@ from django.conf import settings
 
 from clusters.sources.canonical import canonical_url
 from newsroom.facts import extract_dates, extract_names, extract_quantities, name_key, same_name
+from newsroom.links import tracking_parameters
 from rewrites.claims.checked import checked_keys, clear_stale_marks
 from rewrites.claims.support import Evidence, SourceMaterial, field_content_score, material_for, split_sentences
 from rewrites.counters import NETWORKS, find_hashtags, find_urls, offset_at_limit
@@ -559,6 +561,24 @@ def lint_newsletter_length(draft: Draft) -> Iterator[Finding]:
         )
 
 
+_HREF_RE = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+def lint_tracking_links(draft: Draft) -> Iterator[Finding]:
+    """Links in the output that carry tracking parameters (utm_*, fbclid, ...: newsroom.links)."""
+    for name in TEXT_FIELDS:
+        text = draft.text(name)
+        spans = [match.span(1) for match in _HREF_RE.finditer(text)] if name == "webCardHtml" else find_urls(text)
+        for start, end in spans:
+            found = tracking_parameters(html_unescape(text[start:end]))
+            if found:
+                yield Finding(
+                    "tracking-link", name, WARNING,
+                    f"This link carries tracking parameters ({', '.join(found)}); link to the page without them.",
+                    (start, end), text=text[start:end],
+                )
+
+
 LINTS: list[Callable[[Draft], Iterable[Finding]]] = [
     lint_empty_fields,
     lint_network_limits,
@@ -577,6 +597,7 @@ LINTS: list[Callable[[Draft], Iterable[Finding]]] = [
     lint_summary_repeats_why,
     lint_hashtags_and_links,
     lint_newsletter_length,
+    lint_tracking_links,
 ]
 
 

@@ -445,4 +445,5 @@ def test_offline_draft_of_a_japanese_story_is_labelled_by_its_lints(settings):
     assert rewrite.status == Rewrite.Status.DRAFT  # an extractive draft is never repaired
     assert rewrite.slug == "story-" + cluster.id[2:14]
     assert "source-language" in {flag["code"] for flag in rewrite.lint_flags}
-    assert rewrite.summary.startswith("スタジオトリガーは2026年7月10日、") and "7." not in rewrite.summary
+    assert rewrite.summary.startswith("Untranslated extract from the Japanese source, for an editor to translate: ")
+    assert "スタジオトリガーは2026年7月10日、" in rewrite.summary and "7." not in rewrite.summary

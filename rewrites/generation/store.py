@@ -125,7 +125,7 @@ def store_output(
             with connection.cursor() as cursor:
                 # Two workers must not pick the same free slug at once; held until this transaction commits.
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SLUG_LOCK])
-            rewrite.slug = unique_slug(_slug_text(rewrite.headline, cluster), exclude_id=rewrite.id)
+            rewrite.slug = proposed_slug(rewrite, cluster, rewrite.headline)
 
         if in_place:
             states.store_in_place(rewrite)
@@ -153,6 +153,13 @@ def store_output(
         cluster.updated_at = now
         cluster.save(update_fields=["entities_json", "content_type", "domain", "written_source_count", "updated_at"])
     return rewrite
+
+
+def proposed_slug(rewrite: Rewrite, cluster: Cluster, headline: str | None) -> str:
+    """The slug a whole generation gives the rewrite for headline: an approved or published one keeps its own."""
+    if rewrite.slug and rewrite.status in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED):
+        return rewrite.slug
+    return unique_slug(_slug_text(headline, cluster), exclude_id=rewrite.id)
 
 
 def _slug_text(headline: str | None, cluster: Cluster) -> str:

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 
 from clusters.models import Article
+from newsroom.links import story_page_url
 from rewrites import states
 from rewrites.generation.budget import OverBudget, finish_call
 from rewrites.generation.claim_check import check_claims
@@ -34,6 +35,7 @@ from rewrites.generation.offline import OFFLINE_MODEL, offline_reply
 from rewrites.generation.prompt import OUTPUT_SCHEMA, PROMPT_VERSION, field_schema
 from rewrites.generation.store import (
     current_fields,
+    proposed_slug,
     record_failed_attempt,
     repair_context,
     store_output,
@@ -136,7 +138,10 @@ def write_rewrite(*, rewrite_id: str, field: str | None = None, regenerate: bool
         schema = OUTPUT_SCHEMA if field is None else field_schema(field)
         if not settings.OPENAI_BASE_URL:
             started = time.monotonic()
-            content = offline_reply(articles=articles)
+            content = offline_reply(
+                articles=articles,
+                story_url_for=lambda headline: story_page_url(proposed_slug(rewrite, rewrite.cluster, headline)),
+            )
             call = ModelCall.objects.create(
                 rewrite=rewrite, model=OFFLINE_MODEL, prompt_version=PROMPT_VERSION,
                 purpose=field or "generate", outcome=ModelCall.Outcome.OK,
