@@ -1,11 +1,12 @@
 from django.urls import path
 
 from rewrites import views
+from rewrites.home import home
 
 app_name = "rewrites"
 
 urlpatterns = [
-    path("", views.queue, name="queue"),
+    path("", home, name="queue"),
     path("rewrites/<str:rewrite_id>/", views.workspace, name="workspace"),
     path("rewrites/<str:rewrite_id>/record/", views.record_detail, name="record"),
     path("rewrites/<str:rewrite_id>/fields/<str:field_name>/", views.field, name="field"),

@@ -11,7 +11,9 @@ from rewrites.records import import_record
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PREFIXES = ("accounts/login/", "accounts/password_reset", "accounts/reset/", "demo-feeds/", "stories/", "feeds/")
+PUBLIC_PREFIXES = (
+    "accounts/login/", "accounts/password_reset", "accounts/reset/", "demo-feeds/", "stories/", "sections/", "feeds/",
+)
 
 
 def all_url_paths() -> list[str]:
@@ -43,8 +45,9 @@ def all_url_paths() -> list[str]:
 
 
 def test_every_page_needs_login(client):
-    paths = [p for p in all_url_paths() if not p.lstrip("/").startswith(PUBLIC_PREFIXES)]
-    assert "/" in paths and "/api/records" in paths
+    # "/" is the public front page for visitors (and the queue once logged in).
+    paths = [p for p in all_url_paths() if not p.lstrip("/").startswith(PUBLIC_PREFIXES) and p != "/"]
+    assert "/api/records" in paths and "/rewrites/x/" in paths
 
     for path in paths + ["/admin/"]:
         response = client.get(path)
@@ -64,6 +67,15 @@ def test_queue_and_record_page_by_role(request, client, seed_record, role, expec
 
     assert client.get("/").status_code == expected
     assert client.get(f"/rewrites/{seed_record['rewrite']['id']}/").status_code == expected
+
+
+def test_visitors_get_the_public_front_page_at_the_root_and_staff_get_the_queue(client, editor):
+    visitor = client.get("/")
+    assert visitor.status_code == 200 and "Latest stories" in visitor.content.decode()
+    assert "Cookie" in visitor["Vary"] and "public" not in visitor.get("Cache-Control", "")
+
+    client.force_login(editor)
+    assert "<h1>Queue</h1>" in client.get("/").content.decode()
 
 
 def test_login_form_logs_in_and_lands_on_the_queue(editor):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -36,17 +36,24 @@ class DrawnText:
     size: int
 
 
+# The lead image, when there is one that fits, fills a panel on the right of the card.
+PHOTO_WIDTH = 440
+PHOTO_MIN_SIDE = 200
+
+
 @dataclass
 class SocialCard:
     png: bytes
     headline_lines: list[DrawnText] = field(default_factory=list)
     credit: DrawnText | None = None
     site: DrawnText | None = None
+    photo_box: tuple[int, int, int, int] | None = None
 
     @property
     def headline_area(self) -> tuple[int, int, int, int]:
         """The box the headline must stay inside: (left, top, right, bottom)."""
-        return (MARGIN, HEADLINE_TOP, WIDTH - MARGIN, CREDIT_BASELINE - 70)
+        right = WIDTH - MARGIN - (PHOTO_WIDTH if self.photo_box else 0)
+        return (MARGIN, HEADLINE_TOP, right, CREDIT_BASELINE - 70)
 
 
 def font_path() -> str:
@@ -144,9 +151,9 @@ def _fits(lines: list[str], font: ImageFont.FreeTypeFont, size: int, bottom: int
     )
 
 
-def layout_headline(headline: str) -> tuple[int, list[str]]:
-    """Returns the largest font size at which headline fits the card, and its lines."""
-    left, top, right, bottom = SocialCard(png=b"").headline_area
+def layout_headline(headline: str, *, card: SocialCard | None = None) -> tuple[int, list[str]]:
+    """Returns the largest font size at which headline fits the card's headline area, and its lines."""
+    left, top, right, bottom = (card or SocialCard(png=b"")).headline_area
     width = right - left
     for size in HEADLINE_SIZES:
         font = card_font(size)
@@ -167,21 +174,42 @@ def _fit_single_line(text: str, size: int, width: int) -> str:
     return text if font.getlength(text) <= width else _ellipsize(text, font, width)
 
 
-def render_social_card(*, headline: str, source_credit: str, site_name: str) -> SocialCard:
-    """Draws the card for a story and returns the PNG with where each piece of text went."""
+def _photo(data: bytes | None) -> Image.Image | None:
+    """The lead image cropped to fill the card's photo panel, or None when there is none or it is too small."""
+    if not data:
+        return None
+    try:
+        photo = Image.open(io.BytesIO(data))
+        photo.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    if min(photo.size) < PHOTO_MIN_SIDE:
+        return None
+    return ImageOps.fit(photo.convert("RGB"), (PHOTO_WIDTH, HEIGHT - 12))
+
+
+def render_social_card(*, headline: str, source_credit: str, site_name: str, photo: bytes | None = None) -> SocialCard:
+    """Draws the card for a story and returns the PNG with where each piece of text went.
+
+    A lead image (``photo``) at least PHOTO_MIN_SIDE pixels on its short side fills a panel on the right.
+    """
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 12), fill=ACCENT)
     draw.rectangle((MARGIN, 96, MARGIN + 64, 102), fill=ACCENT)
 
     card = SocialCard(png=b"")
-    usable = WIDTH - 2 * MARGIN
+    panel = _photo(photo)
+    if panel is not None:
+        card.photo_box = (WIDTH - PHOTO_WIDTH, 12, WIDTH, HEIGHT)
+        image.paste(panel, card.photo_box[:2])
+    usable = card.headline_area[2] - MARGIN
 
     site_text = _fit_single_line(drawable(site_name) or "Newsroom", 30, usable)
     card.site = DrawnText(site_text, (MARGIN, 44), 30)
     draw.text(card.site.xy, site_text, font=card_font(30), fill=MUTED_COLOUR)
 
-    size, lines = layout_headline(drawable(headline) or "Untitled story")
+    size, lines = layout_headline(drawable(headline) or "Untitled story", card=card)
     font = card_font(size)
     ascent, _ = font.getmetrics()
     y = HEADLINE_TOP

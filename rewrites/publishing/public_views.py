@@ -12,6 +12,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import feedgenerator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
+from django.views.decorators.vary import vary_on_cookie
 
 from newsroom.timestamps import format_timestamp
 from rewrites.models import Correction, PublishedStory
@@ -27,7 +29,7 @@ from rewrites.publishing.publish import source_credit
 from rewrites.webcard import safe_web_card
 
 # Part of every ETag, so that a change to how pages are drawn reaches caches.
-OUTPUT_VERSION = "1"
+OUTPUT_VERSION = "2"
 
 
 def public_url(request: HttpRequest, path: str) -> str:
@@ -60,7 +62,7 @@ def _story_etag(request, slug: str) -> str | None:
     story = _story(request, slug)
     if story is None or not story.is_live:
         return None
-    return _digest("story", story.id, story.updated_at.isoformat(), story.rewrite_version, story.card.name)
+    return _digest("story", story.id, story.updated_at.isoformat(), story.rewrite_version, story.card.name, story.image.name)
 
 
 def _story_last_modified(request, slug: str):
@@ -69,7 +71,70 @@ def _story_last_modified(request, slug: str):
 
 
 def _gone(request: HttpRequest, story: PublishedStory) -> TemplateResponse:
-    return TemplateResponse(request, "public/gone.html", {"story": story}, status=410)
+    return TemplateResponse(
+        request, "public/gone.html", {"story": story, **site_context()}, status=410
+    )
+
+
+def site_context() -> dict:
+    """What every public page's header and footer show: the site's name and its sections (domains with stories)."""
+    domains = (
+        PublishedStory.objects.live().exclude(domain="").order_by("domain").values_list("domain", flat=True).distinct()
+    )
+    return {"site_name": settings.NEWSROOM_SITE_NAME, "sections": list(domains)}
+
+
+def _image_url(request: HttpRequest, story: PublishedStory) -> str:
+    return public_url(request, reverse("public:image", args=[story.slug])) if story.image else ""
+
+
+def _front(request: HttpRequest, *, domain: str = "") -> TemplateResponse:
+    stories = PublishedStory.objects.live().newest_first().only(
+        "slug", "headline", "summary", "newsletter_blurb", "published_at", "updated_at", "domain", "image",
+        "image_alt", "image_width", "image_height",
+    )
+    if domain:
+        stories = stories.filter(domain=domain)
+    page = Paginator(stories, settings.NEWSROOM_PAGE_SIZE).get_page(request.GET.get("page"))
+    if domain and not page.object_list:
+        raise Http404(f"No published stories in the section “{domain}”.")
+    return TemplateResponse(
+        request,
+        "public/front.html",
+        {
+            "page": page,
+            "domain": domain,
+            "canonical_url": public_url(
+                request, reverse("public:section", args=[domain]) if domain else reverse("public:front")
+            ),
+            **site_context(),
+        },
+    )
+
+
+@login_not_required
+@require_safe
+@_public_cache
+def front_page(request: HttpRequest) -> TemplateResponse:
+    """The public front page: published stories newest first, a page at a time, with their lead images."""
+    return _front(request)
+
+
+@login_not_required
+@require_safe
+@_public_cache
+def section_page(request: HttpRequest, domain: str) -> TemplateResponse:
+    """The published stories of one domain (a section), newest first."""
+    return _front(request, domain=domain)
+
+
+@login_not_required
+@require_safe
+@cache_control(private=True, max_age=0)
+@vary_on_cookie
+def visitor_front_page(request: HttpRequest) -> TemplateResponse:
+    """The front page as `/` shows it to visitors who are not logged in (the desk's queue is at `/` for staff)."""
+    return _front(request)
 
 
 @login_not_required
@@ -86,6 +151,7 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
     corrections = Correction.objects.filter(rewrite_id=story.rewrite_id, created_at__lte=story.updated_at)
     page_url = public_url(request, reverse("public:story", args=[story.slug]))
     card_url = public_url(request, reverse("public:card", args=[story.slug])) if story.card else ""
+    licences = list({source["licence"]: source for source in story.sources if source.get("licence")}.values())
     return TemplateResponse(
         request,
         "public/story.html",
@@ -96,10 +162,28 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
             "corrections": corrections,
             "page_url": page_url,
             "card_url": card_url,
-            "site_name": settings.NEWSROOM_SITE_NAME,
+            "image_url": _image_url(request, story),
+            "licences": licences,
             "was_updated": story.updated_at > story.published_at,
+            **site_context(),
         },
     )
+
+
+@login_not_required
+@require_safe
+@_public_cache
+@condition(etag_func=_story_etag, last_modified_func=_story_last_modified)
+def story_image(request: HttpRequest, slug: str) -> HttpResponse:
+    """The story's lead image as published: a JPEG re-encoded by Pillow, without metadata."""
+    story = _story(request, slug)
+    if story is None:
+        raise Http404("No story is published at this address.")
+    if not story.is_live:
+        return HttpResponse("This story was taken down.", status=410, content_type="text/plain; charset=utf-8")
+    if not story.image or not default_storage.exists(story.image.name):
+        raise Http404("This story has no lead image.")
+    return FileResponse(default_storage.open(story.image.name, "rb"), content_type="image/jpeg")
 
 
 @login_not_required
@@ -165,6 +249,14 @@ def _item_html(story: PublishedStory) -> str:
     )
 
 
+def _enclosure(request: HttpRequest, story: PublishedStory) -> feedgenerator.Enclosure:
+    try:
+        length = default_storage.size(story.image.name)
+    except OSError:
+        length = 0
+    return feedgenerator.Enclosure(_image_url(request, story), str(length), "image/jpeg")
+
+
 def _item_id(story: PublishedStory) -> str:
     # The rewrite id never changes, even when a republish changes the slug.
     return f"urn:newsroom:story:{story.rewrite_id}"
@@ -194,6 +286,7 @@ def rss_feed(request: HttpRequest) -> HttpResponse:
             pubdate=story.published_at,
             updateddate=story.updated_at,
             categories=[c for c in (story.domain, story.content_type) if c],
+            enclosures=[_enclosure(request, story)] if story.image else [],
         )
     response = HttpResponse(content_type="application/rss+xml; charset=utf-8")
     feed.write(response, "utf-8")
@@ -220,7 +313,11 @@ def json_feed(request: HttpRequest) -> HttpResponse:
             "language": "en",
             "_newsroom": {"rewrite_id": story.rewrite_id, "sources": story.sources},
         }
-        if story.card:
+        if story.image:
+            item["image"] = _image_url(request, story)
+            if story.card:
+                item["banner_image"] = public_url(request, reverse("public:card", args=[story.slug]))
+        elif story.card:
             item["image"] = public_url(request, reverse("public:card", args=[story.slug]))
         items.append(item)
     document = {

@@ -10,6 +10,7 @@ the ``PublishJob`` the workspace shows.
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass, field
 
@@ -18,9 +19,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageOps
 
+from newsroom.links import strip_tracking
 from newsroom.rules import Action
 from rewrites import states
+from rewrites.lead_image import image_credit, lead_image_article
 from rewrites.models import Correction, PublishedStory, PublishJob, Revision, Rewrite, Webhook
 from rewrites.publishing.cards import render_social_card
 from rewrites.publishing.webhooks import create_deliveries
@@ -74,11 +78,48 @@ def source_credit(sources: list[dict]) -> str:
     return ("Source: " if len(names) == 1 else "Sources: ") + ", ".join(names) if names else ""
 
 
-def _store_card(*, rewrite: Rewrite, headline: str, sources: list[dict], stamp: str) -> str:
+def _store_card(*, rewrite: Rewrite, headline: str, sources: list[dict], stamp: str, photo: bytes | None) -> str:
     card = render_social_card(
-        headline=headline, source_credit=source_credit(sources), site_name=settings.NEWSROOM_SITE_NAME
+        headline=headline, source_credit=source_credit(sources), site_name=settings.NEWSROOM_SITE_NAME, photo=photo,
     )
     return default_storage.save(f"cards/{rewrite.id}-{stamp}.png", ContentFile(card.png))
+
+
+STORY_IMAGE_MAX_SIDE = 1200
+
+
+def reencode_image(data: bytes) -> tuple[bytes, int, int]:
+    """The image as a new JPEG of at most STORY_IMAGE_MAX_SIDE pixels a side, without EXIF, ICC or other metadata.
+
+    Returns (jpeg, width, height). Raises OSError or ValueError for a file Pillow cannot read.
+    """
+    with Image.open(io.BytesIO(data)) as image:
+        image = ImageOps.exif_transpose(image).convert("RGB")
+        image.thumbnail((STORY_IMAGE_MAX_SIDE, STORY_IMAGE_MAX_SIDE))
+        clean = Image.new("RGB", image.size)
+        clean.paste(image)
+    output = io.BytesIO()
+    clean.save(output, "JPEG", quality=85, optimize=True)
+    return output.getvalue(), clean.width, clean.height
+
+
+def _story_image(rewrite: Rewrite, *, stamp: str) -> dict:
+    """The lead image copied for the public story (re-encoded, no metadata), as PublishedStory fields."""
+    none = {"image": "", "image_alt": "", "image_credit": "", "image_width": 0, "image_height": 0, "data": None}
+    article = lead_image_article(rewrite)
+    if article is None:
+        return none
+    try:
+        with default_storage.open(article.image.name, "rb") as stored:
+            data, width, height = reencode_image(stored.read())
+    except (OSError, ValueError) as error:
+        logger.warning("The lead image of %s could not be read (%s); publishing without it.", rewrite.id, error)
+        return none
+    name = default_storage.save(f"stories/{rewrite.id}-{stamp}.jpg", ContentFile(data))
+    return {
+        "image": name, "image_alt": rewrite.lead_image_alt or rewrite.headline or "", "image_credit": image_credit(article),
+        "image_width": width, "image_height": height, "data": data,
+    }
 
 
 def _delete_file_on_commit(name: str) -> None:
@@ -141,33 +182,49 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
             f"{' that was taken down' if not holder.is_live else ''} (rewrite {holder.rewrite_id}); "
             "give this rewrite another slug and publish again."
         )
-    sources = [
-        {"source": entry.source, "url": entry.url, "title": entry.title} for entry in rewrite.attributions.all()
-    ]
+    sources = [_source_entry(entry) for entry in rewrite.attributions.select_related("article__source")]
     old_card = story.card.name if story and story.card else ""
-    card_name = _store_card(
-        rewrite=rewrite, headline=rewrite.headline, sources=sources, stamp=updated_at.strftime("%Y%m%d%H%M%S%f")
-    )
+    old_image = story.image.name if story and story.image else ""
+    stamp = updated_at.strftime("%Y%m%d%H%M%S%f")
+    image = _story_image(rewrite, stamp=stamp)
+    photo = image.pop("data")
+    card_name = _store_card(rewrite=rewrite, headline=rewrite.headline, sources=sources, stamp=stamp, photo=photo)
     try:
         story = _save_publication(
             rewrite=rewrite, user=user, note=note, outcome=outcome, slug=slug, sources=sources, card_name=card_name,
-            published_at=published_at, updated_at=updated_at,
+            published_at=published_at, updated_at=updated_at, image=image,
         )
     except Exception:
         default_storage.delete(card_name)
+        if image["image"]:
+            default_storage.delete(image["image"])
         raise
     if old_card and old_card != card_name:
         _delete_file_on_commit(old_card)
+    if old_image and old_image != image["image"]:
+        _delete_file_on_commit(old_image)
     deliveries = create_deliveries(event=event, rewrite_id=rewrite.id) if event else []
     logger.info("%s rewrite %s as /stories/%s/", outcome.capitalize(), rewrite.id, slug)
     return PublishResult(story=story, outcome=outcome, deliveries=deliveries)
 
 
+def _source_entry(entry) -> dict:
+    """One credited source as the public story keeps it: its link without tracking parameters, and the
+    licence notice of its source when it has one."""
+    item = {"source": entry.source, "url": strip_tracking(entry.url), "title": entry.title}
+    source = entry.article.source if entry.article_id else None
+    if source is not None and source.licence:
+        item["licence"] = source.licence
+        item["licence_url"] = source.licence_url
+    return item
+
+
 def _save_publication(
     *, rewrite: Rewrite, user, note: str, outcome: str, slug: str, sources: list[dict], card_name: str,
-    published_at, updated_at,
+    published_at, updated_at, image: dict,
 ) -> PublishedStory:
     fields = {
+        **image,
         "slug": slug,
         "headline": rewrite.headline,
         "summary": rewrite.summary or "",
@@ -216,10 +273,12 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
         raise PublishError(refused)
     now = timezone.now()
     _delete_file_on_commit(story.card.name if story.card else "")
+    _delete_file_on_commit(story.image.name if story.image else "")
     story.withdrawn_at = now
     story.withdrawn_reason = reason
     story.card = ""
-    story.save(update_fields=["withdrawn_at", "withdrawn_reason", "card"])
+    story.image = ""
+    story.save(update_fields=["withdrawn_at", "withdrawn_reason", "card", "image"])
     states.kill(rewrite, at=now, live=True)
     job = PublishJob.objects.create(
         rewrite=rewrite,
