@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewrites import views
+from rewrites import aid_views, views
 from rewrites.home import home
 
 app_name = "rewrites"
@@ -18,4 +18,5 @@ urlpatterns = [
     path("rewrites/<str:rewrite_id>/history/restore/", views.restore, name="restore"),
     path("rewrites/<str:rewrite_id>/presence/", views.presence, name="presence"),
     path("rewrites/<str:rewrite_id>/evidence/", views.evidence, name="evidence"),
+    path("rewrites/<str:rewrite_id>/lead-image/", aid_views.lead_image, name="lead-image"),
 ]
