@@ -249,16 +249,14 @@ def offline_reply(*, articles: list[Article], story_url_for: Callable[[str], str
     domain = classify_domain(title=lead.title, text=lead.text)
     content_type = classify_content_type(title=lead.title, text=lead.text)
     body = [s for s in sentences if s.score > 0][:9] or sentences[:9]
-    sources_html = "<p>Sources: " + ", ".join(
-        f'<a href="{html.escape(strip_tracking(article.url))}">{html.escape(article.source.name)}</a>' for article in articles
-    ) + "</p>"
     summary_text = _join([s.text for s in summary])
 
     if english:
         headline = clip(title, HEADLINE_CHARACTERS)
         why_text = why.text if why else f"The story is told by {', '.join(dict.fromkeys(a.source.name for a in articles))}."
         paragraphs = [_join([s.text for s in body[i:i + 3]]) for i in range(0, len(body), 3)]
-        web_card = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs) + sources_html
+        # The story page and the feeds list the sources under the card, with their links.
+        web_card = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
         first = summary[0].text if summary else headline
         posts = {
             "blueskyPost": compose_post("blueskyPost", lines=[f"{headline}. {first}", headline], link=link),
@@ -276,9 +274,7 @@ def offline_reply(*, articles: list[Article], story_url_for: Callable[[str], str
             "extract, or regenerate the rewrite with a language model."
         )
         paragraphs = [_join([s.text for s in body[i:i + 3]]) for i in range(0, len(body), 3)]
-        web_card = f"<p>{html.escape(note)}.</p>" + "".join(
-            f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs
-        ) + sources_html
+        web_card = f"<p>{html.escape(note)}.</p>" + "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
         posts = {
             name: compose_post(name, lines=[headline], link=link)
             for name in ("blueskyPost", "twitterPost", "threadsPost")

@@ -1,12 +1,12 @@
 from django.conf import settings
 
 from newsroom.commands import DatabaseCommand
-from rewrites.demo import load_demo_records, load_demo_sources
+from rewrites.demo import load_demo_records, load_demo_sources, load_recent_stories
 
 
 class Command(DatabaseCommand):
     help = (
-        "Loads the demo content: the bundled records, and the demo sources whose feeds the desk serves "
+        "Loads the demo content: the bundled records, recently published stories, and the demo sources whose feeds the desk serves "
         "at /demo-feeds/ (ingested by the worker once the web server is up)."
     )
 
@@ -19,6 +19,9 @@ class Command(DatabaseCommand):
         loaded = load_demo_records()
         if loaded:
             self.stdout.write(f"Loaded {loaded} demo record(s).")
+        recent = load_recent_stories()
+        if recent:
+            self.stdout.write(f"Loaded {recent} recently published demo stories (their public pages follow in a minute).")
         created = load_demo_sources(base_url=feeds_url or settings.NEWSROOM_DEMO_FEEDS_URL)
         if created:
             self.stdout.write(
