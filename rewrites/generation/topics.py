@@ -35,7 +35,7 @@ DOMAIN_WORDS: dict[str, list[str]] = {
         "internet", "software", "app store", "smartphone", "google", "apple", "microsoft", "youtube", "wikipedia",
         "website", "online", "computer", "phishing", "galaxy", "iphone", "ipod", "インターネット", "ソフトウェア",
         "ウェブ", "サイト", "パソコン", "携帯電話", "スマートフォン", "グーグル", "アップル", "マイクロソフト",
-        "ウィキペディア", "フィッシング", "ネット",
+        "ウィキペディア", "ウィクショナリー", "フィッシング", "ネット",
     ],
     "business": [
         "company", "shares", "stock", "market", "acquire", "acquisition", "merger", "billion", "profit", "sales",
@@ -63,7 +63,7 @@ DOMAIN_WORDS: dict[str, list[str]] = {
         "president", "minister", "election", "parliament", "senate", "congress", "government", "sanctions",
         "missile", "diplomat", "united nations", "sentenced", "democrat", "republican", "首相", "大統領", "選挙",
         "衆議院", "参議院", "参院選", "国会", "議員", "政府", "内閣", "大臣", "国連", "外交", "法案", "法改正",
-        "和平", "拉致", "中間選挙", "民主党", "政党", "事務総長", "軍",
+        "和平", "拉致", "中間選挙", "民主党", "政党", "事務総長", "軍事", "国軍",
     ],
 }
 # Words that outweigh everything else: a typhoon or an arrest is "other" however famous the people in it.
@@ -71,7 +71,7 @@ OTHER_WORDS = [
     "earthquake", "typhoon", "shooting", "crash", "killed", "arrested", "police", "fire", "explosion", "derail",
     "attack", "busted", "sting", "trafficking", "death toll", "scammer",
     "地震", "台風", "震度", "噴火", "豪雨", "猛暑", "熱中症", "事故", "逮捕", "容疑", "殺害", "殺人", "死亡", "火災",
-    "脱線", "盗難", "窃盗", "通り魔", "暴動", "判決", "死刑", "違憲", "被告",
+    "脱線", "盗難", "窃盗", "通り魔", "暴動", "判決", "死刑", "違憲", "被告", "墜落", "遭難", "行方不明",
 ]
 OTHER_WEIGHT = 2
 
