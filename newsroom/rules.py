@@ -38,6 +38,7 @@ class Action(StrEnum):
     SPIKE = "spike"
     RESTORE = "restore"
     REGENERATE = "regenerate"
+    TRANSLATE = "translate"
     PUBLISH = "publish"
     REPUBLISH = "republish"
     KILL = "kill"
@@ -67,6 +68,7 @@ RULES: dict[Action, Rule] = {
     Action.SPIKE: Rule("rewrites.review_rewrite", DESK, "spike rewrites"),
     Action.RESTORE: Rule("rewrites.review_rewrite", DESK, "restore earlier revisions"),
     Action.REGENERATE: Rule("rewrites.review_rewrite", DESK, "regenerate rewrites"),
+    Action.TRANSLATE: Rule("rewrites.review_rewrite", DESK, "have sources machine-translated"),
     Action.ASSIGN: Rule("rewrites.review_rewrite", DESK, "assign rewrites"),
     Action.PUBLISH: Rule("rewrites.publish_rewrite", DESK, "publish stories"),
     Action.REPUBLISH: Rule("rewrites.publish_rewrite", DESK, "republish stories"),

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpRequest, trigger_client_event
 
+from newsroom.progress import Progress, ProgressState
+from newsroom.queues import queue_problem
 from newsroom.rules import Action, refusal, requires
+from rewrites.generation.jobs import enqueue_translation, translation_progress
+from rewrites.generation.translate import current_translations, needs_translation
 from rewrites.lead_image import choose_lead_image, cluster_images, image_credit, lead_image_article
 from rewrites.models import Rewrite
 from rewrites.review import ReviewError
@@ -49,3 +55,57 @@ def lead_image(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     notice = "Lead image saved." if rewrite.lead_image_article_id else "The story will be published without an image."
     response = TemplateResponse(request, "rewrites/lead_image.html", _lead_image_context(request, rewrite, notice=notice))
     return trigger_client_event(response, "rewrite-changed", {"version": rewrite.version})
+
+
+def _translation_context(request: HttpRequest, rewrite: Rewrite, *, error: str = "") -> dict:
+    articles = [a for a in rewrite.cluster.articles.select_related("source").order_by("published_at", "id")
+                if needs_translation(a)]
+    translations = current_translations(articles)
+    progress = translation_progress(rewrite.id)
+    return {
+        "rewrite": rewrite,
+        "pairs": [(article, translations.get(article.id)) for article in articles],
+        "untranslated": [article for article in articles if article.id not in translations],
+        "model_configured": bool(settings.OPENAI_BASE_URL),
+        "can_translate": not refusal(request.user, Action.TRANSLATE, rewrite) and bool(settings.OPENAI_BASE_URL),
+        "progress": progress,
+        "following": progress is not None and not progress.finished,
+        "progress_url": reverse("rewrites:translation-progress", args=[rewrite.id]),
+        "error": error,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Action.VIEW, POST=Action.TRANSLATE)
+def translation(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+    """The "Translate sources" panel: each non-English source beside its machine translation; POST asks for one."""
+    rewrite = get_object_or_404(Rewrite.objects.select_related("cluster"), id=rewrite_id)
+    if request.method == "POST":
+        if not settings.OPENAI_BASE_URL:
+            context = _translation_context(request, rewrite, error=(
+                "Translation needs a language model: set OPENAI_BASE_URL, OPENAI_API_KEY and NEWSROOM_MODEL."
+            ))
+            return TemplateResponse(request, "rewrites/translation.html", context, status=400)
+        if problem := queue_problem():
+            return TemplateResponse(request, "rewrites/translation.html",
+                                    _translation_context(request, rewrite, error=problem), status=400)
+        enqueue_translation(rewrite.id)
+        context = _translation_context(request, rewrite)
+        context.update(following=True, progress=Progress(ProgressState.QUEUED, "Waiting for a worker to translate the sources…"))
+        return TemplateResponse(request, "rewrites/translation.html", context)
+    return TemplateResponse(request, "rewrites/translation.html", _translation_context(request, rewrite))
+
+
+@require_GET
+@requires(Action.VIEW)
+def translation_progress_view(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+    """How the translation is getting on; once it has finished, the panel is asked to reload."""
+    rewrite = get_object_or_404(Rewrite, id=rewrite_id)
+    progress = translation_progress(rewrite.id) or Progress(ProgressState.UNKNOWN, "No translation was asked for.")
+    response = TemplateResponse(request, "progress.html", {
+        "progress": progress, "progress_id": "translation-progress",
+        "poll_url": reverse("rewrites:translation-progress", args=[rewrite.id]),
+    })
+    if progress.finished:
+        trigger_client_event(response, "translation-ready", {})
+    return response

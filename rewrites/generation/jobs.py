@@ -25,6 +25,7 @@ from newsroom.queues import UNREACHABLE, JobState, get_queue
 from newsroom.queues import active_job as active_queue_job
 from newsroom.rules import Action
 from rewrites import states
+from rewrites.generation.translate import TranslationUnavailable, translate_sources
 from rewrites.generation.write import is_being_generated, write_rewrite
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import ModelCall, Rewrite
@@ -237,3 +238,53 @@ def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) 
             _requeue(rewrite, note=f"Regeneration requested{who}.")
             return job_id_for(rewrite.id)
         return enqueue_generation(rewrite.id, regenerate=True)
+
+
+# Source translations for the workspace (translate.py): one job per rewrite at a time.
+
+
+def translate_sources_job(rewrite_id: str) -> str:
+    """Translates the rewrite's sources; returns "ok: ..." or "failed: ..." with the reason, for the progress."""
+    try:
+        return "ok: " + translate_sources(rewrite_id=rewrite_id)
+    except TranslationUnavailable as error:
+        return f"failed: {error}"
+
+
+def translation_job_id(rewrite_id: str) -> str:
+    return f"translate-{rewrite_id}"
+
+
+def enqueue_translation(rewrite_id: str) -> str:
+    """Enqueues the translation of the rewrite's sources once the transaction commits, unless one is queued or
+    running; returns the job id."""
+    job_id = translation_job_id(rewrite_id)
+
+    def enqueue() -> None:
+        if active_queue_job(job_id) is None:
+            get_queue(QUEUE).enqueue(
+                translate_sources_job, rewrite_id, job_id=job_id,
+                job_timeout=settings.NEWSROOM_GENERATE_JOB_TIMEOUT_SECONDS, result_ttl=3600, failure_ttl=24 * 3600,
+            )
+
+    transaction.on_commit(enqueue)
+    return job_id
+
+
+def translation_progress(rewrite_id: str) -> Progress | None:
+    """How the rewrite's source translation is getting on, or None when none was asked for lately."""
+    job = read_job(translation_job_id(rewrite_id))
+    if job.state == JobState.MISSING:
+        return None
+    if job.state == JobState.UNREACHABLE:
+        return Progress(ProgressState.UNKNOWN, UNREACHABLE)
+    if job.state == JobState.QUEUED:
+        return Progress(ProgressState.QUEUED, "Waiting for a worker to translate the sources…")
+    if job.state == JobState.RUNNING:
+        return Progress(ProgressState.RUNNING, "Translating the sources with the language model…")
+    if job.state == JobState.FAILED:
+        return Progress(ProgressState.FAILED, f"The translation job failed in the worker: {job.error}")
+    if job.state == JobState.STOPPED:
+        return Progress(ProgressState.FAILED, "The worker translating the sources stopped; ask again.")
+    outcome, _, message = str(job.result or "").partition(": ")
+    return Progress(ProgressState.DONE if outcome == "ok" else ProgressState.FAILED, message or "Finished.")
