@@ -61,3 +61,23 @@ def test_demo_sources_ingest_through_the_real_fetch_path(live_server, settings, 
     assert article.image_credit.endswith("(パブリックドメイン)")
     english = Article.objects.get(canonical_url=f"{live_server.url}/demo-feeds/demo-wire-en/en-456.html")
     assert english.language == "en" and english.url.endswith("?utm_source=rss&utm_medium=feed")
+
+
+def test_recent_demo_stories_are_published_relative_to_now_with_their_images(db, settings, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rewrites.demo import load_recent_stories
+    from rewrites.lead_image import lead_image_article
+    from rewrites.models import Rewrite
+
+    settings.MEDIA_ROOT = tmp_path
+
+    assert load_recent_stories() == 3
+    assert load_recent_stories() == 0
+
+    recent = Rewrite.objects.filter(status=Rewrite.Status.PUBLISHED, published_at__gte=timezone.now() - timedelta(days=3))
+    assert recent.count() == 3
+    assert all(lead_image_article(rewrite) is not None and rewrite.lead_image_alt for rewrite in recent)
+    assert Source.objects.get(name="Wikinews (Japanese)").licence.endswith("CC BY 2.5.")
