@@ -158,3 +158,18 @@ def test_the_410_page_carries_the_site_header_and_links_to_the_front_page(seed_r
 
     assert gone.status_code == 410
     assert '<header class="site">' in gone.content.decode() and 'href="/stories/"' in gone.content.decode()
+
+
+def test_source_links_stored_with_tracking_parameters_are_shown_without_them(seed_record, editor, client):
+    from rewrites.models import PublishedStory
+
+    story = publish_rewrite(rewrite_id=approved_with_image(seed_record, number=309).id, user=editor).story
+    PublishedStory.objects.filter(id=story.id).update(
+        sources=[{"source": "Old", "url": "https://old.example/a?id=1&utm_source=rss&fbclid=x", "title": "Old title"}]
+    )
+
+    page = client.get(f"/stories/{story.slug}/").content.decode()
+    feed = client.get("/feeds/feed.json").json()["items"][0]
+
+    assert 'href="https://old.example/a?id=1"' in page and "utm_source" not in page
+    assert "utm_source" not in feed["content_html"] and feed["_newsroom"]["sources"][0]["url"] == "https://old.example/a?id=1"

@@ -23,6 +23,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_cookie
 
+from newsroom.links import strip_tracking
 from newsroom.timestamps import format_timestamp
 from rewrites.models import Correction, PublishedStory
 from rewrites.publishing.publish import source_credit
@@ -82,6 +83,12 @@ def site_context() -> dict:
         PublishedStory.objects.live().exclude(domain="").order_by("domain").values_list("domain", flat=True).distinct()
     )
     return {"site_name": settings.NEWSROOM_SITE_NAME, "sections": list(domains)}
+
+
+def public_sources(story: PublishedStory) -> list[dict]:
+    """The story's credited sources as the public sees them: links without tracking parameters (also for
+    stories published before links were cleaned at publish time)."""
+    return [{**source, "url": strip_tracking(source.get("url") or "")} for source in story.sources]
 
 
 def _image_url(request: HttpRequest, story: PublishedStory) -> str:
@@ -151,7 +158,8 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
     corrections = Correction.objects.filter(rewrite_id=story.rewrite_id, created_at__lte=story.updated_at)
     page_url = public_url(request, reverse("public:story", args=[story.slug]))
     card_url = public_url(request, reverse("public:card", args=[story.slug])) if story.card else ""
-    licences = list({source["licence"]: source for source in story.sources if source.get("licence")}.values())
+    sources = public_sources(story)
+    licences = list({source["licence"]: source for source in sources if source.get("licence")}.values())
     return TemplateResponse(
         request,
         "public/story.html",
@@ -163,6 +171,7 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
             "page_url": page_url,
             "card_url": card_url,
             "image_url": _image_url(request, story),
+            "sources": sources,
             "licences": licences,
             "was_updated": story.updated_at > story.published_at,
             **site_context(),
@@ -245,7 +254,8 @@ class NewsroomRssFeed(feedgenerator.Rss201rev2Feed):
 def _item_html(story: PublishedStory) -> str:
     return render_to_string(
         "public/feed_item.html",
-        {"story": story, "web_card": safe_web_card(story.web_card_html), "credit": source_credit(story.sources)},
+        {"story": story, "sources": public_sources(story), "web_card": safe_web_card(story.web_card_html),
+         "credit": source_credit(story.sources)},
     )
 
 
@@ -311,7 +321,7 @@ def json_feed(request: HttpRequest) -> HttpResponse:
             "date_modified": format_timestamp(story.updated_at),
             "tags": [c for c in (story.domain, story.content_type) if c],
             "language": "en",
-            "_newsroom": {"rewrite_id": story.rewrite_id, "sources": story.sources},
+            "_newsroom": {"rewrite_id": story.rewrite_id, "sources": public_sources(story)},
         }
         if story.image:
             item["image"] = _image_url(request, story)
