@@ -47,10 +47,10 @@ class Source(models.Model):
     )
     poll_interval_minutes = models.PositiveIntegerField(default=30)
     licence = models.TextField(
-        blank=True,
+        blank=True, db_default="",
         help_text="The notice public story pages print for text from this source, e.g. 'Text from Wikinews, CC BY 2.5.'",
     )
-    licence_url = models.URLField(max_length=500, blank=True, help_text="Where the licence is stated in full.")
+    licence_url = models.URLField(max_length=500, blank=True, db_default="", help_text="Where the licence is stated in full.")
     enabled = models.BooleanField(default=True)
 
     # Health, kept by ingestion.
@@ -192,7 +192,7 @@ class Article(models.Model):
     image_url = models.URLField(max_length=2000, blank=True)
     image = models.ImageField(upload_to="articles/%Y/%m/", blank=True)
     image_note = models.TextField(blank=True, help_text="Why the lead image was not kept, if it was not.")
-    image_credit = models.TextField(blank=True, help_text="The caption printed with the lead image on its page (credits).")
+    image_credit = models.TextField(blank=True, db_default="", help_text="The caption printed with the lead image on its page (credits).")
 
     class Meta:
         ordering = ["-published_at"]

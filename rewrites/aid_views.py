@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpRequest, trigger_client_event
 
+from clusters.models import Article
 from newsroom.progress import Progress, ProgressState
 from newsroom.queues import queue_problem
 from newsroom.rules import Action, refusal, requires
@@ -17,6 +20,20 @@ from rewrites.generation.translate import current_translations, needs_translatio
 from rewrites.lead_image import choose_lead_image, cluster_images, image_credit, lead_image_article
 from rewrites.models import Rewrite
 from rewrites.review import ReviewError
+
+
+@require_GET
+@requires(Action.VIEW)
+def article_image(request: HttpRequest, rewrite_id: str, article_id: str) -> FileResponse:
+    """The stored lead image of one of the rewrite's cluster's articles, for the workspace (the desk serves it
+    itself, so it shows without a media server)."""
+    rewrite = get_object_or_404(Rewrite, id=rewrite_id)
+    article = get_object_or_404(Article.objects.exclude(image=""), id=article_id, cluster_id=rewrite.cluster_id)
+    if not default_storage.exists(article.image.name):
+        raise Http404("The image file is missing from the media storage.")
+    response = FileResponse(default_storage.open(article.image.name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _lead_image_context(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> dict:

@@ -88,9 +88,9 @@ class Rewrite(models.Model):
         help_text="The source article whose lead image the story uses, when an editor chose one.",
     )
     lead_image_chosen = models.BooleanField(
-        default=False, help_text="An editor chose the lead image (or none); until then the cluster's first image is offered.",
+        default=False, db_default=False, help_text="An editor chose the lead image (or none); until then the cluster's first image is offered.",
     )
-    lead_image_alt = models.TextField(blank=True, help_text="The image's alt text, written by an editor.")
+    lead_image_alt = models.TextField(blank=True, db_default="", help_text="The image's alt text, written by an editor.")
     version = models.PositiveIntegerField(default=1, help_text="Raised by every saved change.")
     has_unpublished_changes = models.BooleanField(default=False)
     failure_reason = models.TextField(blank=True)
@@ -321,13 +321,13 @@ class PublishedStory(models.Model):
     rewrite_version = models.PositiveIntegerField(help_text="The rewrite's version this copy was made from.")
     card = models.FileField(upload_to="cards/", blank=True, max_length=300)
     image = models.FileField(
-        upload_to="stories/", blank=True, max_length=300,
+        upload_to="stories/", blank=True, max_length=300, db_default="",
         help_text="The lead image as published: re-encoded as JPEG, without metadata.",
     )
-    image_alt = models.TextField(blank=True)
-    image_credit = models.TextField(blank=True, help_text="Where the image is from and who made it.")
-    image_width = models.PositiveIntegerField(default=0)
-    image_height = models.PositiveIntegerField(default=0)
+    image_alt = models.TextField(blank=True, db_default="")
+    image_credit = models.TextField(blank=True, db_default="", help_text="Where the image is from and who made it.")
+    image_width = models.PositiveIntegerField(default=0, db_default=0)
+    image_height = models.PositiveIntegerField(default=0, db_default=0)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True)
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("rewrites/<str:rewrite_id>/presence/", views.presence, name="presence"),
     path("rewrites/<str:rewrite_id>/evidence/", views.evidence, name="evidence"),
     path("rewrites/<str:rewrite_id>/lead-image/", aid_views.lead_image, name="lead-image"),
+    path("rewrites/<str:rewrite_id>/images/<str:article_id>.jpg", aid_views.article_image, name="article-image"),
     path("rewrites/<str:rewrite_id>/translation/", aid_views.translation, name="translation"),
     path(
         "rewrites/<str:rewrite_id>/translation/progress/", aid_views.translation_progress_view,

@@ -131,6 +131,9 @@ def test_the_workspace_panel_offers_the_cluster_images_and_saves_a_choice(seed_r
     }, HTTP_HX_REQUEST="true")
 
     assert "Offered until an editor chooses" in panel and "Photo: Jane Doe (CC BY 4.0)" in panel
+    image = client.get(f"/rewrites/{rewrite.id}/images/{rewrite.cluster.articles.get().id}.jpg")
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert f'src="/rewrites/{rewrite.id}/images/' in panel
     assert saved.status_code == 200 and "Lead image saved." in saved.content.decode()
     assert Rewrite.objects.get(id=rewrite.id).lead_image_alt == "A blue picture"
 

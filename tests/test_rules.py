@@ -71,6 +71,7 @@ def desk(seed_record):
     publish_job = PublishJob.objects.create(rewrite=rewrite, state=PublishJob.State.DONE, outcome="published")
     return {
         "rewrite_id": rewrite.id, "field_name": "headline", "source_id": source.id,
+        "article_id": rewrite.cluster.articles.first().id,
         "job_id": f"ingest-source-{source.id}-0",
         # A route whose argument means something else there is keyed by its name.
         "publishing:progress:job_id": publish_job.id,

@@ -11,11 +11,16 @@ class SourceForm(forms.ModelForm):
         help_text="RSS, Atom or JSON Feed address.",
     )
     site_url = forms.URLField(max_length=2000, required=False, assume_scheme="https", label="Site address")
+    licence_url = forms.URLField(max_length=500, required=False, assume_scheme="https", label="Licence address")
 
     class Meta:
         model = Source
-        fields = ["name", "feed_url", "site_url", "language", "domain", "trust", "poll_interval_minutes", "enabled"]
-        labels = {"poll_interval_minutes": "Poll every (minutes)"}
+        fields = [
+            "name", "feed_url", "site_url", "language", "domain", "trust", "poll_interval_minutes", "enabled",
+            "licence", "licence_url",
+        ]
+        labels = {"poll_interval_minutes": "Poll every (minutes)", "licence": "Licence notice"}
+        widgets = {"licence": forms.TextInput(attrs={"size": 80})}
 
     def clean_feed_url(self) -> str:
         url = self.cleaned_data["feed_url"].strip()
