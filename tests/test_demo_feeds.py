@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 
 from clusters.models import Article, Source
 from clusters.sources.demo import load_demo_sources
@@ -58,6 +59,9 @@ def test_demo_sources_ingest_through_the_real_fetch_path(live_server, settings, 
     assert "2011年4月7日午後11時32分頃" in article.text
     assert "『地震情報" not in article.text and "メインページ" not in article.text
     assert article.image, (article.image_url, article.image_note)
+    with article.image.open("rb") as stored:
+        assert not Image.open(stored).getexif()  # the demo image's EXIF fields were left behind
+    assert Image.open(DEMO_FEEDS_DIR / "wikinews-a" / "story-0.jpg").getexif()
     assert article.image_credit.endswith("(パブリックドメイン)")
     english = Article.objects.get(canonical_url=f"{live_server.url}/demo-feeds/demo-wire-en/en-456.html")
     assert english.language == "en" and english.url.endswith("?utm_source=rss&utm_medium=feed")

@@ -25,6 +25,6 @@ class Command(DatabaseCommand):
         created = load_demo_sources(base_url=feeds_url or settings.NEWSROOM_DEMO_FEEDS_URL)
         if created:
             self.stdout.write(
-                f"Added {created} demo source(s): Japanese Wikinews feeds served by the desk itself, "
-                "ingested by the worker in a few seconds (see Sources)."
+                f"Added {created} demo source(s): Japanese Wikinews feeds and an English one, served by the desk "
+                "itself and ingested by the worker in a few seconds (see Sources)."
             )
