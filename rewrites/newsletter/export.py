@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from newsroom.csv_safety import SafeCsvWriter
+from newsroom.links import strip_tracking
 from newsroom.timestamps import format_timestamp
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import source_credit
@@ -128,7 +129,7 @@ def _blurb(story: PublishedStory, url_for: Callable[[str], str]) -> Blurb:
         rewrite_id=story.rewrite_id,
         headline=story.headline,
         blurb=story.newsletter_blurb or story.summary,
-        url=url_for(story.slug),
+        url=strip_tracking(url_for(story.slug)),
         credit=source_credit(story.sources),
         published_at=story.published_at,
         domain=story.domain,
