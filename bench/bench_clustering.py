@@ -298,7 +298,7 @@ def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: 
     from django.db import connection, transaction
 
     from clusters import features
-    from clusters.clustering import ALL_DOCUMENTS
+    from clusters.clustering import ALL_DOCUMENTS, CENTROID_TERMS, index_weights
     from clusters.models import Article, Cluster, ClusterTerm, ClusterVector, TermFrequency
     from newsroom.ids import new_article_id, new_cluster_id
 
@@ -318,29 +318,22 @@ def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: 
         first = when
         for _ in range(members):
             title, text = news.article(story)
-            counts = features.term_counts(title, text, title_weight=config.title_weight, text_chars=config.text_chars,
-                                          name_weight=config.name_weight, pair_weight=config.pair_weight)
-            headline = features.title_counts(title)
-            terms = counts.keys() | headline.keys()
+            counts = features.term_counts(title, text)
             documents += 1
-            for term in terms:
+            for term in counts:
                 frequencies[term] = frequencies.get(term, 0) + 1
                 added[term] += 1
-            vector = features.article_vector(
-                features.weigh(counts, frequencies, documents, max_terms=config.article_terms),
-                features.weigh(headline, frequencies, documents, max_terms=config.article_terms),
-                title_share=config.title_share,
-            )
+            vector = features.weigh(counts, frequencies, documents)
             total = features.add(total, vector)
             article_id = new_article_id()
             url = f"https://synthetic.invalid/{article_id}"
             articles.append((article_id, source_id, cluster_id, url, url, title, "en", when, when, text, "", "", "", "", "", ""))
             when += timedelta(days=1 / per_day)
             made += 1
-        centroid = features.top_terms(total, config.centroid_terms)
+        centroid = features.top_terms(total, CENTROID_TERMS)
         clusters.append((cluster_id, title, articles[-1][0], 1, 0, 0, True, None, None, "", "open", first, when, when, None))
-        vectors.append((cluster_id, json.dumps(centroid), members))
-        for term, weight in features.unit(features.top_terms(centroid, config.index_terms)).items():
+        vectors.append((cluster_id, json.dumps(centroid), members, json.dumps({"scripts": {"latin": members}})))
+        for term, weight in index_weights(centroid, members=members, scripts={"latin": members}).items():
             postings.append((cluster_id, term, weight, when))
     added[ALL_DOCUMENTS] = made
     with transaction.atomic(), connection.cursor() as cursor:
@@ -350,7 +343,7 @@ def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: 
              "updated_at, merged_into_id", clusters),
             (Article._meta.db_table, "id, source_id, cluster_id, url, canonical_url, title, language, published_at, "
              "fetched_at, text, text_origin, extraction_note, content_hash, image_url, image, image_note", articles),
-            (ClusterVector._meta.db_table, "cluster_id, terms, members", vectors),
+            (ClusterVector._meta.db_table, "cluster_id, terms, members, facts", vectors),
             (ClusterTerm._meta.db_table, "cluster_id, term, weight, last_seen_at", postings),
         ]:
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -373,7 +366,7 @@ def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: 
 
 
 def throughput_section() -> str:
-    from clusters.clustering import ClusteringSettings, assign_article
+    from clusters.clustering import POSTINGS_PER_TERM, ClusteringSettings, assign_article
     from clusters.evaluation import scratch_database
     from clusters.models import Article, ClusterTerm, Source
 
@@ -432,8 +425,8 @@ def throughput_section() -> str:
     lines += [
         "",
         "Candidates come from the (term, last_seen_at) index, reading at most "
-        f"{config.postings_per_term} recent clusters per term "
-        "(`NEWSROOM_CLUSTER_POSTINGS_PER_TERM`), so the work per article is bounded whatever the "
+        f"{POSTINGS_PER_TERM} recent clusters per term "
+        "(`POSTINGS_PER_TERM` in clusters/clustering.py), so the work per article is bounded whatever the "
         "archive size.",
     ]
     return "\n".join(lines)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Hashable, Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from pathlib import Path
@@ -120,3 +122,75 @@ def cluster_labelled(rows: Iterable[dict]) -> dict:
         "articles": len(predicted),
         "seconds": round(seconds, 2),
     }
+
+
+# Cross-validation over events ------------------------------------------------------------------
+
+FOLDS = 5
+
+
+def event_folds(gold: Sequence[Hashable], *, folds: int = FOLDS) -> dict[Hashable, int]:
+    """Assigns every event to one of `folds` folds: largest events first, each to the fold with the
+    fewest articles so far (ties to the lower fold), so folds hold similar numbers of articles and
+    no event is split between two folds."""
+    sizes = Counter(gold)
+    load = [0] * folds
+    fold_of = {}
+    for event, size in sorted(sizes.items(), key=lambda item: (-item[1], str(item[0]))):
+        fold = min(range(folds), key=lambda number: (load[number], number))
+        fold_of[event] = fold
+        load[fold] += size
+    return fold_of
+
+
+def fold_scores(predicted: Sequence[Hashable], gold: Sequence[Hashable], fold_of: dict, *, folds: int = FOLDS) -> list[float]:
+    """B-cubed F1 of each fold's articles within one clustering of the whole set: an article's
+    precision and recall are those of B-cubed over all articles, averaged over its fold."""
+    together = Counter(zip(predicted, gold))
+    by_predicted, by_gold = Counter(predicted), Counter(gold)
+    sums = [[0.0, 0.0, 0] for _ in range(folds)]
+    for label, event in zip(predicted, gold):
+        fold = sums[fold_of[event]]
+        fold[0] += together[(label, event)] / by_predicted[label]
+        fold[1] += together[(label, event)] / by_gold[event]
+        fold[2] += 1
+    scores = []
+    for precision, recall, count in sums:
+        precision, recall = (precision / count, recall / count) if count else (0.0, 0.0)
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return scores
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Held-out F1 per fold, with the setting chosen for each fold on the other folds."""
+
+    held_out: list[float]
+    chosen: list
+    final: object  # the setting chosen on all folds (the default to ship)
+    table: dict  # setting -> F1 per fold
+
+    @property
+    def mean(self) -> float:
+        return sum(self.held_out) / len(self.held_out)
+
+    @property
+    def worst(self) -> float:
+        return min(self.held_out)
+
+
+def cross_validate(labelings: dict, gold: Sequence[Hashable], *, folds: int = FOLDS) -> CrossValidation:
+    """Cross-validation over events: `labelings` maps each candidate setting to the cluster labels
+    it gives the whole set (in the order of `gold`). For each fold, the setting with the best mean
+    F1 on the other folds is chosen and scored on the held-out fold. Ties go to the setting listed
+    first."""
+    fold_of = event_folds(gold, folds=folds)
+    table = {setting: fold_scores(labels, gold, fold_of, folds=folds) for setting, labels in labelings.items()}
+    settings = list(table)
+    held_out, chosen = [], []
+    for fold in range(folds):
+        best = max(settings, key=lambda s: (sum(v for n, v in enumerate(table[s]) if n != fold), -settings.index(s)))
+        chosen.append(best)
+        held_out.append(table[best][fold])
+    final = max(settings, key=lambda s: (sum(table[s]), -settings.index(s)))
+    return CrossValidation(held_out=held_out, chosen=chosen, final=final, table=table)
