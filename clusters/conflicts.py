@@ -36,6 +36,8 @@ Facts = dict[str, list[str]]
 
 # Japanese counters after a number that identify rather than count.
 IDENTIFIER_SUFFIXES = ("日目", "号", "回戦", "区")
+# Frames that are one frame across languages: 台風8号 and "Typhoon No. 8".
+SAME_FRAME = {"号": "no", "number": "no", "typhoon": "no", "日目": "day", "matchday": "day"}
 # English words before a number that make it an identifier ("Typhoon No. 8", "day 13").
 IDENTIFIER_WORDS = (
     "typhoon", "no", "number", "day", "game", "stage", "round", "week", "episode", "season", "chapter",
@@ -63,11 +65,21 @@ def first_sentence(text: str) -> str:
             depth += 1
         elif char in _CLOSE:
             depth = max(depth - 1, 0)
-        elif depth == 0 and (
-            char in "。！？\n" or (char in ".!?" and head[index + 1:index + 2] in (" ", "\n", ""))
-        ):
+        elif depth == 0 and (char in "。！？\n" or char in ".!?" and _ends_sentence(head, index)):
             return head[:index + 1]
     return head
+
+
+_ABBREVIATION = re.compile(r"(?:\b[A-Za-z]{1,2}|\b(?:[A-Za-z]\.)+[A-Za-z]|Sept|Gen|Gov|Sen|Rep|Inc|Corp|Ltd|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Oct|Nov|Dec)$")
+
+
+def _ends_sentence(text: str, index: int) -> bool:
+    """Whether the stop at index ends an English sentence: a space and a capital follow, and it does
+    not close an abbreviation ("No. 8", "U.S. officials", "Gen. Smith")."""
+    following = text[index + 1:index + 3]
+    if following and not (following[0] in " \n" and (len(following) < 2 or following[1].isupper() or following[1] in "\"“")):
+        return False
+    return not _ABBREVIATION.search(text[:index])
 
 
 def _frames(text: str) -> dict[str, set[str]]:
@@ -75,6 +87,8 @@ def _frames(text: str) -> dict[str, set[str]]:
     normal = unicodedata.normalize("NFKC", text)
 
     def add(frame: str, value) -> None:
+        kind, _, name = frame.partition(":")
+        frame = f"{kind}:{SAME_FRAME.get(name, name)}"
         found.setdefault(frame, set()).add(_plain(value))
 
     for quantity in extract_quantities(normal):
@@ -157,7 +171,7 @@ def distinguishing_facts(title: str, text: str) -> Facts:
     facts = _frames(title or "")
     for frame, values in _frames(lead).items():
         facts.setdefault(frame, values)
-    names = name_keys(f"{title or ''}\n{lead}")
+    names = name_keys(title or "") | name_keys(lead)
     if names:
         facts["names"] = names
     return {frame: sorted(values) for frame, values in sorted(facts.items())}

@@ -85,7 +85,8 @@ def scratch_database():
 
 def cluster_labelled(rows: Iterable[dict]) -> dict:
     """Stores the articles and clusters them one by one in publication order with the
-    production assign_article; returns the scores. Call inside scratch_database()."""
+    production assign_article; returns the scores, and under "labels" the cluster of each
+    article in that order. Call inside scratch_database()."""
     from clusters.clustering import assign_article
     from clusters.models import Article, Source
 
@@ -121,6 +122,7 @@ def cluster_labelled(rows: Iterable[dict]) -> dict:
         "clusters": len(set(predicted)),
         "articles": len(predicted),
         "seconds": round(seconds, 2),
+        "labels": predicted,
     }
 
 

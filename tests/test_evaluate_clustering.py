@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from django.db import connection
 from clusters.models import Article, Cluster
 from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(os.environ.get("NEWSROOM_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 DEV_SET = DATA / "clustering" / "newscluster_dev.jsonl"
 
 

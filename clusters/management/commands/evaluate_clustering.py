@@ -23,4 +23,5 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         with scratch_database():
             result = cluster_labelled(rows)
+        result.pop("labels")
         self.stdout.write(json.dumps(result))
