@@ -14,7 +14,9 @@ counts) to the values found in it:
 - ``count:<counter>``: a count of things that identifies a milestone (20万記事); counts of people,
   money, time and percentages change as a story develops and are left out. Two counts conflict
   only when they differ by more than a factor of two.
-- ``date``: the date of the event itself (month and day, and the year when given).
+- ``medal``: the medal an Olympic or championship event was won with (金メダル, "silver").
+- ``date``: the date of the event itself (month and day, and the year when given); no conflict
+  when the two also name the same specific person, place or thing (a follow-up of one story).
 
 Facts are read from the headline and, for a frame the headline does not mention, from the first
 sentence of the text, where news reports state the event; later sentences give background (earlier
@@ -44,6 +46,9 @@ IDENTIFIER_WORDS = (
     "volume", "vol", "part", "flight", "race", "leg", "heat", "match", "matchday",
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s*(?:#\s*)?$")
+# The result of a competition event: a gold and a silver medal are two events, not one.
+MEDALS = {"金": "gold", "銀": "silver", "銅": "bronze", "gold": "gold", "silver": "silver", "bronze": "bronze"}
+_MEDAL = re.compile(r"([金銀銅])メダル|\b(gold|silver|bronze)(?:\s+medal)?\b", re.IGNORECASE)
 _SIZE_AFTER = re.compile(r"\s*(?:(kg|キロ)\s*級|(m|メートル|metres?|meters?)(?![A-Za-z]))", re.IGNORECASE)
 _COUNTER_AFTER = re.compile(r"\s*([\u4e00-\u9fff\u30a0-\u30ff]{1,3})")
 NAMES_KEPT = 40
@@ -125,6 +130,8 @@ def _frames(text: str) -> dict[str, set[str]]:
                 and counter.group(1) not in _CHANGING_COUNTERS and not counter.group(1).startswith(("人", "名"))
             ):
                 add(f"count:{counter.group(1)}", quantity.value)
+    for match in _MEDAL.finditer(normal):
+        found.setdefault("medal", set()).add(MEDALS[(match.group(1) or match.group(2)).lower()])
     for mention in extract_dates(normal):
         if mention.month is not None and mention.day is not None:
             found.setdefault("date", set()).add(
@@ -155,8 +162,8 @@ def name_keys(text: str) -> set[str]:
     their readings; names common in general text (countries, loanwords such as メダル) are left out."""
     keys = set()
     for name in extract_names(text):
-        if name.readings and zipf(name.text) >= SPECIFIC_ZIPF:
-            continue
+        if name.readings and (zipf(name.text) >= SPECIFIC_ZIPF or any(zipf(reading) >= SPECIFIC_ZIPF for reading in name.readings)):
+            continue  # a common word, or a loanword the dictionary spells as a common English word (マグニチュード)
         for key in (name.readings or (name.text,)):
             key = name_key(key)
             if len(key) >= 3 and not key.replace(" ", "").isdigit() and _specific(key):
@@ -167,7 +174,10 @@ def name_keys(text: str) -> set[str]:
 def distinguishing_facts(title: str, text: str) -> Facts:
     """Returns the frames and values that identify the story of an article (see the module
     docstring), and under ``names`` the keys of the names in its headline and first sentence."""
-    lead = first_sentence(text)
+    body = (text or "").strip()
+    if title and body.startswith(title.strip()):
+        body = body[len(title.strip()):]  # extracted pages often repeat the headline first
+    lead = first_sentence(body)
     facts = _frames(title or "")
     for frame, values in _frames(lead).items():
         facts.setdefault(frame, values)
