@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from clusters.clustering import lock_clusters, rebuild_centroid, refresh_cluster
 from clusters.models import Article, Cluster, ClusterChange
+from clusters.states import TransitionRefused, merge_cluster
 
 DEFAULT_ENTITIES = {
     "anime_titles": [],
@@ -73,16 +74,11 @@ def merge_clusters(*, keep_id: str, merge_id: str, user=None, reason: str = "") 
         lock_clusters()
         keep = _locked_cluster(keep_id)
         away = _locked_cluster(merge_id)
-        for cluster in (keep, away):
-            if cluster.status == Cluster.Status.MERGED:
-                raise ClusterEditError(
-                    f"Cluster “{cluster.canonical_title}” was already merged into another cluster; "
-                    "merge into that one instead."
-                )
+        try:
+            merge_cluster(away, into=keep)
+        except TransitionRefused as refused:
+            raise ClusterEditError(str(refused)) from refused
         moved = Article.objects.filter(cluster=away).update(cluster=keep)
-        away.status = Cluster.Status.MERGED
-        away.merged_into = keep
-        away.save(update_fields=["status", "merged_into"])
         for cluster in (keep, away):
             refresh_cluster(cluster)
             rebuild_centroid(cluster)
@@ -122,9 +118,7 @@ def move_article(*, article_id: str, to_cluster_id: str | None = None, user=None
         touched = [target]
         if origin is not None:
             if not Article.objects.filter(cluster=origin).exists():
-                origin.status = Cluster.Status.MERGED
-                origin.merged_into = target
-                origin.save(update_fields=["status", "merged_into"])
+                merge_cluster(origin, into=target)
             touched.append(origin)
         for cluster in touched:
             refresh_cluster(cluster)

@@ -131,9 +131,21 @@ class Cluster(models.Model):
     def __str__(self) -> str:
         return self.canonical_title
 
+    # The stale rule: the cluster has more sources than its rewrite was written from.
+    # ``is_stale`` and ``stale_filter`` are its two forms (Python and SQL); keep them together.
     @property
     def is_stale(self) -> bool:
         return self.written_source_count < self.source_count
+
+    @staticmethod
+    def stale_filter(prefix: str = "") -> models.Q:
+        """The stale rule as a filter; prefix reaches the cluster from another model ("cluster__")."""
+        return models.Q(**{f"{prefix}written_source_count__lt": models.F(f"{prefix}source_count")})
+
+    @staticmethod
+    def stale_requested(value: str | None) -> bool:
+        """Whether a page's ``stale`` filter parameter asks for stale rewrites: "1" (or "yes", from older links)."""
+        return value in ("1", "yes")
 
     @property
     def is_roundup(self) -> bool:

@@ -3,12 +3,9 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -16,17 +13,17 @@ from django_htmx.http import HttpRequest
 
 from clusters import editing
 from clusters.models import Article, Cluster, ClusterChange
+from newsroom.responses import respond_after_action
+from newsroom.rules import Action, requires
 
 FILTERS = ("q", "solo", "stale", "domain")
-EDIT_PERMISSION = "clusters.change_cluster"
 
 
 def _filters(data) -> dict[str, str]:
     values = {name: (data.get(name) or "").strip() for name in FILTERS}
     if values["solo"] not in {"", "yes", "no"}:
         values["solo"] = ""
-    if values["stale"] not in {"", "yes"}:
-        values["stale"] = ""
+    values["stale"] = "1" if Cluster.stale_requested(values["stale"]) else ""
     return values
 
 
@@ -58,8 +55,8 @@ def clusters_matching(filters: dict[str, str]) -> QuerySet[Cluster]:
         clusters = clusters.filter(is_solo=True)
     elif filters["solo"] == "no":
         clusters = clusters.filter(is_solo=False)
-    if filters["stale"] == "yes":
-        clusters = clusters.filter(rewrite__isnull=False, written_source_count__lt=F("source_count"))
+    if filters["stale"]:
+        clusters = clusters.filter(Cluster.stale_filter(), rewrite__isnull=False)
     if filters["domain"]:
         clusters = clusters.filter(domain=filters["domain"])
     return clusters
@@ -80,7 +77,6 @@ def _render_list(request: HttpRequest, filters: dict[str, str], *, error: str = 
             "filters": filters,
             "query": query,
             "domains": list(domains),
-            "can_edit": request.user.has_perm(EDIT_PERMISSION),
             "error": error,
             "recent_changes": ClusterChange.objects.select_related("cluster")[:10],
         },
@@ -89,7 +85,7 @@ def _render_list(request: HttpRequest, filters: dict[str, str], *, error: str = 
 
 
 @require_GET
-@permission_required("clusters.view_cluster", raise_exception=True)
+@requires(Action.VIEW_CLUSTERS)
 def cluster_list(request: HttpRequest) -> TemplateResponse:
     """Clusters with their articles; search and filters; the list alone for htmx requests."""
     return _render_list(request, _filters(request.GET))
@@ -98,25 +94,17 @@ def cluster_list(request: HttpRequest) -> TemplateResponse:
 def _after_change(request: HttpRequest, *, done: str = "", error: str = "") -> HttpResponse:
     """htmx: the refreshed list (with the error, if any); otherwise post/redirect/get."""
     filters = _filters(request.POST)
-    if request.htmx:
-        return _render_list(request, filters, error=error)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
     query = urlencode({name: value for name, value in filters.items() if value})
-    return HttpResponseRedirect(reverse("clusters:list") + (f"?{query}" if query else ""))
-
-
-def _require_editor(request: HttpRequest) -> None:
-    if not request.user.has_perm(EDIT_PERMISSION):
-        raise PermissionDenied("Only editors and admins can change clusters.")
+    return respond_after_action(
+        request, partial=lambda: _render_list(request, filters, error=error),
+        redirect_to=reverse("clusters:list") + (f"?{query}" if query else ""), error=error, notice=done,
+    )
 
 
 @require_POST
+@requires(Action.EDIT_CLUSTERS)
 def merge_clusters(request: HttpRequest) -> HttpResponse:
     """Merges the cluster `merge` into the cluster `keep`."""
-    _require_editor(request)
     keep_id = request.POST.get("keep", "").strip()
     merge_id = request.POST.get("merge", "").strip()
     if not keep_id or not merge_id:
@@ -131,9 +119,9 @@ def merge_clusters(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@requires(Action.EDIT_CLUSTERS)
 def move_article(request: HttpRequest) -> HttpResponse:
     """Moves the article `article` to the cluster `to`, or to a new cluster when `to` is empty."""
-    _require_editor(request)
     article_id = request.POST.get("article", "").strip()
     if not article_id:
         return _after_change(request, error="Choose the article to move.")
@@ -149,9 +137,9 @@ def move_article(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@requires(Action.EDIT_CLUSTERS)
 def mark_roundup(request: HttpRequest) -> HttpResponse:
     """Marks the cluster `cluster` as a roundup (roundup=1) or clears the mark (roundup=0)."""
-    _require_editor(request)
     cluster_id = request.POST.get("cluster", "").strip()
     if not cluster_id:
         return _after_change(request, error="Choose the cluster to mark.")

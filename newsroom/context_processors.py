@@ -1,10 +1,15 @@
+from newsroom.rules import Action, may, navigation
+
+
 def desk(request) -> dict:
-    """Role flags for the navigation; the views check permissions themselves."""
+    """What templates may show, from the rule set: ``may.<action>`` and the ``navigation`` links.
+
+    Views still check every action themselves; these flags only decide what is shown.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "can_review": user.has_perm("rewrites.review_rewrite"),
-        "can_export": user.has_perm("rewrites.export_newsletter"),
-        "can_manage_sources": user.has_perm("clusters.change_source"),
+        "may": {action.value: may(user, action) for action in Action},
+        "navigation": navigation(user),
     }

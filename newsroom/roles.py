@@ -1,31 +1,10 @@
-"""The desk's three roles, as Django groups with permissions."""
+"""The desk's three roles, as Django groups whose permissions come from the rule table (newsroom/rules.py)."""
 
 from django.contrib.auth.models import Group, Permission
 
-EDITORS = "Editors"
-ADMINS = "Admins"
-STAFF = "Staff"
+from newsroom.rules import ADMINS, EDITORS, ROLES, STAFF, role_permissions
 
-READ = [
-    "rewrites.view_rewrite",
-    "rewrites.view_attribution",
-    "clusters.view_cluster",
-    "clusters.view_article",
-    "clusters.view_source",
-]
-
-ROLE_PERMISSIONS = {
-    EDITORS: READ
-    + [
-        "rewrites.change_rewrite",
-        "rewrites.review_rewrite",
-        "rewrites.publish_rewrite",
-        "rewrites.export_newsletter",
-        "clusters.change_cluster",
-        "clusters.change_article",
-    ],
-    STAFF: READ + ["rewrites.export_newsletter"],
-}
+__all__ = ["ADMINS", "EDITORS", "STAFF", "ensure_roles"]
 
 
 def _permissions(names: list[str]) -> list[Permission]:
@@ -37,13 +16,14 @@ def _permissions(names: list[str]) -> list[Permission]:
 
 
 def ensure_roles() -> dict[str, Group]:
-    """Creates or updates the Editors, Staff and Admins groups; safe to run again."""
+    """Creates or updates the Editors, Staff and Admins groups; safe to run again.
+
+    Editors and Staff hold exactly the permissions of the actions ``RULES``
+    gives them; Admins hold every permission, so they can also use the Django admin.
+    """
     groups = {}
-    for name, permission_names in ROLE_PERMISSIONS.items():
+    for name in ROLES:
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(_permissions(permission_names))
+        group.permissions.set(Permission.objects.all() if name == ADMINS else _permissions(role_permissions(name)))
         groups[name] = group
-    admins, _ = Group.objects.get_or_create(name=ADMINS)
-    admins.permissions.set(Permission.objects.all())
-    groups[ADMINS] = admins
     return groups

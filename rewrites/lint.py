@@ -30,6 +30,7 @@ from django.conf import settings
 
 from clusters.sources.canonical import canonical_url
 from newsroom.facts import extract_dates, extract_names, extract_quantities, name_key, same_name
+from rewrites.checked import checked_keys, clear_stale_marks
 from rewrites.claims import Evidence, SourceMaterial, material_for, split_sentences, word_tokens
 from rewrites.counters import NETWORKS, find_hashtags, find_urls, offset_at_limit
 from rewrites.webcard import ALLOWED_TAGS, VOID_TAGS
@@ -667,8 +668,6 @@ def claim_check_findings(rewrite, fields: dict[str, str | None] | None = None) -
 def settle_findings(rewrite, findings: list[Finding], fields: dict[str, str | None] | None = None) -> list[Finding]:
     """The findings to store: the lints' plus the model claim check's still-current ones, less those
     an editor marked as checked (marks whose text is no longer flagged are cleared)."""
-    from rewrites.overrides import checked_keys, clear_stale_marks
-
     findings = findings + claim_check_findings(rewrite, fields)
     clear_stale_marks(rewrite, findings)
     return without_checked(findings, checked_keys(rewrite))

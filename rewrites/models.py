@@ -23,7 +23,8 @@ class RewriteQuerySet(models.QuerySet):
         return self.filter(status=Rewrite.Status.PUBLISHED)
 
     def stale(self):
-        return self.filter(cluster__written_source_count__lt=models.F("cluster__source_count"))
+        """Rewrites whose cluster has more sources than they were written from."""
+        return self.filter(Cluster.stale_filter("cluster__"))
 
     def with_cluster(self):
         return self.select_related("cluster")

@@ -9,37 +9,11 @@ flagged (the editor changed it), so a later finding on new text is shown again.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
+from rewrites.checked import CHECKABLE_CODES
+from rewrites.lint import claim_check_findings, lint_rewrite, store_lints
 from rewrites.models import CheckedFinding, Revision, Rewrite
 from rewrites.review import ReviewError, mark_changed, record_revision
-
-# The findings that are a judgement about the sources, which an editor can vouch for; the others
-# (lengths, HTML, boilerplate ...) are fixed by editing.
-CHECKABLE_CODES = {
-    "unsupported-number", "unsupported-date", "unsupported-name", "unsupported-quote", "unsupported-content",
-    "name-not-checked", "claim-contradicted", "claim-not-found",
-}
-
-
-def checked_keys(rewrite: Rewrite) -> set[tuple[str, str, str]]:
-    """(field, code, text) of the rewrite's active marks."""
-    if rewrite._state.adding:
-        return set()
-    return set(rewrite.checked_findings.active().values_list("field", "code", "text"))
-
-
-def clear_stale_marks(rewrite: Rewrite, findings) -> int:
-    """Clears the marks whose text the lints no longer flag; returns how many were cleared."""
-    if rewrite._state.adding:
-        return 0
-    flagged = {(finding.field, finding.code, finding.text) for finding in findings}
-    stale = [
-        mark.id for mark in rewrite.checked_findings.active() if (mark.field, mark.code, mark.text) not in flagged
-    ]
-    if stale:
-        CheckedFinding.objects.filter(id__in=stale).update(cleared_at=timezone.now())
-    return len(stale)
 
 
 @transaction.atomic
@@ -50,8 +24,6 @@ def mark_finding_checked(*, rewrite_id: str, field: str, code: str, text: str, r
     (``CHECKABLE_CODES``: lengths, HTML and the like are fixed by editing), or when no such finding
     is on the rewrite now (it was fixed, or the page is out of date).
     """
-    from rewrites.lint import claim_check_findings, lint_rewrite, store_lints
-
     reason = reason.strip()
     if code not in CHECKABLE_CODES:
         raise ReviewError(f"A {code} finding cannot be marked as checked; fix the text instead.")

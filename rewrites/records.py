@@ -21,7 +21,9 @@ from django.utils.text import slugify
 
 from clusters.models import Article, Cluster, Source
 from clusters.sources.canonical import canonical_url
+from clusters.states import import_cluster_status
 from rewrites.models import Attribution, Rewrite
+from rewrites.states import import_status
 
 TIMESTAMP = {"type": "string", "format": "date-time"}
 NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
@@ -370,7 +372,6 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
             "entities_json": c["entitiesJson"],
             "content_type": c["contentType"],
             "domain": entities.get("domain") or "",
-            "status": c["status"],
             "first_seen_at": _parse_time(c["firstSeenAt"], "cluster.firstSeenAt"),
             "last_seen_at": _parse_time(c["lastSeenAt"], "cluster.lastSeenAt"),
             "updated_at": _parse_time(c["updatedAt"], "cluster.updatedAt"),
@@ -398,6 +399,7 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
     if representative_position is not None:
         cluster.representative_article = articles[representative_position]
         cluster.save(update_fields=["representative_article"])
+    import_cluster_status(cluster, status=c["status"])
 
     facts_attempted_at = r["factsAttemptedAt"]
     rewrite, created = Rewrite.objects.update_or_create(
@@ -423,7 +425,6 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
             "cost_usd": Decimal(str(r["costUsd"])),
             "input_tokens": r["inputTokens"],
             "output_tokens": r["outputTokens"],
-            "status": r["status"],
             "repair_attempts": r["repairAttempts"],
             "next_repair_at": _parse_time(r["nextRepairAt"], "rewrite.nextRepairAt"),
             "facts_attempted_at": (
@@ -435,6 +436,7 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
             "updated_at": _parse_time(r["updatedAt"], "rewrite.updatedAt"),
         },
     )
+    import_status(rewrite, status=r["status"])
     if not created:
         Rewrite.objects.filter(pk=rewrite.pk).update(version=rewrite.version + 1)
     rewrite.attributions.all().delete()

@@ -16,15 +16,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from newsroom.rules import Action
+from rewrites import states
+from rewrites.lint import store_lints
 from rewrites.models import OUTPUT_FIELD_NAMES, OUTPUT_FIELDS, Revision, Rewrite
+from rewrites.webcard import safe_web_card
 
 FIELD_LABELS = {name: label for name, _, label in OUTPUT_FIELDS}
-EDITABLE_STATUSES = {
-    Rewrite.Status.DRAFT,
-    Rewrite.Status.APPROVED,
-    Rewrite.Status.PUBLISHED,
-    Rewrite.Status.FAILED,
-}
 
 
 class ReviewError(Exception):
@@ -71,6 +69,11 @@ def _locked(rewrite_id: str) -> Rewrite:
     return Rewrite.objects.select_for_update().select_related("cluster").get(id=rewrite_id)
 
 
+def _check(rewrite: Rewrite, action: Action) -> None:
+    if reason := states.refusal(rewrite, action):
+        raise ReviewError(reason)
+
+
 def mark_changed(rewrite: Rewrite, *, at=None) -> None:
     """Raises the rewrite's version and its updatedAt, as every saved change must (the caller saves)."""
     rewrite.version += 1
@@ -82,8 +85,6 @@ def error_lints(rewrite: Rewrite) -> list[dict]:
 
 
 def _clean_value(field: str, value: str) -> str:
-    from rewrites.webcard import safe_web_card
-
     value = value.replace("\r\n", "\n")
     if field == "web_card_html":
         return safe_web_card(value)
@@ -102,12 +103,7 @@ def edit_field(*, rewrite_id: str, field: str, value: str, base_version: int, us
     rewrite = _locked(rewrite_id)
     if rewrite.version != base_version:
         raise EditConflict(rewrite=rewrite, field=field, your_value=value, base_version=base_version)
-    if rewrite.status not in EDITABLE_STATUSES:
-        raise ReviewError(
-            f"This rewrite is {rewrite.get_status_display().lower()}; it can be edited once the draft is written."
-            if rewrite.status in {Rewrite.Status.QUEUED, Rewrite.Status.GENERATING}
-            else "A spiked rewrite cannot be edited; restore a revision to bring it back."
-        )
+    _check(rewrite, Action.EDIT)
     value = _clean_value(field, value)
     if value == (getattr(rewrite, field) or ""):
         return rewrite
@@ -119,13 +115,8 @@ def edit_field(*, rewrite_id: str, field: str, value: str, base_version: int, us
 
 def _after_output_change(rewrite: Rewrite) -> None:
     """Re-runs the lints, updates the status that depends on them, and saves."""
-    from rewrites.lint import store_lints
-
     store_lints(rewrite)
-    if rewrite.status == Rewrite.Status.PUBLISHED:
-        rewrite.has_unpublished_changes = True
-    elif rewrite.status == Rewrite.Status.APPROVED and error_lints(rewrite):
-        rewrite.status = Rewrite.Status.DRAFT
+    states.change_output(rewrite, has_errors=bool(error_lints(rewrite)))
     mark_changed(rewrite)
     rewrite.save()
 
@@ -134,8 +125,7 @@ def _after_output_change(rewrite: Rewrite) -> None:
 def approve_rewrite(*, rewrite_id: str, user, override_reason: str = "") -> Rewrite:
     """Approves a draft; refused while error-level lints remain, unless overridden with a reason."""
     rewrite = _locked(rewrite_id)
-    if rewrite.status != Rewrite.Status.DRAFT:
-        raise ReviewError(f"Only drafts can be approved; this rewrite is {rewrite.get_status_display().lower()}.")
+    _check(rewrite, Action.APPROVE)
     errors = error_lints(rewrite)
     override_reason = override_reason.strip()
     if errors and not override_reason:
@@ -143,7 +133,7 @@ def approve_rewrite(*, rewrite_id: str, user, override_reason: str = "") -> Rewr
         raise ReviewError(
             f"{len(errors)} error-level lint(s) remain ({codes}). Fix them, or approve anyway with a reason."
         )
-    rewrite.status = Rewrite.Status.APPROVED
+    states.approve(rewrite)
     mark_changed(rewrite)
     rewrite.save()
     reason = f"Approved over {len(errors)} error lint(s): {override_reason}" if errors else override_reason
@@ -158,13 +148,10 @@ def spike_rewrite(*, rewrite_id: str, user, reason: str) -> Rewrite:
     if not reason:
         raise ReviewError("Say why the story is spiked; the reason is kept in its history.")
     rewrite = _locked(rewrite_id)
-    if rewrite.status == Rewrite.Status.PUBLISHED:
-        raise ReviewError("This story is published; unpublish it before spiking it.")
-    rewrite.status = Rewrite.Status.SPIKED
+    _check(rewrite, Action.SPIKE)
+    states.spike(rewrite)
     mark_changed(rewrite)
     rewrite.save()
-    rewrite.cluster.status = rewrite.cluster.Status.SPIKED
-    rewrite.cluster.save(update_fields=["status"])
     record_revision(rewrite=rewrite, kind=Revision.Kind.SPIKED, user=user, reason=reason)
     return rewrite
 
@@ -175,16 +162,14 @@ def restore_revision(*, rewrite_id: str, number: int, user, base_version: int) -
     rewrite = _locked(rewrite_id)
     if rewrite.version != base_version:
         raise ReviewError("The rewrite changed while you were looking at its history; reload and try again.")
+    _check(rewrite, Action.RESTORE)
     revision = rewrite.revisions.filter(number=number).first()
     if revision is None:
         raise ReviewError(f"This rewrite has no revision {number}.")
     changed = [name for name in OUTPUT_FIELD_NAMES if revision.fields.get(name) != getattr(rewrite, name)]
     for name in changed:
         setattr(rewrite, name, revision.fields.get(name))
-    if rewrite.status == Rewrite.Status.SPIKED:
-        rewrite.status = Rewrite.Status.DRAFT
-        rewrite.cluster.status = rewrite.cluster.Status.DRAFT
-        rewrite.cluster.save(update_fields=["status"])
+    states.restore(rewrite)
     _after_output_change(rewrite)
     record_revision(
         rewrite=rewrite, kind=Revision.Kind.RESTORED, user=user,

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clusters.models import Article, Cluster, Source
 from rewrites.models import Rewrite
@@ -49,7 +49,7 @@ class QueueFilters:
             content_type=query.get("type", "").strip(),
             source=query.get("source", "").strip(),
             errors=query.get("errors") == "1",
-            stale=query.get("stale") == "1",
+            stale=Cluster.stale_requested(query.get("stale")),
             q=query.get("q", "").strip()[:200],
             sort=query.get("sort", "updated"),
         )
@@ -90,7 +90,7 @@ def filtered_rewrites(filters: QueueFilters) -> QuerySet:
     if filters.errors:
         rewrites = rewrites.filter(lint_errors__gt=0)
     if filters.stale:
-        rewrites = rewrites.filter(cluster__written_source_count__lt=F("cluster__source_count"))
+        rewrites = rewrites.stale()
     if filters.source:
         rewrites = rewrites.filter(
             Exists(Article.objects.filter(cluster_id=OuterRef("cluster_id"), source_id=int(filters.source)))

@@ -1,7 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,6 +10,9 @@ from django_htmx.http import HttpRequest, push_url, trigger_client_event
 
 from newsroom.presence import leave_presence, touch_presence
 from newsroom.queues import queue_problem
+from newsroom.responses import respond_after_action
+from newsroom.rules import Action, allowed_actions, refusal, require, requires
+from rewrites import states
 from rewrites.counters import COUNTER_SPEC, count_for
 from rewrites.evidence import find_evidence, flags_for, highlight_segments
 from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
@@ -39,13 +40,8 @@ SOCIAL_FIELDS = {"bluesky_post", "twitter_post", "threads_post"}
 LONG_FIELDS = {"summary", "why_it_matters", "web_card_html", "threads_post", "newsletter_blurb"}
 
 
-def _require(request: HttpRequest, permission: str, action: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied(f"Your role cannot {action}.")
-
-
 @require_GET
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW)
 def queue(request: HttpRequest) -> TemplateResponse:
     """The editors' home: rewrites filtered, searched and sorted, a page at a time."""
     filters = QueueFilters.from_query(request.GET)
@@ -76,7 +72,7 @@ def queue(request: HttpRequest) -> TemplateResponse:
 
 
 @require_GET
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW)
 def record_detail(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     """Every field of one rewrite, as its record holds it, beside its attribution."""
     rewrite = get_object_or_404(Rewrite.objects.with_cluster().prefetch_related("attributions"), id=rewrite_id)
@@ -98,7 +94,9 @@ def _load_rewrite(rewrite_id: str) -> Rewrite:
     return get_object_or_404(Rewrite.objects.select_related("cluster"), id=rewrite_id)
 
 
-def _field_context(rewrite: Rewrite, field: str, *, editing: bool = False, error: str = "") -> dict:
+def _field_context(
+    rewrite: Rewrite, field: str, *, editable: bool = False, editing: bool = False, error: str = ""
+) -> dict:
     if field not in FIELD_INFO:
         raise Http404("No such field.")
     value = getattr(rewrite, field) or ""
@@ -117,13 +115,29 @@ def _field_context(rewrite: Rewrite, field: str, *, editing: bool = False, error
             "rows": 8 if field in LONG_FIELDS else 2,
             "safe_html": safe_web_card(value) if field == "web_card_html" else "",
         },
+        "editable": editable,
         "editing": editing,
         "error": error,
     }
 
 
+# Publish, republish and kill are offered by the publishing part of the page (publish_status_context).
+REVIEW_ACTIONS = [Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE]
+
+
+def _actions(request: HttpRequest, rewrite: Rewrite) -> dict[str, bool]:
+    """The review actions this user may do to the rewrite now (role and status), by name."""
+    allowed = allowed_actions(request.user, rewrite, REVIEW_ACTIONS)
+    return {action.value: action in allowed for action in REVIEW_ACTIONS}
+
+
+def _can_edit(request: HttpRequest, rewrite: Rewrite) -> bool:
+    return not refusal(request.user, Action.EDIT, rewrite)
+
+
 def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
     publishing = publish_status_context(request, rewrite)
+    actions = _actions(request, rewrite)
     articles = list(rewrite.cluster.articles.select_related("source").order_by("published_at", "id"))
     flags = rewrite.lint_flags
     return {
@@ -132,19 +146,20 @@ def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
         "cluster": rewrite.cluster,
         "articles": articles,
         "fields": [_field_context(rewrite, name)["field"] for name, _, _ in OUTPUT_FIELDS],
+        "actions": actions,
+        "editable": actions[Action.EDIT],
+        "being_written": rewrite.status in states.WRITING,
         "flags": flags,
         "error_count": sum(1 for flag in flags if flag.get("severity") == "error"),
         "revisions": rewrite.revisions.select_related("user")[:5],
         "counter_spec": COUNTER_SPEC,
-        "can_review": request.user.has_perm("rewrites.review_rewrite"),
-        "can_publish": request.user.has_perm("rewrites.publish_rewrite"),
         "publishing": publishing,
         "regenerable_fields": [(name, FIELD_INFO[attr]["label"]) for name, attr in _RECORD_TO_FIELD if name in TEXT_FIELDS],
     }
 
 
 @require_GET
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW)
 def workspace(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     """One rewrite: its source articles beside every output field, with actions and history."""
     rewrite = _load_rewrite(rewrite_id)
@@ -154,17 +169,21 @@ def workspace(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW, POST=Action.EDIT)
 def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateResponse:
     """One output field: shown, opened for editing (?edit=1) or saved (POST)."""
     rewrite = _load_rewrite(rewrite_id)
     if request.method == "GET":
-        editing = request.GET.get("edit") == "1"
-        if editing:
-            _require(request, "rewrites.review_rewrite", "edit rewrites")
-        return TemplateResponse(request, "rewrites/workspace.html#field", _field_context(rewrite, field_name, editing=editing))
+        if request.GET.get("edit") != "1":
+            context = _field_context(rewrite, field_name, editable=_can_edit(request, rewrite))
+            return TemplateResponse(request, "rewrites/workspace.html#field", context)
+        require(request.user, Action.EDIT)
+        if reason := states.refusal(rewrite, Action.EDIT):
+            context = _field_context(rewrite, field_name, error=reason)
+            return TemplateResponse(request, "rewrites/workspace.html#field", context, status=400)
+        context = _field_context(rewrite, field_name, editable=True, editing=True)
+        return TemplateResponse(request, "rewrites/workspace.html#field", context)
 
-    _require(request, "rewrites.review_rewrite", "edit rewrites")
     value = request.POST.get("value", "")
     try:
         base_version = int(request.POST.get("version", ""))
@@ -179,7 +198,7 @@ def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateRes
             rewrite_id=rewrite.id, field=field_name, value=value, base_version=base_version, user=request.user
         )
     except EditConflict as conflict:
-        context = _field_context(conflict.rewrite, field_name)
+        context = _field_context(conflict.rewrite, field_name, editable=True)
         context["conflict"] = {
             "message": str(conflict),
             "yours": conflict.your_value,
@@ -188,35 +207,37 @@ def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateRes
         }
         return TemplateResponse(request, "rewrites/workspace.html#conflict", context, status=409)
     except ReviewError as error:
-        context = _field_context(rewrite, field_name, editing=True, error=str(error))
+        context = _field_context(rewrite, field_name, editable=True, editing=True, error=str(error))
         context["field"]["value"] = value
         return TemplateResponse(request, "rewrites/workspace.html#field", context, status=400)
     if not request.htmx:
         return redirect("rewrites:workspace", rewrite_id=rewrite.id)
-    response = TemplateResponse(request, "rewrites/workspace.html#field", _field_context(rewrite, field_name))
+    context = _field_context(rewrite, field_name, editable=_can_edit(request, rewrite))
+    response = TemplateResponse(request, "rewrites/workspace.html#field", context)
     return trigger_client_event(response, "rewrite-changed", {"version": rewrite.version})
 
 
 def _action_response(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> HttpResponse:
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        elif notice:
-            messages.success(request, notice)
-        return redirect("rewrites:workspace", rewrite_id=rewrite.id)
-    context = _workspace_context(request, rewrite)
-    context.update({"action_error": error, "action_notice": notice})
-    response = TemplateResponse(request, "rewrites/workspace.html#actions", context, status=400 if error else 200)
-    if not error:
-        trigger_client_event(response, "rewrite-changed", {"version": rewrite.version})
-    return response
+    def actions_part() -> HttpResponse:
+        context = _workspace_context(request, rewrite)
+        context.update({"action_error": error, "action_notice": notice})
+        response = TemplateResponse(request, "rewrites/workspace.html#actions", context, status=400 if error else 200)
+        if not error:
+            trigger_client_event(response, "rewrite-changed", {"version": rewrite.version})
+        return response
+
+    return respond_after_action(
+        request, partial=actions_part, redirect_to=reverse("rewrites:workspace", args=[rewrite.id]),
+        error=error, notice=notice,
+    )
 
 
 @require_POST
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.APPROVE)
 def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
-    _require(request, "rewrites.review_rewrite", "approve rewrites")
     rewrite = _load_rewrite(rewrite_id)
+    if reason := refusal(request.user, Action.APPROVE, rewrite):
+        return _action_response(request, rewrite, error=reason)
     try:
         rewrite = approve_rewrite(
             rewrite_id=rewrite.id, user=request.user, override_reason=request.POST.get("override_reason", "")
@@ -227,10 +248,11 @@ def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 
 @require_POST
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.SPIKE)
 def spike(request: HttpRequest, rewrite_id: str) -> HttpResponse:
-    _require(request, "rewrites.review_rewrite", "spike rewrites")
     rewrite = _load_rewrite(rewrite_id)
+    if reason := refusal(request.user, Action.SPIKE, rewrite):
+        return _action_response(request, rewrite, error=reason)
     try:
         rewrite = spike_rewrite(rewrite_id=rewrite.id, user=request.user, reason=request.POST.get("reason", ""))
     except ReviewError as error:
@@ -239,12 +261,13 @@ def spike(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 
 @require_POST
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.REGENERATE)
 def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     """Queues a new model pass over the whole rewrite or one field, then shows its progress."""
-    _require(request, "rewrites.review_rewrite", "regenerate rewrites")
     rewrite = _load_rewrite(rewrite_id)
     field_name = request.POST.get("field") or None
+    if reason := refusal(request.user, Action.REGENERATE, rewrite):
+        return _action_response(request, rewrite, error=reason)
     if problem := queue_problem():
         return _action_response(request, rewrite, error=problem)
     try:
@@ -260,7 +283,7 @@ def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 
 @require_GET
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW)
 def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     """The generation job's progress; when it ends, the page reloads to show the new text."""
     rewrite = _load_rewrite(rewrite_id)
@@ -277,7 +300,7 @@ def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 
 @require_GET
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW)
 def history(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     """Every revision; two of them (?a=&b=) compared word by word."""
     rewrite = _load_rewrite(rewrite_id)
@@ -302,16 +325,18 @@ def history(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
             "rewrite": rewrite,
             "revisions": revisions,
             "comparison": comparison,
-            "can_review": request.user.has_perm("rewrites.review_rewrite"),
+            "actions": _actions(request, rewrite),
         },
     )
 
 
 @require_POST
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.RESTORE)
 def restore(request: HttpRequest, rewrite_id: str) -> HttpResponse:
-    _require(request, "rewrites.review_rewrite", "restore revisions")
     rewrite = _load_rewrite(rewrite_id)
+    if reason := refusal(request.user, Action.RESTORE, rewrite):
+        messages.error(request, reason)
+        return redirect("rewrites:history", rewrite_id=rewrite.id)
     try:
         restore_revision(
             rewrite_id=rewrite.id,
@@ -327,7 +352,7 @@ def restore(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 
 @require_POST
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW)
 def presence(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     """Heartbeat from an open workspace; answers with who else is there."""
     key = f"rewrite:{rewrite_id}"
@@ -341,7 +366,7 @@ def presence(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 
 @require_GET
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW)
 def evidence(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     """What the sources say about one flagged claim of a field."""
     rewrite = _load_rewrite(rewrite_id)

@@ -82,10 +82,11 @@ def test_anonymous_visitors_are_sent_to_login(client, db):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_sources_nav_link_only_for_those_who_manage_sources(client, admin_user, editor):
+def test_sources_nav_link_for_everyone_who_may_open_the_page(client, admin_user, editor, nobody):
     link = '<a href="/sources/">Sources</a>'
     assert link in login(client, admin_user).get(reverse("sources:list")).content.decode()
-    assert link not in login(Client(), editor).get(reverse("sources:list")).content.decode()
+    assert link in login(Client(), editor).get(reverse("sources:list")).content.decode()
+    assert link not in login(Client(), nobody).get(reverse("sources:list")).content.decode()
 
 
 def test_admin_adds_a_source(client, admin_user):

@@ -1,8 +1,6 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,10 +13,11 @@ from clusters.models import Source
 from clusters.sources.forms import SourceForm
 from clusters.sources.jobs import enqueue_ingest
 from newsroom.queues import fetch_job
+from newsroom.rules import Action, requires
 
 
 @require_GET
-@permission_required("clusters.view_source", raise_exception=True)
+@requires(Action.VIEW_SOURCES)
 def sources(request: HttpRequest) -> TemplateResponse:
     """Every source with its health and article counts (one query whatever the number of sources)."""
     template = "clusters/sources.html#source-list" if request.htmx else "clusters/sources.html"
@@ -31,16 +30,14 @@ def _sources_response(request: HttpRequest, template: str) -> TemplateResponse:
     return TemplateResponse(
         request,
         template,
-        {"sources": rows, "now": now, "can_edit": request.user.has_perm("clusters.change_source")},
+        {"sources": rows, "now": now},
     )
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Action.MANAGE_SOURCES)
 def source_form(request: HttpRequest, source_id: int | None = None) -> TemplateResponse:
     """Adds a source, or edits one."""
-    needed = "clusters.change_source" if source_id else "clusters.add_source"
-    if not request.user.has_perm(needed):
-        raise PermissionDenied
     source = get_object_or_404(Source, id=source_id) if source_id else None
     form = SourceForm(request.POST or None, instance=source)
     if request.method == "POST" and form.is_valid():
@@ -51,7 +48,7 @@ def source_form(request: HttpRequest, source_id: int | None = None) -> TemplateR
 
 
 @require_POST
-@permission_required("clusters.change_source", raise_exception=True)
+@requires(Action.MANAGE_SOURCES)
 def toggle_source(request: HttpRequest, source_id: int):
     """Disables an enabled source (reason: by whom) or enables a disabled one again."""
     source = get_object_or_404(Source, id=source_id)
@@ -67,7 +64,7 @@ def toggle_source(request: HttpRequest, source_id: int):
 
 
 @require_POST
-@permission_required("clusters.change_source", raise_exception=True)
+@requires(Action.MANAGE_SOURCES)
 def fetch_now(request: HttpRequest, source_id: int):
     """Enqueues an ingest job for the source at once; htmx gets the live status fragment."""
     source = get_object_or_404(Source, id=source_id)
@@ -87,7 +84,7 @@ def fetch_now(request: HttpRequest, source_id: int):
 
 
 @require_GET
-@permission_required("clusters.view_source", raise_exception=True)
+@requires(Action.VIEW_SOURCES)
 def fetch_status(request: HttpRequest, source_id: int, job_id: str) -> TemplateResponse:
     """The progress of one "fetch now" job, polled by htmx until it ends."""
     source = get_object_or_404(Source, id=source_id)

@@ -10,19 +10,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from newsroom.rules import Action, requires
 from rewrites.records import format_timestamp, record_for, records_queryset
 
 
 def _refuse(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
-
-
-def _allowed(request: HttpRequest) -> JsonResponse | None:
-    if not request.user.is_authenticated:
-        return _refuse(401, "Log in, or send 'Authorization: Bearer <token>' with a token an admin created.")
-    if not request.user.has_perm("rewrites.view_rewrite"):
-        return _refuse(403, "Your account has no role that may read rewrites.")
-    return None
 
 
 def _json(data) -> JsonResponse:
@@ -31,9 +24,8 @@ def _json(data) -> JsonResponse:
 
 @login_not_required
 @require_GET
+@requires(Action.READ_API, api=True)
 def record(request: HttpRequest, rewrite_id: str) -> JsonResponse:
-    if refusal := _allowed(request):
-        return refusal
     rewrite = records_queryset().filter(id=rewrite_id).first()
     if rewrite is None:
         return _refuse(404, f"No rewrite with id {rewrite_id}.")
@@ -49,14 +41,13 @@ def _parse_time(value: str, name: str) -> datetime:
 
 @login_not_required
 @require_GET
+@requires(Action.READ_API, api=True)
 def records(request: HttpRequest) -> JsonResponse:
     """Pages through records by (updatedAt, id), oldest first.
 
     ``since`` keeps rewrites updated at or after a time; ``after`` is the
     cursor from the previous page's ``next`` link.
     """
-    if refusal := _allowed(request):
-        return refusal
     rewrites = records_queryset().order_by("updated_at", "id")
     since = request.GET.get("since")
     try:

@@ -21,6 +21,8 @@ from rq.job import Job
 from clusters.models import Cluster
 from newsroom.queues import active_job as active_queue_job
 from newsroom.queues import get_queue
+from newsroom.rules import Action
+from rewrites import states
 from rewrites.generation.write import is_being_generated, write_rewrite
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import ModelCall, Rewrite
@@ -83,21 +85,14 @@ def request_rewrite(*, cluster: Cluster) -> Rewrite:
     """Creates the cluster's rewrite as queued (if it has none) and enqueues its generation."""
     with transaction.atomic():
         Cluster.objects.select_for_update().filter(id=cluster.id).first()
-        rewrite, created = Rewrite.objects.get_or_create(cluster=cluster, defaults={"status": Rewrite.Status.QUEUED})
+        rewrite, created = states.start_rewrite(cluster=cluster)
         if created:
-            Cluster.objects.filter(id=cluster.id).update(status=Cluster.Status.QUEUED, updated_at=timezone.now())
             enqueue_generation(rewrite.id)
     return rewrite
 
 
 def _requeue(rewrite: Rewrite, *, note: str = "") -> None:
-    rewrite.status = Rewrite.Status.QUEUED
-    rewrite.repair_attempts = 0
-    rewrite.next_repair_at = None
-    rewrite.failure_reason = note
-    rewrite.updated_at = timezone.now()
-    rewrite.save(update_fields=["status", "repair_attempts", "next_repair_at", "failure_reason", "updated_at"])
-    Cluster.objects.filter(id=rewrite.cluster_id).update(status=Cluster.Status.QUEUED)
+    states.requeue(rewrite, note=note)
     enqueue_generation(rewrite.id)
 
 
@@ -163,23 +158,38 @@ def recover_interrupted_generations() -> str:
             ModelCall.objects.filter(rewrite=rewrite, outcome=ModelCall.Outcome.PENDING).update(
                 outcome=ModelCall.Outcome.INTERRUPTED, error="The worker stopped before the call finished."
             )
-            rewrite.status = Rewrite.Status.QUEUED
-            rewrite.next_repair_at = None
-            rewrite.failure_reason = "The worker stopped in the middle of generation; it is being retried."
-            rewrite.updated_at = timezone.now()
-            rewrite.save(update_fields=["status", "next_repair_at", "failure_reason", "updated_at"])
-            Cluster.objects.filter(id=rewrite.cluster_id).update(status=Cluster.Status.QUEUED)
+            states.recover_interrupted(
+                rewrite, note="The worker stopped in the middle of generation; it is being retried."
+            )
             enqueue_generation(rewrite.id)
         count += 1
     return f"{count} recovered"
 
 
+def regeneration_mode(rewrite: Rewrite, *, field: str | None = None) -> str:
+    """How a regeneration of the rewrite (or of one field) runs, as its status allows.
+
+    Returns "field" (one field rewritten in place), "requeue" (a draft or failed
+    rewrite goes back through the queue and the repair loop) or "in_place" (an
+    approved or published one is rewritten where it stands). Raises
+    RegenerateRefused, saying why, when the status does not allow it.
+    """
+    if field is not None and field not in TEXT_FIELDS:
+        raise RegenerateRefused(f"'{field}' is not a rewrite field; choose one of {', '.join(TEXT_FIELDS)}.")
+    if field is not None and rewrite.headline is None:
+        raise RegenerateRefused("This rewrite has no text yet; regenerate all of it first.")
+    if reason := states.refusal(rewrite, Action.REGENERATE):
+        raise RegenerateRefused(reason)
+    if field is not None:
+        return "field"
+    return "requeue" if rewrite.status in (Rewrite.Status.DRAFT, Rewrite.Status.FAILED) else "in_place"
+
+
 def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) -> str:
     """Enqueues a regeneration of the whole rewrite or of one field; returns the job id.
 
-    A draft or failed rewrite goes back through the queue (and the repair loop);
-    an approved or published one, or a single field, is rewritten in place.
-    Raises RegenerateRefused when the rewrite is spiked or already being written.
+    ``regeneration_mode`` decides how it runs; raises RegenerateRefused when the
+    rewrite is spiked or already being written.
     """
     if field is not None and field not in TEXT_FIELDS:
         raise RegenerateRefused(f"'{field}' is not a rewrite field; choose one of {', '.join(TEXT_FIELDS)}.")
@@ -187,15 +197,10 @@ def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) 
         rewrite = Rewrite.objects.select_for_update().filter(id=rewrite_id).first()
         if rewrite is None:
             raise RegenerateRefused(f"There is no rewrite {rewrite_id}.")
-        if rewrite.status == Rewrite.Status.SPIKED:
-            raise RegenerateRefused("This rewrite was spiked; restore it before regenerating.")
-        if rewrite.status in (Rewrite.Status.QUEUED, Rewrite.Status.GENERATING):
-            raise RegenerateRefused("This rewrite is already being written; wait for it to finish.")
-        if field is not None:
-            if rewrite.headline is None:
-                raise RegenerateRefused("This rewrite has no text yet; regenerate all of it first.")
+        mode = regeneration_mode(rewrite, field=field)
+        if mode == "field":
             return enqueue_generation(rewrite.id, field=field)
-        if rewrite.status in (Rewrite.Status.DRAFT, Rewrite.Status.FAILED):
+        if mode == "requeue":
             who = f" by {user.get_username()}" if user is not None else ""
             _requeue(rewrite, note=f"Regeneration requested{who}.")
             return job_id_for(rewrite.id)

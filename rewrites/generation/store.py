@@ -11,6 +11,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from clusters.models import Article, Cluster
+from rewrites import states
 from rewrites.generation.budget import OverBudget, today_start
 from rewrites.generation.model import Reply
 from rewrites.generation.prompt import ENTITY_KEYS
@@ -128,19 +129,14 @@ def store_output(
             rewrite.slug = unique_slug(_slug_text(rewrite.headline, cluster), exclude_id=rewrite.id)
 
         if in_place:
-            if rewrite.status == Rewrite.Status.PUBLISHED:
-                rewrite.has_unpublished_changes = True
-            elif rewrite.status == Rewrite.Status.APPROVED:
-                rewrite.status = Rewrite.Status.DRAFT
+            states.store_in_place(rewrite)
             rewrite.failure_reason = ""
         elif has_errors(findings) and not offline:
             errors = [f for f in findings if f.severity == ERROR]
             reason = "The output has lint errors: " + "; ".join(f"{f.code} in {f.field}" for f in errors[:6]) + "."
             _schedule_repair_or_fail(rewrite, reason)
         else:
-            rewrite.status = Rewrite.Status.DRAFT
-            rewrite.failure_reason = ""
-            rewrite.next_repair_at = None
+            states.store_draft(rewrite)
         _totals(rewrite)
         mark_changed(rewrite, at=now)
         rewrite.save()
@@ -155,13 +151,8 @@ def store_output(
             reason=f"Written by {reply.model}" + (f" (field {field})" if field else ""),
             changed_fields=[name for name in after if after[name] != before[name]],
         )
-        cluster.status = _cluster_status(rewrite)
         cluster.updated_at = now
-        cluster.save(
-            update_fields=[
-                "entities_json", "content_type", "domain", "written_source_count", "status", "updated_at",
-            ]
-        )
+        cluster.save(update_fields=["entities_json", "content_type", "domain", "written_source_count", "updated_at"])
     return rewrite
 
 
@@ -174,18 +165,15 @@ def _slug_text(headline: str | None, cluster: Cluster) -> str:
     return f"story {cluster.id.removeprefix('c_')[:12]}"
 
 
-def _cluster_status(rewrite: Rewrite) -> str:
-    return rewrite.status if rewrite.status in Cluster.Status.values else Cluster.Status.OPEN
-
-
 def _schedule_repair_or_fail(rewrite: Rewrite, reason: str, *, retry_at: datetime | None = None) -> None:
     limit = settings.NEWSROOM_REPAIR_LIMIT
     if rewrite.repair_attempts >= limit:
-        rewrite.status = Rewrite.Status.FAILED
-        rewrite.next_repair_at = None
-        rewrite.failure_reason = (
-            f"Gave up after {rewrite.repair_attempts + 1} attempts ({limit} repairs). Last problem: {reason} "
-            "Regenerate it to try again, or edit it by hand."
+        states.fail_generation(
+            rewrite,
+            reason=(
+                f"Gave up after {rewrite.repair_attempts + 1} attempts ({limit} repairs). Last problem: {reason} "
+                "Regenerate it to try again, or edit it by hand."
+            ),
         )
         return
     rewrite.repair_attempts += 1
@@ -193,10 +181,10 @@ def _schedule_repair_or_fail(rewrite: Rewrite, reason: str, *, retry_at: datetim
     due = timezone.now() + timedelta(seconds=delay)
     if retry_at is not None and retry_at > due:
         due = retry_at
-    rewrite.status = Rewrite.Status.QUEUED
-    rewrite.next_repair_at = due
-    rewrite.failure_reason = (
-        f"{reason} Repair {rewrite.repair_attempts} of {limit} is due at {due:%Y-%m-%d %H:%M:%S} UTC."
+    states.schedule_repair(
+        rewrite,
+        due=due,
+        reason=f"{reason} Repair {rewrite.repair_attempts} of {limit} is due at {due:%Y-%m-%d %H:%M:%S} UTC.",
     )
 
 
@@ -210,18 +198,16 @@ def record_failed_attempt(rewrite_id: str, reason: str, *, in_place: bool, retry
         _totals(rewrite)
         rewrite.updated_at = timezone.now()
         rewrite.save()
-        Cluster.objects.filter(id=rewrite.cluster_id).update(status=_cluster_status(rewrite))
     return rewrite
 
 
 def wait_for_budget(rewrite_id: str, error: OverBudget, *, in_place: bool) -> Rewrite:
     with transaction.atomic():
         rewrite = Rewrite.objects.select_for_update().get(id=rewrite_id)
-        rewrite.failure_reason = str(error)
-        if not in_place:
-            rewrite.status = Rewrite.Status.QUEUED
-            rewrite.next_repair_at = today_start() + timedelta(days=1)
+        if in_place:
+            rewrite.failure_reason = str(error)
+        else:
+            states.wait_for_budget(rewrite, reason=str(error), until=today_start() + timedelta(days=1))
         rewrite.updated_at = timezone.now()
-        rewrite.save(update_fields=["failure_reason", "status", "next_repair_at", "updated_at"])
-        Cluster.objects.filter(id=rewrite.cluster_id).update(status=_cluster_status(rewrite))
+        rewrite.save(update_fields=["failure_reason", "updated_at"])
     return rewrite

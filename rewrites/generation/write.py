@@ -25,7 +25,8 @@ from typing import Iterator
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 
-from clusters.models import Article, Cluster
+from clusters.models import Article
+from rewrites import states
 from rewrites.generation.budget import OverBudget, finish_call
 from rewrites.generation.claim_check import check_claims
 from rewrites.generation.model import GenerationFailed, Reply, call_model, parse_reply
@@ -87,16 +88,15 @@ def _claim(rewrite_id: str, *, field: str | None, regenerate: bool) -> tuple[Rew
         if rewrite is None:
             return None
         if field is not None:
-            return (rewrite, True) if rewrite.headline is not None else None
-        if rewrite.status in (Rewrite.Status.QUEUED, Rewrite.Status.GENERATING):
+            # A whole rewrite being written replaces every field anyway.
+            writable = rewrite.headline is not None and rewrite.status not in states.WRITING
+            return (rewrite, True) if writable else None
+        if rewrite.status in states.WRITING:
             # Calls still pending here belong to an attempt whose worker died: we hold the lock now.
             ModelCall.objects.filter(rewrite=rewrite, outcome=ModelCall.Outcome.PENDING).update(
                 outcome=ModelCall.Outcome.INTERRUPTED, error="The worker stopped before the call finished."
             )
-            rewrite.status = Rewrite.Status.GENERATING
-            rewrite.next_repair_at = None
-            rewrite.save(update_fields=["status", "next_repair_at"])
-            Cluster.objects.filter(id=rewrite.cluster_id).update(status=Cluster.Status.GENERATING)
+            states.claim_generation(rewrite)
             return rewrite, False
         if regenerate and rewrite.status in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED):
             return rewrite, True

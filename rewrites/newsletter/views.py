@@ -5,7 +5,6 @@ from __future__ import annotations
 from itertools import islice
 
 from django.conf import settings
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpRequest
 
+from newsroom.rules import Action, requires
 from rewrites.newsletter import export as newsletter
 from rewrites.publishing.public_views import public_url
 
@@ -39,7 +39,7 @@ def _apply_action(order: list[str], data) -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("rewrites.export_newsletter", raise_exception=True)
+@requires(Action.EXPORT_NEWSLETTER)
 @vary_on_headers("HX-Request")
 def newsletter_page(request: HttpRequest) -> TemplateResponse:
     """The filters and the preview of the blurbs in order; POSTs reorder or drop items (htmx swaps the preview)."""
@@ -78,7 +78,7 @@ def newsletter_page(request: HttpRequest) -> TemplateResponse:
 
 
 @require_POST
-@permission_required("rewrites.export_newsletter", raise_exception=True)
+@requires(Action.EXPORT_NEWSLETTER)
 def newsletter_export(request: HttpRequest):
     """Streams the blurbs as a download in the chosen format, in the order shown in the preview."""
     filters, errors = newsletter.parse_filters(request.POST)

@@ -19,7 +19,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from clusters.models import Cluster
+from newsroom.rules import Action
+from rewrites import states
 from rewrites.models import Correction, PublishedStory, PublishJob, Revision, Rewrite, Webhook
 from rewrites.publishing.cards import render_social_card
 from rewrites.publishing.webhooks import create_deliveries
@@ -28,9 +29,6 @@ from rewrites.review import record_revision
 from rewrites.webcard import safe_web_card
 
 logger = logging.getLogger(__name__)
-
-PUBLISHABLE = (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED)
-
 
 class PublishError(Exception):
     """A publish or kill that cannot be done, with the reason in words an editor can act on."""
@@ -56,17 +54,17 @@ def locked_rewrite(rewrite_id: str) -> Rewrite:
     return rewrite
 
 
-def _name(rewrite: Rewrite) -> str:
-    return f"“{rewrite.headline}”" if rewrite.headline else f"Rewrite {rewrite.id}"
+def publish_action(rewrite: Rewrite, *, live: bool | None = None) -> Action:
+    """REPUBLISH for a rewrite whose public copy is up, else PUBLISH."""
+    if rewrite.status != Rewrite.Status.PUBLISHED:
+        return Action.PUBLISH
+    return Action.REPUBLISH if (states.is_live(rewrite) if live is None else live) else Action.PUBLISH
 
 
 def check_publishable(rewrite: Rewrite) -> None:
     """Raises PublishError unless rewrite may be published (approved) or republished (published)."""
-    if rewrite.status not in PUBLISHABLE:
-        raise PublishError(
-            f"{_name(rewrite)} is {rewrite.get_status_display().lower()}: only an approved rewrite can be "
-            "published and only a published one republished. Review and approve it first."
-        )
+    if reason := states.refusal(rewrite, publish_action(rewrite)):
+        raise PublishError(reason)
     if not (rewrite.headline or "").strip():
         raise PublishError(f"Rewrite {rewrite.id} has no headline; add one before publishing.")
 
@@ -190,14 +188,11 @@ def _save_publication(
     if note and outcome == "republished":
         Correction.objects.create(rewrite=rewrite, text=note, created_at=updated_at, created_by=user)
 
-    Rewrite.objects.filter(pk=rewrite.pk).update(
-        status=Rewrite.Status.PUBLISHED,
-        slug=slug,
-        published_at=published_at,
-        updated_at=updated_at,
-        has_unpublished_changes=False,
-    )
-    Cluster.objects.filter(pk=rewrite.cluster_id).update(status=Cluster.Status.PUBLISHED, updated_at=updated_at)
+    if outcome == "republished":
+        states.republish(rewrite, at=updated_at, live=True)
+    else:
+        states.publish(rewrite, at=updated_at, live=False)
+    Rewrite.objects.filter(pk=rewrite.pk).update(slug=slug, published_at=published_at, updated_at=updated_at)
     record_revision(
         rewrite=rewrite, kind=Revision.Kind.PUBLISHED, user=user,
         reason=outcome.capitalize() + (f" with the correction: {note}" if note and outcome == "republished" else ""),
@@ -217,16 +212,15 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
         raise PublishError("Give a reason for taking the story down; it is kept in the publish log.")
     rewrite = locked_rewrite(rewrite_id)
     story = PublishedStory.objects.live().filter(rewrite=rewrite).first()
-    if story is None:
-        raise PublishError(f"{_name(rewrite)} is not on the public site, so there is nothing to take down.")
+    if refused := states.refusal(rewrite, Action.KILL, live=story is not None):
+        raise PublishError(refused)
     now = timezone.now()
     _delete_file_on_commit(story.card.name if story.card else "")
     story.withdrawn_at = now
     story.withdrawn_reason = reason
     story.card = ""
     story.save(update_fields=["withdrawn_at", "withdrawn_reason", "card"])
-    Rewrite.objects.filter(pk=rewrite.pk).update(status=Rewrite.Status.SPIKED, has_unpublished_changes=False)
-    Cluster.objects.filter(pk=rewrite.cluster_id).update(status=Cluster.Status.SPIKED, updated_at=now)
+    states.kill(rewrite, at=now, live=True)
     job = PublishJob.objects.create(
         rewrite=rewrite,
         action=PublishJob.Action.UNPUBLISH,

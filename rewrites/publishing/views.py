@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -12,9 +10,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpRequest, trigger_client_event
 
 from newsroom.queues import queue_problem
+from newsroom.responses import respond_after_action
+from newsroom.rules import Action, allowed_actions, refusal, requires
 from rewrites.models import PublishedStory, Rewrite
 from rewrites.publishing.jobs import kill_story, request_publish
-from rewrites.publishing.publish import PublishError
+from rewrites.publishing.publish import PublishError, publish_action
+
+PUBLISH_ACTIONS = [Action.PUBLISH, Action.REPUBLISH, Action.KILL]
 
 RECENT_JOBS = 5
 
@@ -24,16 +26,17 @@ def publish_status_context(request: HttpRequest, rewrite: Rewrite, *, error: str
     story = PublishedStory.objects.filter(rewrite=rewrite).first()
     jobs = list(rewrite.publish_jobs.select_related("requested_by")[:RECENT_JOBS])
     pending = any(job.is_pending for job in jobs)
+    is_live = story is not None and story.is_live
+    allowed = allowed_actions(request.user, rewrite, PUBLISH_ACTIONS, live=is_live)
     return {
         "rewrite": rewrite,
         "story": story,
         "jobs": jobs,
         "pending": pending,
         "corrections": rewrite.corrections.all(),
-        "can_publish": request.user.has_perm("rewrites.publish_rewrite"),
-        "is_publishable": rewrite.status in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED),
-        "is_live": story is not None and story.is_live,
-        "has_changes": story is not None and story.is_live and (
+        "actions": {action.value: action in allowed for action in PUBLISH_ACTIONS},
+        "is_live": is_live,
+        "has_changes": is_live and (
             rewrite.has_unpublished_changes or story.rewrite_version != rewrite.version
         ),
         "error": error,
@@ -57,7 +60,7 @@ def _render_status(request: HttpRequest, rewrite: Rewrite, **extra) -> TemplateR
 
 
 @require_GET
-@permission_required("rewrites.view_rewrite", raise_exception=True)
+@requires(Action.VIEW)
 @vary_on_headers("HX-Request")
 def publish_status(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     """Where a rewrite stands on the public site and how its latest publish jobs went; htmx polls it."""
@@ -66,21 +69,23 @@ def publish_status(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 
 def _after_action(request: HttpRequest, rewrite_id: str, *, error: str = "", notice: str = ""):
-    if request.htmx:
+    def status_part():
         rewrite = get_object_or_404(Rewrite.objects.with_cluster(), id=rewrite_id)
         return _render_status(request, rewrite, error=error, notice=notice)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, notice)
-    return redirect(reverse("rewrites:workspace", args=[rewrite_id]))
+
+    return respond_after_action(
+        request, partial=status_part, redirect_to=reverse("rewrites:workspace", args=[rewrite_id]),
+        error=error, notice=notice,
+    )
 
 
 @require_POST
-@permission_required("rewrites.publish_rewrite", raise_exception=True)
+@requires(Action.PUBLISH, Action.REPUBLISH)
 def publish(request: HttpRequest, rewrite_id: str):
     """Queues a publish (approved rewrite) or republish (published one), with an optional correction note."""
-    get_object_or_404(Rewrite, id=rewrite_id)
+    rewrite = get_object_or_404(Rewrite, id=rewrite_id)
+    if reason := refusal(request.user, publish_action(rewrite), rewrite):
+        return _after_action(request, rewrite_id, error=reason)
     if problem := queue_problem():
         return _after_action(request, rewrite_id, error=problem)
     try:
@@ -93,10 +98,12 @@ def publish(request: HttpRequest, rewrite_id: str):
 
 
 @require_POST
-@permission_required("rewrites.publish_rewrite", raise_exception=True)
+@requires(Action.KILL)
 def unpublish(request: HttpRequest, rewrite_id: str):
     """Kills a published story: it leaves the story page, the feeds and its card at once."""
-    get_object_or_404(Rewrite, id=rewrite_id)
+    rewrite = get_object_or_404(Rewrite, id=rewrite_id)
+    if reason := refusal(request.user, Action.KILL, rewrite):
+        return _after_action(request, rewrite_id, error=reason)
     try:
         kill_story(rewrite_id=rewrite_id, user=request.user, reason=request.POST.get("reason", ""))
     except PublishError as error:

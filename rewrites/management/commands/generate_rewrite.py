@@ -3,9 +3,12 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from clusters.models import Cluster
+from rewrites import states
+from rewrites.generation.jobs import RegenerateRefused, regeneration_mode
 from rewrites.generation.write import write_rewrite
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import Rewrite
@@ -30,18 +33,20 @@ class Command(BaseCommand):
         cluster = Cluster.objects.filter(id=cluster_id).first()
         if cluster is None:
             raise CommandError(f"There is no cluster {cluster_id}.")
-        rewrite, _ = Rewrite.objects.get_or_create(cluster=cluster, defaults={"status": Rewrite.Status.QUEUED})
-        if field and rewrite.headline is None:
-            raise CommandError(f"Rewrite {rewrite.id} has no text yet; generate all of it before one field.")
-        regenerate = False
-        if not field:
-            if rewrite.status in (Rewrite.Status.DRAFT, Rewrite.Status.FAILED):
-                Rewrite.objects.filter(id=rewrite.id).update(
-                    status=Rewrite.Status.QUEUED, repair_attempts=0, next_repair_at=None, failure_reason=""
-                )
-            elif rewrite.status == Rewrite.Status.SPIKED:
-                raise CommandError(f"Rewrite {rewrite.id} was spiked; restore it before regenerating.")
-            regenerate = rewrite.status in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED)
+        with transaction.atomic():
+            Cluster.objects.select_for_update().filter(id=cluster.id).first()
+            rewrite, _ = states.start_rewrite(cluster=cluster)
+            rewrite = Rewrite.objects.select_for_update().get(id=rewrite.id)
+            regenerate = False
+            # A queued (or interrupted) rewrite is simply written now; anything else is a regeneration.
+            if field or rewrite.status not in states.WRITING:
+                try:
+                    mode = regeneration_mode(rewrite, field=field)
+                except RegenerateRefused as error:
+                    raise CommandError(f"Rewrite {rewrite.id}: {error}") from error
+                if mode == "requeue":
+                    states.requeue(rewrite)
+                regenerate = mode == "in_place"
         model = settings.NEWSROOM_MODEL if settings.OPENAI_BASE_URL else "the offline writer"
         self.stderr.write(f"Writing rewrite {rewrite.id} for cluster {cluster.id} with {model}...")
 

@@ -1,0 +1,261 @@
+"""A rewrite's status: the state machine, and the only writers of ``Rewrite.status``.
+
+Lifecycle: ``queued`` → ``generating`` → ``draft`` → ``approved`` → ``published``;
+``failed`` when the repair loop gives up, ``spiked`` when an editor rejects a
+story or takes a published one down. Every change of status is one function
+below; each checks that the current status allows it (else raises
+``TransitionRefused``, changing nothing), sets the status and the fields that
+go with it, saves them, and mirrors the status onto the cluster
+(``clusters.states.sync_cluster_status``).
+
+``ACTION_STATUSES`` says which editor actions each status allows;
+``actions_for`` and ``refusal`` answer from it, and ``newsroom/rules.py``
+combines them with the user's role.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from clusters.models import Cluster
+from clusters.states import TransitionRefused, sync_cluster_status
+from newsroom.rules import Action
+from rewrites.models import PublishedStory, Rewrite
+
+__all__ = ["TransitionRefused"]
+
+S = Rewrite.Status
+
+WRITING = frozenset({S.QUEUED, S.GENERATING})
+EDITABLE = frozenset({S.DRAFT, S.APPROVED, S.PUBLISHED, S.FAILED})
+
+# Which editor actions each status allows. A published rewrite allows republish
+# and kill only while its public copy is live; without one (imported as
+# published) it allows publish instead.
+ACTION_STATUSES: dict[Action, frozenset[str]] = {
+    Action.EDIT: EDITABLE,
+    Action.APPROVE: frozenset({S.DRAFT}),
+    Action.SPIKE: frozenset({S.QUEUED, S.DRAFT, S.APPROVED, S.FAILED}),
+    Action.RESTORE: EDITABLE | {S.SPIKED},
+    Action.REGENERATE: EDITABLE,
+    Action.PUBLISH: frozenset({S.APPROVED}),
+    Action.REPUBLISH: frozenset({S.PUBLISHED}),
+    Action.KILL: frozenset({S.PUBLISHED}),
+}
+LIVE_ONLY = frozenset({Action.REPUBLISH, Action.KILL})
+
+
+def is_live(rewrite: Rewrite) -> bool:
+    """Whether the rewrite has a public copy on the site now."""
+    return PublishedStory.objects.live().filter(rewrite_id=rewrite.pk).exists()
+
+
+def _allows(rewrite: Rewrite, action: Action, live: bool | None) -> bool:
+    if rewrite.status == S.PUBLISHED and action in LIVE_ONLY | {Action.PUBLISH}:
+        live = is_live(rewrite) if live is None else live
+        return live if action in LIVE_ONLY else not live
+    return rewrite.status in ACTION_STATUSES[action]
+
+
+def actions_for(rewrite: Rewrite, *, live: bool | None = None) -> set[Action]:
+    """The editor actions the rewrite's status allows now (live: whether its public copy is up, if known)."""
+    return {action for action in ACTION_STATUSES if _allows(rewrite, action, live)}
+
+
+def _name(rewrite: Rewrite) -> str:
+    return f"“{rewrite.headline}”" if rewrite.headline else f"Rewrite {rewrite.id}"
+
+
+def _why_not(rewrite: Rewrite, action: Action) -> str:
+    status = rewrite.get_status_display().lower()
+    if action == Action.EDIT and rewrite.status in WRITING:
+        return f"This rewrite is {status}; it can be edited once the draft is written."
+    if action == Action.RESTORE:
+        return f"This rewrite is {status}; a revision can be restored once the draft is written."
+    if action == Action.EDIT:
+        return "A spiked rewrite cannot be edited; restore a revision to bring it back."
+    if action == Action.APPROVE:
+        return f"Only drafts can be approved; this rewrite is {status}."
+    if action == Action.SPIKE:
+        if rewrite.status == S.PUBLISHED:
+            return "This story is published; unpublish it before spiking it."
+        if rewrite.status == S.SPIKED:
+            return "This rewrite is already spiked."
+        return "This rewrite is being written right now; spike it once the draft is in."
+    if action == Action.REGENERATE:
+        if rewrite.status == S.SPIKED:
+            return "This rewrite was spiked; restore it before regenerating."
+        return "This rewrite is already being written; wait for it to finish."
+    if action == Action.PUBLISH and rewrite.status == S.PUBLISHED:
+        return f"{_name(rewrite)} is already public; republish it to make changes public."
+    if action == Action.KILL:
+        return f"{_name(rewrite)} is not on the public site, so there is nothing to take down."
+    if action == Action.REPUBLISH and rewrite.status == S.PUBLISHED:
+        return f"{_name(rewrite)} has no public copy to republish; publish it first."
+    return (
+        f"{_name(rewrite)} is {status}: only an approved rewrite can be published and only a published one "
+        "republished. Review and approve it first."
+    )
+
+
+def refusal(rewrite: Rewrite, action: Action, *, live: bool | None = None) -> str:
+    """"" when the rewrite's status allows the action; else the sentence saying why not and what to do."""
+    action = Action(action)
+    if action not in ACTION_STATUSES or _allows(rewrite, action, live):
+        return ""
+    return _why_not(rewrite, action)
+
+
+def check(rewrite: Rewrite, action: Action, *, live: bool | None = None) -> None:
+    """Raises TransitionRefused with the reason unless the rewrite's status allows the action."""
+    if reason := refusal(rewrite, action, live=live):
+        raise TransitionRefused(reason)
+
+
+def _require(rewrite: Rewrite, allowed: frozenset[str] | set[str], what: str) -> None:
+    if rewrite.status not in allowed:
+        raise TransitionRefused(
+            f"Rewrite {rewrite.id} is {rewrite.get_status_display().lower()}; it cannot {what} from that status "
+            f"(only from {', '.join(sorted(allowed))})."
+        )
+
+
+def _set(rewrite: Rewrite, status: str, *, at: datetime | None = None, **fields) -> None:
+    rewrite.status = status
+    for name, value in fields.items():
+        setattr(rewrite, name, value)
+    rewrite.save(update_fields=["status", *fields])
+    sync_cluster_status(cluster_id=rewrite.cluster_id, status=status, at=at)
+
+
+# Generation
+
+
+def start_rewrite(*, cluster: Cluster) -> tuple[Rewrite, bool]:
+    """Returns the cluster's rewrite, creating it as queued (and the cluster queued) if it has none."""
+    rewrite, created = Rewrite.objects.get_or_create(cluster=cluster, defaults={"status": S.QUEUED})
+    if created:
+        sync_cluster_status(cluster_id=cluster.id, status=S.QUEUED, at=timezone.now())
+    return rewrite, created
+
+
+def claim_generation(rewrite: Rewrite) -> None:
+    """queued or generating → generating: a worker starts writing it."""
+    _require(rewrite, WRITING, "start generating")
+    _set(rewrite, S.GENERATING, next_repair_at=None)
+
+
+def store_draft(rewrite: Rewrite) -> None:
+    """generating → draft: the output passed its lints (or came from the offline writer)."""
+    _require(rewrite, {S.GENERATING}, "become a draft")
+    _set(rewrite, S.DRAFT, failure_reason="", next_repair_at=None)
+
+
+def schedule_repair(rewrite: Rewrite, *, reason: str, due: datetime) -> None:
+    """generating → queued with a repair due: the attempt failed and the repair loop tries again at due."""
+    _require(rewrite, {S.GENERATING}, "be queued for repair")
+    _set(rewrite, S.QUEUED, next_repair_at=due, failure_reason=reason)
+
+
+def fail_generation(rewrite: Rewrite, *, reason: str) -> None:
+    """generating → failed: the repair loop gave up."""
+    _require(rewrite, {S.GENERATING}, "fail")
+    _set(rewrite, S.FAILED, next_repair_at=None, failure_reason=reason)
+
+
+def wait_for_budget(rewrite: Rewrite, *, reason: str, until: datetime) -> None:
+    """generating → queued until the daily budget resets."""
+    _require(rewrite, {S.GENERATING}, "wait for the budget")
+    _set(rewrite, S.QUEUED, next_repair_at=until, failure_reason=reason)
+
+
+def store_in_place(rewrite: Rewrite) -> None:
+    """A regeneration stored in place: approved → draft (it needs review again); published keeps
+    its status with unpublished changes; draft, failed and spiked stay as they are."""
+    _require(rewrite, set(S.values) - WRITING, "take regenerated text in place")
+    if rewrite.status == S.APPROVED:
+        _set(rewrite, S.DRAFT)
+    elif rewrite.status == S.PUBLISHED:
+        rewrite.has_unpublished_changes = True
+        rewrite.save(update_fields=["has_unpublished_changes"])
+
+
+def requeue(rewrite: Rewrite, *, note: str = "") -> None:
+    """draft or failed → queued, with a fresh repair count: regeneration, or a stale draft rewritten."""
+    _require(rewrite, {S.DRAFT, S.FAILED}, "be queued again")
+    _set(
+        rewrite, S.QUEUED, repair_attempts=0, next_repair_at=None, failure_reason=note, updated_at=timezone.now()
+    )
+
+
+def recover_interrupted(rewrite: Rewrite, *, note: str) -> None:
+    """generating → queued: the worker writing it died."""
+    _require(rewrite, {S.GENERATING}, "be recovered")
+    _set(rewrite, S.QUEUED, next_repair_at=None, failure_reason=note, updated_at=timezone.now())
+
+
+# Editors
+
+
+def approve(rewrite: Rewrite) -> None:
+    """draft → approved."""
+    check(rewrite, Action.APPROVE)
+    _set(rewrite, S.APPROVED)
+
+
+def spike(rewrite: Rewrite) -> None:
+    """queued, draft, approved or failed → spiked: an editor rejects the story."""
+    check(rewrite, Action.SPIKE)
+    _set(rewrite, S.SPIKED)
+
+
+def restore(rewrite: Rewrite) -> None:
+    """spiked → draft when an earlier revision is restored; other restorable statuses stay."""
+    check(rewrite, Action.RESTORE)
+    if rewrite.status == S.SPIKED:
+        _set(rewrite, S.DRAFT)
+
+
+def change_output(rewrite: Rewrite, *, has_errors: bool) -> None:
+    """An editor changed the text (edit or restore): an approved rewrite with error lints goes back
+    to draft; a published one keeps its status with unpublished changes."""
+    check(rewrite, Action.EDIT)
+    if rewrite.status == S.APPROVED and has_errors:
+        _set(rewrite, S.DRAFT)
+    elif rewrite.status == S.PUBLISHED:
+        rewrite.has_unpublished_changes = True
+        rewrite.save(update_fields=["has_unpublished_changes"])
+
+
+# Publishing
+
+
+def publish(rewrite: Rewrite, *, at: datetime, live: bool) -> None:
+    """approved → published, or a published rewrite without a public copy gets its first one."""
+    check(rewrite, Action.PUBLISH, live=live)
+    _set(rewrite, S.PUBLISHED, at=at, has_unpublished_changes=False)
+
+
+def republish(rewrite: Rewrite, *, at: datetime, live: bool) -> None:
+    """published → published: the public copy is replaced by the current text."""
+    check(rewrite, Action.REPUBLISH, live=live)
+    _set(rewrite, S.PUBLISHED, at=at, has_unpublished_changes=False)
+
+
+def kill(rewrite: Rewrite, *, at: datetime, live: bool) -> None:
+    """published → spiked: the story is taken off the public site."""
+    check(rewrite, Action.KILL, live=live)
+    _set(rewrite, S.SPIKED, at=at, has_unpublished_changes=False)
+
+
+# Records
+
+
+def import_status(rewrite: Rewrite, *, status: str) -> None:
+    """Any status → the one an imported record carries; the cluster keeps the record's own status."""
+    if status not in S.values:
+        raise TransitionRefused(f"A rewrite cannot have the status “{status}”.")
+    rewrite.status = status
+    rewrite.save(update_fields=["status"])

@@ -1,0 +1,330 @@
+"""The state machines of rewrite and cluster status: every allowed and every refused transition."""
+
+import ast
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from clusters import states as cluster_states
+from clusters.models import Cluster
+from newsroom.rules import Action
+from rewrites import states
+from rewrites.models import Rewrite
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+S = Rewrite.Status
+ALL = set(S.values)
+SOON = timezone.now() + timedelta(hours=1)
+
+
+def make_rewrite(*, status: str, headline: str | None = "A headline", cluster_status: str | None = None) -> Rewrite:
+    cluster = Cluster.objects.create(
+        canonical_title="A story", source_count=1, status=cluster_status or status
+    )
+    return Rewrite.objects.create(cluster=cluster, status=status, headline=headline)
+
+
+def same_unless_approved(status: str) -> str:
+    return S.DRAFT if status == S.APPROVED else status
+
+
+def draft_if_spiked(status: str) -> str:
+    return S.DRAFT if status == S.SPIKED else status
+
+
+# transition: (call, statuses it may start from, the status it leads to from each)
+TRANSITIONS = {
+    "claim_generation": (lambda r: states.claim_generation(r), {S.QUEUED, S.GENERATING}, lambda s: S.GENERATING),
+    "store_draft": (lambda r: states.store_draft(r), {S.GENERATING}, lambda s: S.DRAFT),
+    "schedule_repair": (
+        lambda r: states.schedule_repair(r, reason="Lint errors.", due=SOON), {S.GENERATING}, lambda s: S.QUEUED
+    ),
+    "fail_generation": (lambda r: states.fail_generation(r, reason="Gave up."), {S.GENERATING}, lambda s: S.FAILED),
+    "wait_for_budget": (
+        lambda r: states.wait_for_budget(r, reason="Over budget.", until=SOON), {S.GENERATING}, lambda s: S.QUEUED
+    ),
+    "store_in_place": (
+        lambda r: states.store_in_place(r), ALL - {S.QUEUED, S.GENERATING}, same_unless_approved
+    ),
+    "requeue": (lambda r: states.requeue(r, note="Again."), {S.DRAFT, S.FAILED}, lambda s: S.QUEUED),
+    "recover_interrupted": (
+        lambda r: states.recover_interrupted(r, note="Worker died."), {S.GENERATING}, lambda s: S.QUEUED
+    ),
+    "approve": (lambda r: states.approve(r), {S.DRAFT}, lambda s: S.APPROVED),
+    "spike": (lambda r: states.spike(r), {S.QUEUED, S.DRAFT, S.APPROVED, S.FAILED}, lambda s: S.SPIKED),
+    "restore": (lambda r: states.restore(r), ALL - {S.QUEUED, S.GENERATING}, draft_if_spiked),
+    "change_output": (
+        lambda r: states.change_output(r, has_errors=False), {S.DRAFT, S.APPROVED, S.PUBLISHED, S.FAILED},
+        lambda s: s,
+    ),
+    "publish": (lambda r: states.publish(r, at=timezone.now(), live=False), {S.APPROVED, S.PUBLISHED},
+                lambda s: S.PUBLISHED),
+    "republish": (lambda r: states.republish(r, at=timezone.now(), live=True), {S.PUBLISHED},
+                  lambda s: S.PUBLISHED),
+    "kill": (lambda r: states.kill(r, at=timezone.now(), live=True), {S.PUBLISHED}, lambda s: S.SPIKED),
+}
+
+
+def test_every_transition_function_is_covered():
+    public = {
+        name for name, value in vars(states).items()
+        if callable(value) and getattr(value, "__module__", "") == states.__name__ and not name.startswith("_")
+    }
+    helpers = {"is_live", "actions_for", "refusal", "check", "start_rewrite", "import_status"}
+    assert public - helpers == set(TRANSITIONS)
+
+
+ALLOWED = [(name, status) for name, (_, sources, _) in TRANSITIONS.items() for status in sorted(sources)]
+REFUSED = [(name, status) for name, (_, sources, _) in TRANSITIONS.items() for status in sorted(ALL - sources)]
+
+
+@pytest.mark.parametrize("name, status", ALLOWED)
+def test_allowed_transition_sets_the_status_and_mirrors_it_on_the_cluster(name, status):
+    call, _, leads_to = TRANSITIONS[name]
+    rewrite = make_rewrite(status=status)
+
+    call(rewrite)
+
+    rewrite.refresh_from_db()
+    assert rewrite.status == leads_to(status)
+    assert Cluster.objects.get(id=rewrite.cluster_id).status == leads_to(status)
+
+
+@pytest.mark.parametrize("name, status", REFUSED)
+def test_refused_transition_says_why_and_changes_nothing(name, status):
+    call, _, _ = TRANSITIONS[name]
+    rewrite = make_rewrite(status=status, cluster_status=S.DRAFT if status != S.DRAFT else S.FAILED)
+    cluster_before = Cluster.objects.get(id=rewrite.cluster_id).status
+
+    with pytest.raises(states.TransitionRefused) as refused:
+        call(rewrite)
+
+    assert len(str(refused.value)) > 20
+    rewrite.refresh_from_db()
+    assert rewrite.status == status
+    assert Cluster.objects.get(id=rewrite.cluster_id).status == cluster_before
+
+
+def test_a_refusal_names_the_status_and_what_to_do():
+    rewrite = make_rewrite(status=S.SPIKED)
+
+    with pytest.raises(states.TransitionRefused, match="A spiked rewrite cannot be edited; restore a revision"):
+        states.change_output(rewrite, has_errors=False)
+    with pytest.raises(states.TransitionRefused, match="Only drafts can be approved; this rewrite is spiked"):
+        states.approve(rewrite)
+
+
+def test_editing_an_approved_rewrite_with_error_lints_sends_it_back_to_draft():
+    rewrite = make_rewrite(status=S.APPROVED)
+
+    states.change_output(rewrite, has_errors=True)
+
+    rewrite.refresh_from_db()
+    assert rewrite.status == S.DRAFT and rewrite.cluster.status == S.DRAFT
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: states.change_output(r, has_errors=False), lambda r: states.store_in_place(r),
+])
+def test_changing_a_published_rewrite_keeps_it_published_with_unpublished_changes(change):
+    rewrite = make_rewrite(status=S.PUBLISHED)
+
+    change(rewrite)
+
+    rewrite.refresh_from_db()
+    assert rewrite.status == S.PUBLISHED and rewrite.has_unpublished_changes
+
+
+@pytest.mark.parametrize("call", [
+    lambda r: states.publish(r, at=timezone.now(), live=True),
+    lambda r: states.republish(r, at=timezone.now(), live=False),
+    lambda r: states.kill(r, at=timezone.now(), live=False),
+])
+def test_a_published_rewrite_is_republished_or_killed_only_while_public_and_published_only_when_not(call):
+    rewrite = make_rewrite(status=S.PUBLISHED)
+
+    with pytest.raises(states.TransitionRefused):
+        call(rewrite)
+
+    rewrite.refresh_from_db()
+    assert rewrite.status == S.PUBLISHED
+
+
+def test_a_merged_cluster_keeps_its_status_whatever_its_rewrite_does():
+    rewrite = make_rewrite(status=S.DRAFT, cluster_status=Cluster.Status.MERGED)
+
+    states.approve(rewrite)
+
+    assert Cluster.objects.get(id=rewrite.cluster_id).status == Cluster.Status.MERGED
+
+
+@pytest.mark.parametrize("status", sorted(ALL))
+def test_import_sets_any_rewrite_status_and_leaves_the_cluster_as_its_record_says(status):
+    rewrite = make_rewrite(status=S.QUEUED, cluster_status=Cluster.Status.OPEN)
+
+    states.import_status(rewrite, status=status)
+
+    rewrite.refresh_from_db()
+    assert rewrite.status == status and rewrite.cluster.status == Cluster.Status.OPEN
+
+
+def test_import_refuses_an_unknown_status():
+    rewrite = make_rewrite(status=S.DRAFT)
+
+    with pytest.raises(states.TransitionRefused, match="finished"):
+        states.import_status(rewrite, status="finished")
+    rewrite.refresh_from_db()
+    assert rewrite.status == S.DRAFT
+
+
+def test_starting_a_rewrite_queues_it_and_its_cluster_once():
+    cluster = Cluster.objects.create(canonical_title="A story", source_count=1)
+
+    first, created = states.start_rewrite(cluster=cluster)
+    states.claim_generation(first)
+    again, created_again = states.start_rewrite(cluster=cluster)
+
+    assert created and not created_again and again.id == first.id
+    assert Rewrite.objects.get(id=first.id).status == S.GENERATING
+    assert Cluster.objects.get(id=cluster.id).status == S.GENERATING
+
+
+# Cluster transitions
+
+
+@pytest.mark.parametrize("status", sorted(set(Cluster.Status.values) - {Cluster.Status.MERGED}))
+def test_any_live_cluster_can_be_merged(status):
+    cluster = Cluster.objects.create(canonical_title="Away", status=status)
+    keep = Cluster.objects.create(canonical_title="Keep")
+
+    cluster_states.merge_cluster(cluster, into=keep)
+
+    cluster.refresh_from_db()
+    assert cluster.status == Cluster.Status.MERGED and cluster.merged_into_id == keep.id
+
+
+@pytest.mark.parametrize("merged", ["away", "into"])
+def test_merging_from_or_into_a_merged_cluster_is_refused_and_changes_nothing(merged):
+    away = Cluster.objects.create(canonical_title="Away", status=Cluster.Status.MERGED if merged == "away" else "open")
+    into = Cluster.objects.create(canonical_title="Into", status=Cluster.Status.MERGED if merged == "into" else "open")
+
+    with pytest.raises(cluster_states.TransitionRefused, match="already merged into another cluster"):
+        cluster_states.merge_cluster(away, into=into)
+
+    assert Cluster.objects.get(id=away.id).merged_into_id is None
+
+
+def test_a_cluster_cannot_be_merged_into_itself():
+    cluster = Cluster.objects.create(canonical_title="Alone")
+
+    with pytest.raises(cluster_states.TransitionRefused, match="itself"):
+        cluster_states.merge_cluster(cluster, into=cluster)
+    assert Cluster.objects.get(id=cluster.id).status == Cluster.Status.OPEN
+
+
+# Which actions each status allows
+
+
+EXPECTED_ACTIONS = {
+    S.QUEUED: {Action.SPIKE},
+    S.GENERATING: set(),
+    S.DRAFT: {Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE},
+    S.APPROVED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.PUBLISH},
+    S.PUBLISHED: {Action.EDIT, Action.RESTORE, Action.REGENERATE, Action.REPUBLISH, Action.KILL},
+    S.FAILED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE},
+    S.SPIKED: {Action.RESTORE},
+}
+
+
+@pytest.mark.parametrize("status", sorted(ALL))
+def test_each_status_allows_the_actions_of_the_lifecycle(status):
+    rewrite = make_rewrite(status=status)
+
+    assert states.actions_for(rewrite, live=True) == EXPECTED_ACTIONS[status]
+
+
+def test_a_published_rewrite_without_a_public_copy_may_be_published_but_not_republished_or_killed():
+    rewrite = make_rewrite(status=S.PUBLISHED)
+
+    actions = states.actions_for(rewrite)
+
+    assert Action.PUBLISH in actions and not actions & {Action.REPUBLISH, Action.KILL}
+
+
+def lifecycle_table() -> dict[str, set[str]]:
+    """The status → actions table of docs/review.md."""
+    text = (ROOT / "docs" / "review.md").read_text(encoding="utf-8")
+    section = text.split("## Status lifecycle", 1)[1]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            status = cells[0].strip("`")
+            rows[status] = {name.strip("*") for name in re.findall(r"\*\*\w+\*\*", cells[1])}
+    return rows
+
+
+def test_the_lifecycle_table_in_the_guide_matches_the_state_machine():
+    table = lifecycle_table()
+
+    assert set(table) == ALL
+    for status, actions in table.items():
+        live = make_rewrite(status=status)
+        assert actions == {action.value for action in states.actions_for(live, live=True)}, status
+
+
+# The state machines are the only writers
+
+
+def status_writes(path: Path) -> list[str]:
+    """Lines of path that assign a model's status: x.status = ..., status= in update/create, or a "status" default."""
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, (ast.AugAssign, ast.AnnAssign)) else []
+        for target in targets:
+            if isinstance(target, ast.Attribute) and target.attr == "status":
+                owner = target.value.id if isinstance(target.value, ast.Name) else ""
+                if owner not in {"filters", "self"}:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in {"update", "create", "get_or_create", "update_or_create", "bulk_update"}:
+                for keyword in node.keywords:
+                    if keyword.arg == "status" or (
+                        keyword.arg in {"defaults", "create_defaults"} and isinstance(keyword.value, ast.Dict)
+                        and any(isinstance(key, ast.Constant) and key.value == "status" for key in keyword.value.keys)
+                    ):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_only_the_state_machines_write_rewrite_and_cluster_status():
+    machines = {ROOT / "rewrites" / "states.py", ROOT / "clusters" / "states.py"}
+    writes = [
+        line
+        for package in ("rewrites", "clusters", "newsroom")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts and path not in machines
+        for line in status_writes(path)
+    ]
+
+    assert writes == []
+    assert status_writes(ROOT / "rewrites" / "states.py")  # the check does see writes
+
+
+# The generate_rewrite command follows the same rules
+
+
+def test_generate_rewrite_command_refuses_a_spiked_rewrite_with_the_state_machines_reason():
+    rewrite = make_rewrite(status=S.SPIKED)
+
+    with pytest.raises(CommandError, match="This rewrite was spiked; restore it before regenerating."):
+        call_command("generate_rewrite", rewrite.cluster_id)
+    assert Rewrite.objects.get(id=rewrite.id).status == S.SPIKED
