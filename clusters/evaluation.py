@@ -196,3 +196,121 @@ def cross_validate(labelings: dict, gold: Sequence[Hashable], *, folds: int = FO
         held_out.append(table[best][fold])
     final = max(settings, key=lambda s: (sum(table[s]), -settings.index(s)))
     return CrossValidation(held_out=held_out, chosen=chosen, final=final, table=table)
+
+
+# Replaying editors' corrections ---------------------------------------------------------------------
+
+def _article_row(article) -> dict:
+    when = article.published_at or article.fetched_at
+    return {"id": article.id, "title": article.title, "text": article.text, "language": article.language,
+            "date_publish": when.isoformat()}
+
+
+def corrections_from_database() -> tuple[list[dict], int]:
+    """Returns editors' merges and moves from ClusterChange rows, oldest first, as corrections
+    (see read_corrections), and how many changes could not be used (recorded before changes kept
+    their articles, or whose articles were deleted)."""
+    from clusters.models import Article, ClusterChange
+
+    corrections, skipped = [], 0
+    changes = ClusterChange.objects.filter(action__in=[ClusterChange.Action.MERGE, ClusterChange.Action.MOVE])
+    for change in changes.order_by("created_at", "id"):
+        groups = change.groups or {}
+        ids = [*groups.get("kept", []), *groups.get("merged", []), *groups.get("from", []), *groups.get("to", [])]
+        if groups.get("article"):
+            ids.append(groups["article"])
+        articles = Article.objects.in_bulk(ids)
+        if not ids or len(articles) < len(set(ids)):
+            skipped += 1
+            continue
+        rows = {article_id: _article_row(article) for article_id, article in articles.items()}
+        correction = {"action": change.action, "at": change.created_at.isoformat(), "description": change.description}
+        if change.action == ClusterChange.Action.MERGE:
+            correction |= {"kept": [rows[i] for i in groups["kept"]], "merged": [rows[i] for i in groups["merged"]]}
+        else:
+            correction |= {
+                "article": rows[groups["article"]], "from": [rows[i] for i in groups.get("from", [])],
+                "to": [rows[i] for i in groups.get("to", [])],
+            }
+        corrections.append(correction)
+    return corrections, skipped
+
+
+def read_corrections(path: Path) -> list[dict]:
+    """Reads corrections exported by `manage.py export_corrections` (JSON Lines). A merge has
+    "kept" and "merged" (lists of articles the editor joined); a move has "article", "from" (the
+    articles it was wrongly with) and "to" (the articles it belongs with; empty for a story of its
+    own). Articles have id, title, text and date_publish."""
+    if not path.exists():
+        raise EvaluationInputError(f"{path} does not exist.")
+    corrections = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                correction = json.loads(line)
+            except ValueError as error:
+                raise EvaluationInputError(f"{path}:{number} is not valid JSON: {error}.") from error
+            action = correction.get("action") if isinstance(correction, dict) else None
+            needed = {"merge": ("kept", "merged"), "move": ("article", "from", "to")}.get(action)
+            if needed is None:
+                raise EvaluationInputError(f"{path}:{number}: action must be 'merge' or 'move', not {action!r}.")
+            missing = [key for key in needed if key not in correction]
+            if missing:
+                raise EvaluationInputError(f"{path}:{number}: a {action} needs {', '.join(missing)}.")
+            for article in _articles_of(correction):
+                for field in ("id", "title", "text", "date_publish"):
+                    if field not in article:
+                        raise EvaluationInputError(f"{path}:{number}: an article lacks {field}.")
+                article["published"] = parse_date(article["date_publish"], where=f"{path}:{number}")
+            corrections.append(correction)
+    return corrections
+
+
+def _articles_of(correction: dict) -> list[dict]:
+    if correction["action"] == "merge":
+        return [*correction["kept"], *correction["merged"]]
+    return [correction["article"], *correction["from"], *correction["to"]]
+
+
+def replay_corrections(corrections: list[dict]) -> dict:
+    """Clusters the articles of each correction again, in publication order, with the current
+    settings (the in-memory replay of clusters.simulation), and counts the corrections whose mistake
+    the clustering would make again: a merge whose two groups stay apart, a move whose article
+    joins the articles it was taken from or (for a move into another cluster) not those it was
+    moved to."""
+    from clusters.clustering import ClusteringSettings
+    from clusters.simulation import prepare, replay
+
+    config = ClusteringSettings.current()
+    repeated = {"merge": 0, "move": 0}
+    counted = {"merge": 0, "move": 0}
+    examples = []
+    for correction in corrections:
+        articles = {article["id"]: article for article in _articles_of(correction)}
+        for article in articles.values():
+            article.setdefault("published", parse_date(article["date_publish"], where=article["id"]))
+        rows = sorted(articles.values(), key=lambda article: (article["published"], article["id"]))
+        labels = dict(zip([row["id"] for row in rows], replay(prepare(rows), config)))
+        if correction["action"] == "merge":
+            ids = [article["id"] for article in (*correction["kept"], *correction["merged"])]
+            again = len({labels[i] for i in ids}) > 1
+        else:
+            mine = labels[correction["article"]["id"]]
+            wrong = any(labels[article["id"]] == mine for article in correction["from"])
+            missed = bool(correction["to"]) and any(labels[article["id"]] != mine for article in correction["to"])
+            again = wrong or missed
+        counted[correction["action"]] += 1
+        if again:
+            repeated[correction["action"]] += 1
+            examples.append(correction.get("description") or correction["action"])
+    total = sum(counted.values())
+    return {
+        "corrections": total,
+        "repeated": sum(repeated.values()),
+        "repeat_rate": round(sum(repeated.values()) / total, 4) if total else 0.0,
+        "merges": counted["merge"], "merges_repeated": repeated["merge"],
+        "moves": counted["move"], "moves_repeated": repeated["move"],
+        "examples": examples[:10],
+    }

@@ -263,6 +263,11 @@ class ClusterChange(models.Model):
     username = models.CharField(max_length=150, blank=True, help_text="Kept if the account is deleted.")
     reason = models.TextField(blank=True)
     description = models.TextField(help_text="What changed, in words.")
+    groups = models.JSONField(
+        default=dict, blank=True,
+        help_text="The articles as the editor found them: for a merge 'kept' and 'merged' article ids; for a "
+        "move 'article', the ids left 'from' and the ids it joined 'to' (empty for a new cluster).",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
