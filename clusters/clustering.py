@@ -13,7 +13,9 @@ Candidates for a new article are read from that index for the article's most spe
 the time window, so the cost per article depends on how many clusters are active, not on the size
 of the archive. The article joins the candidate that clears its bar by the widest margin: the word
 threshold for a cluster with articles in the article's script, the anchor threshold for a cluster
-only in other scripts (an English report of a Japanese story), and never a cluster whose
+only in other scripts (an English report of a Japanese story; Japanese and Chinese articles have
+their own word threshold, since character trigrams are shared more by stories on one topic than
+English words are), and never a cluster whose
 distinguishing facts conflict with the article's (clusters.conflicts). Otherwise it starts a solo
 cluster. Everything is deterministic: ties are broken by id.
 
@@ -61,6 +63,7 @@ CJK, LATIN = "cjk", "latin"
 class ClusteringSettings:
     window: timedelta
     threshold: float
+    threshold_ja: float
     anchor_threshold: float
 
     @classmethod
@@ -69,6 +72,7 @@ class ClusteringSettings:
         return cls(
             window=timedelta(hours=settings.NEWSROOM_CLUSTER_WINDOW_HOURS),
             threshold=settings.NEWSROOM_CLUSTER_THRESHOLD,
+            threshold_ja=settings.NEWSROOM_CLUSTER_THRESHOLD_JA,
             anchor_threshold=settings.NEWSROOM_CLUSTER_ANCHOR_THRESHOLD,
         )
 
@@ -101,10 +105,10 @@ def article_script(title: str, text: str) -> str:
 
 
 def measure(candidate: Candidate, *, script: str, config: ClusteringSettings) -> tuple[float, float]:
-    """Returns (similarity, bar) for a candidate: its words against the threshold when it has
-    articles in the article's script, else its anchors against the anchor threshold."""
+    """Returns (similarity, bar) for a candidate: its words against the threshold of the article's
+    script when it has articles in that script, else its anchors against the anchor threshold."""
     if script in candidate.scripts or not candidate.scripts:
-        return candidate.words, config.threshold
+        return candidate.words, config.threshold_ja if script == CJK else config.threshold
     return candidate.anchors, config.anchor_threshold
 
 

@@ -221,6 +221,7 @@ NEWSROOM_AFTER_ARTICLE_STORED: list[str] = env_list("NEWSROOM_AFTER_ARTICLE_STOR
 NEWSROOM_CLUSTER_WINDOW_HOURS = float(os.environ.get("NEWSROOM_CLUSTER_WINDOW_HOURS", "8760"))
 # Chosen by cross-validation over events (docs/clustering.md, docs/benchmarks.md).
 NEWSROOM_CLUSTER_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD", "0.14"))
+NEWSROOM_CLUSTER_THRESHOLD_JA = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_JA", "0.3"))
 NEWSROOM_CLUSTER_ANCHOR_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_ANCHOR_THRESHOLD", "0.1"))
 
 # Generation, lints and the repair loop (rewrites/generation/write.py, rewrites/lint.py).
