@@ -5,6 +5,11 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    if sys.argv[1:2] == ["rundesk"]:
+        # Before the settings start the embedded servers, so a signal at any moment stops them again.
+        from newsroom.runtime import stop_on_signals
+
+        stop_on_signals()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -51,10 +51,6 @@ def _responder():
     """Builds a reply that passes the lints from the sources in the request, as a good model would."""
     from tests.generate_helpers import good_content
 
-    class _Cluster:
-        def __init__(self, sources):
-            self.sources = sources
-
     template = None
 
     def respond(request: dict) -> str:
@@ -94,7 +90,7 @@ def _overhead(server, bind) -> str:
 
     from rewrites.generation.write import write_rewrite
     from rewrites.models import ModelCall, Rewrite
-    from tests.generate_helpers import make_cluster
+    from tests.factories import make_cluster
 
     rows = []
     for label, base_url in [("test model server, 250 ms latency", server.base_url), ("offline writer (no model)", "")]:
@@ -136,7 +132,7 @@ def _throughput(server, bind) -> str:
 
     from rewrites.generation.jobs import generate_rewrite_job
     from rewrites.models import Rewrite
-    from tests.generate_helpers import make_cluster
+    from tests.factories import make_cluster
 
     redis_url = _bench_redis_url(settings.REDIS_URL)
     connection_redis = redis.Redis.from_url(redis_url)
@@ -217,7 +213,7 @@ def _typical_articles():
                 if 1200 <= len(item["article"]) <= 2500:
                     article = Article(source=source, url="https://ja.wikinews.org/", title=item["headline"], text=item["article"])
                     return [article], "a Japanese Wikinews article of {} characters (../shared/data)".format(len(item["article"]))
-    from tests.generate_helpers import ENGLISH_TEXT, JAPANESE_TEXT
+    from tests.factories import ENGLISH_TEXT, JAPANESE_TEXT
 
     articles = [
         Article(source=source, url="https://a.example.com/", title="Studio Trigger announces film", text=ENGLISH_TEXT),

@@ -13,19 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clusters.clustering import lock_clusters, rebuild_centroid, refresh_cluster
-from clusters.models import Article, Cluster, ClusterChange
+from clusters.models import Article, Cluster, ClusterChange, empty_entities
 from clusters.states import TransitionRefused, merge_cluster
-
-DEFAULT_ENTITIES = {
-    "anime_titles": [],
-    "manga_titles": [],
-    "work_titles": [],
-    "studios": [],
-    "people": [],
-    "type": "news",
-    "domain": "other",
-    "is_roundup": False,
-}
 
 
 class ClusterEditError(ValueError):
@@ -156,7 +145,7 @@ def mark_roundup(*, cluster_id: str, roundup: bool = True, user=None, reason: st
         except ValueError:
             entities = None
         if not isinstance(entities, dict):
-            entities = {**DEFAULT_ENTITIES, "domain": cluster.domain or "other"}
+            entities = empty_entities(domain=cluster.domain or "other")
         entities["is_roundup"] = roundup
         cluster.entities_json = json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
         cluster.updated_at = timezone.now()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clusters.clustering import assign_article
 from clusters.models import Article
-from newsroom.queues import ACTIVE_JOB_STATES, get_queue
+from newsroom.queues import active_job, get_queue
 
 QUEUE = "default"
 
@@ -49,11 +49,9 @@ def enqueue_unclustered(*, limit: int = 500) -> int:
         .order_by("fetched_at", "id")
         .values_list("id", flat=True)[:limit]
     )
-    queue = get_queue(QUEUE)
     queued = 0
     for article_id in ids:
-        job = queue.fetch_job(_job_id(article_id))
-        if job is not None and job.get_status(refresh=False) in ACTIVE_JOB_STATES:
+        if active_job(_job_id(article_id)) is not None:
             continue
         _enqueue_now(article_id)
         queued += 1

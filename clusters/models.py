@@ -6,6 +6,16 @@ from django.utils import timezone
 
 from newsroom.ids import id_validator, new_article_id, new_cluster_id
 
+# The keys of a cluster's entities (Cluster.entities_json, the record's "entities", the model's
+# output): lists of names, then the kind of story, its subject area and whether it is a roundup.
+ENTITY_NAME_KEYS = ("anime_titles", "manga_titles", "work_titles", "studios", "people")
+ENTITY_KEYS = (*ENTITY_NAME_KEYS, "type", "domain", "is_roundup")
+
+
+def empty_entities(*, domain: str = "other") -> dict:
+    """Entities with every key and no names (a news story in domain), for a cluster no model has described."""
+    return {**{key: [] for key in ENTITY_NAME_KEYS}, "type": "news", "domain": domain, "is_roundup": False}
+
 
 class SourceQuerySet(models.QuerySet):
     def due(self, now):
@@ -69,11 +79,6 @@ class Source(models.Model):
         self.disabled_reason = reason
 
 
-class ClusterQuerySet(models.QuerySet):
-    def stale(self):
-        return self.filter(written_source_count__lt=models.F("source_count"))
-
-
 class Cluster(models.Model):
     """One story, told by one or more source articles."""
 
@@ -122,8 +127,6 @@ class Cluster(models.Model):
         related_name="merged_from",
         help_text="Set when an editor merged this cluster into another.",
     )
-
-    objects = ClusterQuerySet.as_manager()
 
     class Meta:
         ordering = ["-last_seen_at"]

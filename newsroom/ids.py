@@ -5,8 +5,6 @@ import secrets
 
 from django.core.validators import RegexValidator
 
-PREFIXES = {"rewrite": "r", "cluster": "c", "article": "a"}
-
 
 def new_id(prefix: str) -> str:
     """Returns a fresh random id such as ``r_962befd433e1b733938e3628``."""

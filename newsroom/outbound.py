@@ -3,28 +3,34 @@
 ``fetch`` GETs feeds, article pages and images (following redirects);
 ``post`` sends webhooks (never following redirects). Both keep one address
 policy: only http(s), no user name or password in the address, connect and
-read timeouts plus an overall deadline, a size cap on every body (compressed
+read timeouts plus a total deadline, a size cap on every body (compressed
 or not), and every connection, the first and each redirect hop, goes only to
-public addresses. The address check happens when the socket is opened, on the
+public addresses. The total deadline covers connecting, the TLS handshake,
+sending, waiting for the headers and reading the body: when it runs out the
+connection is shut down under whatever is waiting on it, so a server that
+trickles a byte a second, or holds back its headers, is cut off on time. The address check happens when the socket is opened, on the
 addresses actually connected to, so a name that resolves to a private address
 (or changes its answer between checks) is still refused.
 
 An allow-list lets named hosts past the address check (a local test server,
 the desk's own demo feeds, an internal build server). Its entries are
-``host`` or ``host:port``; fetching reads ``NEWSROOM_FETCH_ALLOWED_HOSTS`` and
-webhooks ``NEWSROOM_WEBHOOK_ALLOWED_HOSTS``.
+``host``, ``host:port`` or ``host:port/path-prefix`` (only paths under the
+prefix); fetching reads ``NEWSROOM_FETCH_ALLOWED_HOSTS`` and webhooks
+``NEWSROOM_WEBHOOK_ALLOWED_HOSTS``.
 """
 
 from __future__ import annotations
 
 import http.client
 import ipaddress
+import os
 import socket
 import ssl
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -80,12 +86,33 @@ FETCH_ALLOW_LIST = "NEWSROOM_FETCH_ALLOWED_HOSTS"
 WEBHOOK_ALLOW_LIST = "NEWSROOM_WEBHOOK_ALLOWED_HOSTS"
 
 
-def is_allowed_host(host: str, port: int, *, allow_list: str = FETCH_ALLOW_LIST) -> bool:
-    """True when the host (or host:port) is named in the allow-list setting called allow_list."""
+def _safe_path(path: str) -> str | None:
+    """The decoded path without its query, or None when it has dot segments that could climb out of a prefix."""
+    decoded = unquote(path.split("?", 1)[0])
+    if any(segment in {".", ".."} for segment in decoded.split("/")) or "\\" in decoded:
+        return None
+    return decoded
+
+
+def is_allowed_host(host: str, port: int, *, path: str | None = "/", allow_list: str = FETCH_ALLOW_LIST) -> bool:
+    """True when the allow-list setting called allow_list names this host (and port, and path).
+
+    Entries are ``host``, ``host:port`` or ``host:port/path-prefix``; an entry
+    with a path prefix allows only paths under it (after decoding, with no
+    ``..`` segments), so the desk's demo feeds can be allowed without the rest
+    of the desk. With path None, any entry naming the host counts.
+    """
     host = host.lower().strip("[]")
     for entry in getattr(settings, allow_list):
-        entry = entry.lower().strip()
-        if entry == host or entry == f"{host}:{port}" or entry == f"[{host}]:{port}":
+        entry = entry.strip()
+        address, slash, prefix = entry.partition("/")
+        address = address.lower()
+        if address not in {host, f"{host}:{port}", f"[{host}]:{port}"}:
+            continue
+        if not slash or path is None:
+            return True
+        decoded = _safe_path(path)
+        if decoded is not None and decoded.startswith("/" + prefix):
             return True
     return False
 
@@ -110,9 +137,70 @@ def refusal_for_address(address: str) -> str | None:
     return None
 
 
-def _safe_create_connection(host: str, port: int, *, connect_timeout: float, read_timeout: float, allow_list: str):
-    """Opens a TCP connection to a public address of host, refusing private ones."""
-    allowed = is_allowed_host(host, port, allow_list=allow_list)
+class _Deadline:
+    """The total time one request may take; when it runs out, the socket in use is shut down.
+
+    Per-operation socket timeouts cannot bound a whole request (each byte of a
+    trickle resets them), so a timer shuts the connection down under whatever
+    call is blocked on it: connecting, the TLS handshake, sending, waiting
+    for headers or reading.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._watched: tuple[int, int] | None = None  # (file descriptor, inode) of the connection in use
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - time.monotonic())
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self.expired:
+                raise TimeoutError("the deadline has passed")
+            fd = sock.fileno()
+            self._watched = (fd, os.fstat(fd).st_ino)
+
+    def release(self) -> None:
+        """Stops watching the connection; called before it is closed, so its descriptor is never touched again."""
+        with self._lock:
+            self._watched = None
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+        self.release()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._watched is None:
+                return
+            fd, inode = self._watched
+            try:
+                if os.fstat(fd).st_ino != inode:
+                    return
+                sock = socket.socket(fileno=fd)
+            except OSError:
+                return
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            finally:
+                sock.detach()
+
+
+def _safe_create_connection(
+    host: str, port: int, *, path: str, connect_timeout: float, read_timeout: float, allow_list: str,
+    deadline: _Deadline,
+):
+    """Opens a TCP connection to a public address of host, refusing private ones (unless allowed for path)."""
+    allowed = is_allowed_host(host, port, path=path, allow_list=allow_list)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
@@ -124,8 +212,10 @@ def _safe_create_connection(host: str, port: int, *, connect_timeout: float, rea
         if reason:
             refusals.append(reason)
             continue
+        if deadline.remaining() <= 0:
+            raise TimeoutError("the deadline has passed")
         sock = socket.socket(family, socktype, proto)
-        sock.settimeout(connect_timeout)
+        sock.settimeout(min(connect_timeout, deadline.remaining()))
         try:
             sock.connect(address)
         except TimeoutError as error:
@@ -137,8 +227,18 @@ def _safe_create_connection(host: str, port: int, *, connect_timeout: float, rea
             last_error = error
             continue
         sock.settimeout(read_timeout)
+        try:
+            deadline.watch(sock)
+        except TimeoutError:
+            sock.close()
+            raise
         return sock
     if refusals and last_error is None:
+        if is_allowed_host(host, port, path=None, allow_list=allow_list):
+            raise BlockedAddressError(
+                f"Refused to fetch {path} from {host}: {refusals[0]}, and {allow_list} allows only some paths "
+                "on this host, not this one."
+            )
         raise BlockedAddressError(
             f"Refused to connect to {host}: {refusals[0]}. Only public addresses are contacted; "
             f"add the host to {allow_list} if it is meant to be reached."
@@ -153,26 +253,27 @@ def _safe_create_connection(host: str, port: int, *, connect_timeout: float, rea
 class _Connection:
     """Wires the safe socket into http.client's connection classes."""
 
-    def __init__(self, *, connect_timeout: float, read_timeout: float, allow_list: str):
+    def __init__(self, *, connect_timeout: float, read_timeout: float, allow_list: str, deadline: _Deadline):
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.allow_list = allow_list
+        self.deadline = deadline
 
-    def open(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
+    def open(self, scheme: str, host: str, port: int, path: str) -> http.client.HTTPConnection:
         if scheme == "https":
             connection = http.client.HTTPSConnection(host, port, context=ssl.create_default_context())
         else:
             connection = http.client.HTTPConnection(host, port)
         connection._create_connection = lambda address, timeout=None, source_address=None: (
             _safe_create_connection(
-                host, port, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
-                allow_list=self.allow_list,
+                host, port, path=path, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+                allow_list=self.allow_list, deadline=self.deadline,
             )
         )
         return connection
 
 
-def _read_body(response: http.client.HTTPResponse, *, max_bytes: int, deadline: float, url: str) -> bytes:
+def _read_body(response: http.client.HTTPResponse, *, max_bytes: int, deadline: _Deadline, url: str) -> bytes:
     declared = response.getheader("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise TooLargeError(
@@ -190,7 +291,7 @@ def _read_body(response: http.client.HTTPResponse, *, max_bytes: int, deadline: 
         f"{url} is larger than the {_megabytes(max_bytes)} limit; the download was stopped there."
     )
     while True:
-        if time.monotonic() > deadline:
+        if deadline.expired:
             raise FetchError(f"Downloading {url} took too long and was stopped.")
         try:
             chunk = response.read1(65536)
@@ -246,14 +347,31 @@ def fetch(
 
     Returns the final response; a 304 (with etag / last_modified sent) comes back
     with an empty body. Raises FetchError, with a message for people, on any
-    refusal, network failure or HTTP error status.
+    refusal, network failure, HTTP error status, or when the whole fetch,
+    redirects included, takes longer than NEWSROOM_FETCH_TOTAL_TIMEOUT.
     """
     max_bytes = max_bytes or settings.NEWSROOM_FETCH_MAX_BYTES
-    deadline = time.monotonic() + settings.NEWSROOM_FETCH_TOTAL_TIMEOUT
+    deadline = _Deadline(settings.NEWSROOM_FETCH_TOTAL_TIMEOUT)
+    try:
+        return _fetch(url, etag=etag, last_modified=last_modified, max_bytes=max_bytes, accept=accept,
+                      deadline=deadline)
+    except Exception as error:
+        if deadline.expired and not isinstance(error, BlockedAddressError):
+            raise FetchError(
+                f"Fetching {url} timed out: it took longer than the {deadline.seconds:g} s allowed in all "
+                "(NEWSROOM_FETCH_TOTAL_TIMEOUT) and was stopped."
+            ) from error
+        raise
+    finally:
+        deadline.cancel()
+
+
+def _fetch(url: str, *, etag: str, last_modified: str, max_bytes: int, accept: str, deadline: _Deadline) -> FetchResult:
     opener = _Connection(
         connect_timeout=settings.NEWSROOM_FETCH_CONNECT_TIMEOUT,
         read_timeout=settings.NEWSROOM_FETCH_READ_TIMEOUT,
         allow_list=FETCH_ALLOW_LIST,
+        deadline=deadline,
     )
     current = url
     for _ in range(settings.NEWSROOM_FETCH_MAX_REDIRECTS + 1):
@@ -268,7 +386,7 @@ def fetch(
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        connection = opener.open(scheme, host, port)
+        connection = opener.open(scheme, host, port, path)
         try:
             try:
                 connection.request("GET", path, headers=headers)
@@ -299,8 +417,11 @@ def fetch(
                     f"The server answered {response.status} {response.reason or ''} for {current}.".replace("  ", " ")
                 )
             body = _read_body(response, max_bytes=max_bytes, deadline=deadline, url=current)
+            if deadline.expired:
+                raise FetchError(f"Downloading {current} took too long and was stopped.")
             return FetchResult(url=current, status=response.status, headers=response_headers, body=body)
         finally:
+            deadline.release()
             connection.close()
     raise FetchError(f"{url} redirected more than {settings.NEWSROOM_FETCH_MAX_REDIRECTS} times.")
 
@@ -308,31 +429,38 @@ def fetch(
 def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_bytes: int = 64 * 1024) -> FetchResult:
     """POSTs body to url without following redirects; returns the response whatever its status.
 
-    The whole request, connecting included, must finish within timeout
-    seconds. Raises BlockedAddressError when the address policy refuses the
-    address (``NEWSROOM_WEBHOOK_ALLOWED_HOSTS`` lets hosts past the address
-    check) and FetchError when the network fails. The response body is read up
-    to max_bytes and cut there.
+    The whole request, connecting, sending and waiting for the status and
+    headers included, must finish within timeout seconds; the response body is
+    read in what is left of that time, up to max_bytes, and cut there. Raises
+    BlockedAddressError when the address policy refuses the address
+    (``NEWSROOM_WEBHOOK_ALLOWED_HOSTS`` lets hosts past the address check) and
+    FetchError when the network fails or the time runs out.
     """
-    deadline = time.monotonic() + timeout
     scheme, host, port, path = _address(url)
-    opener = _Connection(connect_timeout=timeout, read_timeout=timeout, allow_list=WEBHOOK_ALLOW_LIST)
-    connection = opener.open(scheme, host, port)
+    deadline = _Deadline(timeout)
+    opener = _Connection(connect_timeout=timeout, read_timeout=timeout, allow_list=WEBHOOK_ALLOW_LIST, deadline=deadline)
+    connection = opener.open(scheme, host, port, path)
     try:
         try:
             connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})
             response = connection.getresponse()
-        except FetchError:
+        except BlockedAddressError:
             raise
-        except TimeoutError as error:
-            raise FetchError(f"The request to {url} timed out: no answer within {timeout:g} s.") from error
-        except ssl.SSLError as error:
-            raise FetchError(f"The secure connection to {host} failed ({error}).") from error
-        except (http.client.HTTPException, OSError) as error:
-            raise FetchError(f"Sending to {url} failed ({error}).") from error
+        except Exception as error:
+            if deadline.expired or isinstance(error, TimeoutError):
+                raise FetchError(
+                    f"The request to {url} timed out: it took longer than the {timeout:g} s allowed in all and was stopped."
+                ) from error
+            if isinstance(error, FetchError):
+                raise
+            if isinstance(error, ssl.SSLError):
+                raise FetchError(f"The secure connection to {host} failed ({error}).") from error
+            if isinstance(error, (http.client.HTTPException, OSError)):
+                raise FetchError(f"Sending to {url} failed ({error}).") from error
+            raise
         response_headers = {name.lower(): value for name, value in response.getheaders()}
         content = b""
-        while len(content) < max_bytes and time.monotonic() < deadline:
+        while len(content) < max_bytes and not deadline.expired:
             try:
                 chunk = response.read1(max_bytes - len(content))
             except (http.client.HTTPException, OSError):
@@ -342,4 +470,5 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_
             content += chunk
         return FetchResult(url=url, status=response.status, headers=response_headers, body=content)
     finally:
+        deadline.cancel()
         connection.close()

@@ -1,4 +1,4 @@
-"""The one way to reach Redis: the job queues, a job by id, and a quick "is the queue up?" check.
+"""The one way to reach Redis: the job queues, a job by id and what it is doing, and a quick "is the queue up?" check.
 
 Every module that enqueues work, reads a job's state or keeps short-lived
 state in Redis (presence) goes through these functions.
@@ -6,24 +6,25 @@ state in Redis (presence) goes through these functions.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import django_rq
 import redis
 import rq
 from django.conf import settings
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.utils import import_attribute
+from rq.utils import as_text, current_timestamp, import_attribute
 
 UNREACHABLE = (
     "The job queue is unreachable, so this cannot run now. Everything you can read still works; "
     "try again when the queue server is back (an admin can check it at /admin/rq/)."
 )
-# A job in one of these states will still run (or is running): do not enqueue it again.
-ACTIVE_JOB_STATES = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 
 # Jobs queued before the packages were reorganised name their function by its old path. Workers
-# run them under the new one, so a deploy never strands queued or scheduled work. Remove after 0.3.
+# run them under the new one, so a deploy never strands queued or scheduled work. Removed in the release
+# after the one that moved them (README, "Upgrade notes").
 RENAMED_JOB_FUNCTIONS = {
     "clusters.jobs.ingest_source_job": "clusters.sources.jobs.ingest_source_job",
     "rewrites.jobs.generate_rewrite_job": "rewrites.generation.jobs.generate_rewrite_job",
@@ -56,6 +57,18 @@ def quick_connection() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
 
 
+class JobState(StrEnum):
+    """What a job is doing, as job_state reads it; read_job (newsroom.progress) adds MISSING and UNREACHABLE."""
+
+    QUEUED = "queued"  # waiting in its queue, or scheduled for later
+    RUNNING = "running"  # a worker is running it and still sends heartbeats
+    FINISHED = "finished"
+    FAILED = "failed"  # raised, timed out, or was stopped or canceled by an admin
+    STOPPED = "stopped"  # marked started, but the worker running it stopped sending heartbeats (it died)
+    MISSING = "missing"  # Redis does not know the job: never queued yet, or its record expired
+    UNREACHABLE = "unreachable"  # Redis did not answer
+
+
 def fetch_job(job_id: str) -> Job | None:
     """The job with this id, or None when Redis no longer knows it. Raises redis.RedisError when Redis is down."""
     try:
@@ -64,13 +77,43 @@ def fetch_job(job_id: str) -> Job | None:
         return None
 
 
+def job_state(job: Job) -> JobState:
+    """What the job is doing, read honestly from RQ.
+
+    RQ keeps a job marked started until its worker reports the end. A worker
+    that dies never does, so a started job counts as running only while the
+    worker's heartbeat for it is fresh in the queue's started-job registry, the
+    test RQ itself uses to fail abandoned jobs (which it does only every few
+    minutes). Raises redis.RedisError when Redis is down.
+    """
+    status = job.get_status()
+    if status == JobStatus.STARTED:
+        if _has_live_execution(job):
+            return JobState.RUNNING
+        # A job that ended between the two reads has left the registry along with its final status.
+        status = job.get_status()
+        if status == JobStatus.STARTED:
+            return JobState.STOPPED
+    if status == JobStatus.FINISHED:
+        return JobState.FINISHED
+    if status in {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}:
+        return JobState.FAILED
+    return JobState.QUEUED
+
+
+def _has_live_execution(job: Job) -> bool:
+    registry = job.started_job_registry
+    live = registry.connection.zrangebyscore(registry.key, current_timestamp(), "+inf")
+    return any(as_text(member).startswith(f"{job.id}:") for member in live)
+
+
 def active_job(job_id: str) -> Job | None:
-    """The job with this id if it is queued, scheduled or running."""
+    """The job with this id if it is queued, scheduled or running; not one whose worker died."""
     try:
         job = Job.fetch(job_id, connection=redis_connection())
     except NoSuchJobError:
         return None
-    return job if job.get_status() in ACTIVE_JOB_STATES else None
+    return job if job_state(job) in {JobState.QUEUED, JobState.RUNNING} else None
 
 
 def queue_problem() -> str | None:

@@ -11,8 +11,10 @@ import Django.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import secrets
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -57,6 +59,7 @@ def embedded_database_url() -> str:
             ) from error
         data_dir = VAR_DIR / "pgdata"
         data_dir.mkdir(parents=True, exist_ok=True)
+        _forget_dead_holders(data_dir, lock=pgserver.PostgresServer._lock)
         try:
             _postgres_server = pgserver.get_server(data_dir, cleanup_mode="stop")
         except Exception as error:
@@ -70,6 +73,45 @@ def embedded_database_url() -> str:
         if "(1 row)" not in exists:
             _postgres_server.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
     return _postgres_server.get_uri(DATABASE_NAME)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _forget_dead_holders(data_dir: Path, *, lock) -> None:
+    """Drops processes that no longer exist from pgserver's list of the server's holders.
+
+    pgserver stops the server when the last holder exits; a holder that was
+    killed (kill -9, power loss) stays on the list and would keep the server
+    running for ever after.
+    """
+    holders = data_dir / ".handle_pids.json"
+    with lock:
+        try:
+            pids = json.loads(holders.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+        if alive != pids:
+            holders.write_text(json.dumps(alive))
+
+
+def stop_on_signals() -> None:
+    """Makes SIGINT and SIGTERM raise KeyboardInterrupt, so the process unwinds and stops its embedded servers.
+
+    A process started in the background by a shell inherits SIGINT as ignored,
+    and SIGTERM's default ends Python without running its exit handlers; both
+    are replaced here.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def redis_executable() -> Path:

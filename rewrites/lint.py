@@ -8,12 +8,12 @@ a generated rewrite to the repair loop; warnings are shown to the editor.
 
 The unsupported-claim lints (numbers, dates, names, quotes and unsupported
 content) compare the output with the source articles through
-``rewrites.claims`` and ``newsroom.facts``, whatever the script: 19.19 matches
+``rewrites.claims.support`` and ``newsroom.facts``, whatever the script: 19.19 matches
 「19秒19」, 12,000 matches 「約1万2千人」 and July 10, 2026 matches 2026年7月10日.
 Their findings carry ``evidence``: the closest source sentence, its article and
 the range of the matched number or name inside it. Severity ``info`` is a note
 ("could not check"), never counted as a lint hit. Findings an editor marked as
-checked (``rewrites.overrides``) are left out by ``store_lints``.
+checked (``rewrites.review``) are left out by ``store_lints``.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from django.conf import settings
 
 from clusters.sources.canonical import canonical_url
 from newsroom.facts import extract_dates, extract_names, extract_quantities, name_key, same_name
-from rewrites.checked import checked_keys, clear_stale_marks
-from rewrites.claims import Evidence, SourceMaterial, material_for, split_sentences, word_tokens
+from rewrites.claims.checked import checked_keys, clear_stale_marks
+from rewrites.claims.support import Evidence, SourceMaterial, field_content_score, material_for, split_sentences
 from rewrites.counters import NETWORKS, find_hashtags, find_urls, offset_at_limit
 from rewrites.webcard import ALLOWED_TAGS, VOID_TAGS
 
@@ -295,12 +295,14 @@ def lint_unsupported_quotes(draft: Draft) -> Iterator[Finding]:
 
 
 def lint_unsupported_content(draft: Draft) -> Iterator[Finding]:
-    """Wording the English sources do not back: a warning on each run of unbacked words.
+    """Wording the English sources do not back: a warning on each run of words the sources never put together.
 
-    A field is flagged when the mean ``content_score`` of its sentences reaches
-    ``NEWSROOM_LINT_CONTENT_THRESHOLD`` (0 turns the lint off); then each sentence at or over it
-    has its runs of words that no source trigram covers highlighted. Only English sources can
-    back wording, so with none this lint is silent (numbers and names are still checked).
+    Each sentence is scored by ``SourceMaterial.content_score`` (the share of its neighbouring
+    content-word pairs that no source sentence holds within a few words of each other). A field is
+    flagged when the mean over its sentences reaches ``NEWSROOM_LINT_CONTENT_THRESHOLD`` (0 turns the
+    lint off) and at least two of its pairs are unbacked; then, in each sentence at or over it, every run of words joined by such pairs is
+    highlighted. Links and hashtags are neither scored nor highlighted. Only English sources can back
+    wording, so with none this lint is silent (numbers and names are still checked).
     """
     threshold = settings.NEWSROOM_LINT_CONTENT_THRESHOLD
     if not draft.sources or threshold <= 0:
@@ -309,26 +311,27 @@ def lint_unsupported_content(draft: Draft) -> Iterator[Finding]:
     if not material.has_english:
         return
     for name, text in _field_texts(draft, CLAIM_FIELDS):
-        skip = _excluded_spans(text)
-        scored = []
-        for start, end in split_sentences(text):
-            score, spans = material.content_score(text[start:end])
-            if len(word_tokens(text[start:end])) >= 3:
-                scored.append((score, [(start + a, start + b) for a, b in spans]))
-        if not scored or sum(score for score, _ in scored) / len(scored) < threshold:
+        scored = material.content_scores(_blanked(text, _excluded_spans(text)))
+        if field_content_score(scored) < threshold:
             continue
-        for score, spans in scored:
+        for score, _, spans in scored:
             if score < threshold:
                 continue
             for span in spans:
-                if _inside(span, skip):
-                    continue
                 phrase = text[span[0]:span[1]]
                 yield Finding(
                     "unsupported-content", name, WARNING,
-                    f"'{phrase[:60]}' is not backed by the sources' wording; check it against the closest source sentence.",
+                    f"The sources never put these words together: '{phrase[:60]}'. Check it against the closest "
+                    "source sentence.",
                     span, material.closest_sentence(_sentence_at(text, span)), phrase,
                 )
+
+
+def _blanked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """text with the given spans replaced by spaces (offsets kept)."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _sentence_at(text: str, span: tuple[int, int]) -> str:

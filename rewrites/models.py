@@ -16,9 +16,6 @@ DOMAINS = ["anime", "manga", "games", "film", "music", "tech", "business", "scie
 
 
 class RewriteQuerySet(models.QuerySet):
-    def needing_review(self):
-        return self.filter(status=Rewrite.Status.DRAFT)
-
     def published(self):
         return self.filter(status=Rewrite.Status.PUBLISHED)
 
@@ -331,11 +328,6 @@ class PublishedStory(models.Model):
     @property
     def is_live(self) -> bool:
         return self.withdrawn_at is None
-
-    @property
-    def source_credit(self) -> str:
-        names = list(dict.fromkeys(entry["source"] for entry in self.sources))
-        return ", ".join(names)
 
 
 class PublishJob(models.Model):

@@ -19,9 +19,10 @@ import jsonschema
 from django.db import transaction
 from django.utils.text import slugify
 
-from clusters.models import Article, Cluster, Source
+from clusters.models import ENTITY_KEYS, ENTITY_NAME_KEYS, Article, Cluster, Source
 from clusters.sources.canonical import canonical_url
 from clusters.states import import_cluster_status
+from newsroom.timestamps import format_timestamp, parse_timestamp
 from rewrites.models import Attribution, Rewrite
 from rewrites.states import import_status
 
@@ -41,15 +42,9 @@ ATTRIBUTION_ENTRY = {
 }
 ENTITIES = {
     "type": "object",
-    "required": [
-        "anime_titles", "manga_titles", "work_titles", "studios", "people", "type", "domain", "is_roundup",
-    ],
+    "required": list(ENTITY_KEYS),
     "properties": {
-        "anime_titles": STRING_LIST,
-        "manga_titles": STRING_LIST,
-        "work_titles": STRING_LIST,
-        "studios": STRING_LIST,
-        "people": STRING_LIST,
+        **{key: STRING_LIST for key in ENTITY_NAME_KEYS},
         "type": {"type": ["string", "null"]},
         "domain": {"type": ["string", "null"]},
         "is_roundup": {"type": "boolean"},
@@ -161,14 +156,6 @@ class RecordError(Exception):
 
 
 # Writing records
-
-
-def format_timestamp(value: datetime | None) -> str | None:
-    """Formats value as the record does: UTC, milliseconds, a trailing Z."""
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def format_number(value: Decimal) -> int | float:
@@ -288,12 +275,9 @@ def _parse_time(value: str | None, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise RecordError(field, f"'{value}' is not an ISO-8601 time such as 2026-07-04T15:08:56.000Z")
-    if parsed.tzinfo is None:
-        raise RecordError(field, f"'{value}' has no time zone; end it with Z for UTC")
-    return parsed
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise RecordError(field, str(error)) from None
 
 
 def _parse_json_text(value: str | None, field: str, schema: dict) -> Any:

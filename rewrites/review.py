@@ -1,4 +1,4 @@
-"""Editors' changes to a rewrite: edits with version checks, approval, spiking, history.
+"""Editors' changes to a rewrite: edits with version checks, approval, spiking, restoring, findings marked checked, history.
 
 Every change runs inside one transaction that locks the rewrite's row, raises
 its version and records a Revision, so two editors can never overwrite each
@@ -8,7 +8,6 @@ other silently: a save made on an older version raises EditConflict.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass
 
@@ -18,8 +17,9 @@ from django.utils import timezone
 
 from newsroom.rules import Action
 from rewrites import states
-from rewrites.lint import store_lints
-from rewrites.models import OUTPUT_FIELD_NAMES, OUTPUT_FIELDS, Revision, Rewrite
+from rewrites.claims.checked import CHECKABLE_CODES
+from rewrites.lint import claim_check_findings, lint_rewrite, store_lints
+from rewrites.models import OUTPUT_FIELD_NAMES, OUTPUT_FIELDS, CheckedFinding, Revision, Rewrite
 from rewrites.webcard import safe_web_card
 
 FIELD_LABELS = {name: label for name, _, label in OUTPUT_FIELDS}
@@ -178,6 +178,44 @@ def restore_revision(*, rewrite_id: str, number: int, user, base_version: int) -
     return rewrite
 
 
+@transaction.atomic
+def mark_finding_checked(*, rewrite_id: str, field: str, code: str, text: str, reason: str, user) -> CheckedFinding:
+    """Marks the current finding (field, code, flagged text) as checked and correct, with the reason.
+
+    Raises ReviewError when the reason is blank, when the finding is not one about the sources
+    (``CHECKABLE_CODES``: lengths, HTML and the like are fixed by editing), or when no such finding
+    is on the rewrite now (it was fixed, or the page is out of date).
+    """
+    reason = reason.strip()
+    if code not in CHECKABLE_CODES:
+        raise ReviewError(f"A {code} finding cannot be marked as checked; fix the text instead.")
+    if not reason:
+        raise ReviewError("Say why the finding is correct; the reason is kept in the rewrite's history.")
+    rewrite = Rewrite.objects.select_for_update().select_related("cluster").get(id=rewrite_id)
+    current = [
+        finding for finding in lint_rewrite(rewrite) + claim_check_findings(rewrite)
+        if (finding.field, finding.code, finding.text) == (field, code, text)
+    ]
+    if not current:
+        raise ReviewError(
+            f"There is no {code} finding on '{text}' in {field} now; it may have been fixed. Reload the workspace."
+        )
+    mark, _ = CheckedFinding.objects.update_or_create(
+        rewrite=rewrite, field=field, code=code, text=text, cleared_at=None,
+        defaults={"reason": reason, "user": user if user is not None and user.is_authenticated else None,
+                  "message": current[0].message},
+    )
+    store_lints(rewrite)
+    mark_changed(rewrite)
+    rewrite.save()
+    mark.revision = record_revision(
+        rewrite=rewrite, kind=Revision.Kind.CHECKED, user=user,
+        reason=f"Checked {code} '{text}' in {field}: {reason}",
+    )
+    mark.save(update_fields=["revision"])
+    return mark
+
+
 TOKEN = re.compile(r"\s+|[^\s]+")
 
 
@@ -205,7 +243,3 @@ def compare_revisions(first: Revision, second: Revision) -> list[dict]:
         if old != new:
             differences.append({"field": name, "label": label, "parts": word_diff(old, new)})
     return differences
-
-
-def dumps_fields(fields: dict) -> str:
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True)

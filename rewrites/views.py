@@ -9,14 +9,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpRequest, push_url, trigger_client_event
 
 from newsroom.presence import leave_presence, touch_presence
+from newsroom.progress import ProgressState
 from newsroom.queues import queue_problem
 from newsroom.responses import respond_after_action
 from newsroom.rules import Action, allowed_actions, refusal, require, requires
 from rewrites import states
 from rewrites.counters import COUNTER_SPEC, count_for
 from rewrites.evidence import find_evidence, flags_for, highlight_segments
-from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
-from rewrites.generation.progress import generation_progress
+from rewrites.generation.jobs import RegenerateRefused, generation_progress, regenerate_rewrite
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import OUTPUT_FIELDS, Rewrite
 from rewrites.publishing.views import publish_status_context
@@ -135,9 +135,16 @@ def _can_edit(request: HttpRequest, rewrite: Rewrite) -> bool:
     return not refusal(request.user, Action.EDIT, rewrite)
 
 
+def _progress_context(rewrite: Rewrite, *, field: str | None = None) -> dict:
+    """What the workspace's progress partial needs to show and follow a generation job."""
+    url = reverse("rewrites:progress", args=[rewrite.id]) + (f"?{urlencode({'field': field})}" if field else "")
+    return {"progress": generation_progress(rewrite, field=field), "progress_url": url}
+
+
 def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
     publishing = publish_status_context(request, rewrite)
     actions = _actions(request, rewrite)
+    being_written = rewrite.status in states.WRITING
     articles = list(rewrite.cluster.articles.select_related("source").order_by("published_at", "id"))
     flags = rewrite.lint_flags
     return {
@@ -148,13 +155,14 @@ def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
         "fields": [_field_context(rewrite, name)["field"] for name, _, _ in OUTPUT_FIELDS],
         "actions": actions,
         "editable": actions[Action.EDIT],
-        "being_written": rewrite.status in states.WRITING,
+        "being_written": being_written,
         "flags": flags,
         "error_count": sum(1 for flag in flags if flag.get("severity") == "error"),
         "revisions": rewrite.revisions.select_related("user")[:5],
         "counter_spec": COUNTER_SPEC,
         "publishing": publishing,
         "regenerable_fields": [(name, FIELD_INFO[attr]["label"]) for name, attr in _RECORD_TO_FIELD if name in TEXT_FIELDS],
+        **(_progress_context(rewrite) if being_written else {}),
     }
 
 
@@ -277,8 +285,7 @@ def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     rewrite.refresh_from_db()
     response = _action_response(request, rewrite, notice="Regeneration queued.")
     if request.htmx:
-        response.context_data["progress"] = generation_progress(rewrite, field=field_name)
-        response.context_data["progress_field"] = field_name or ""
+        response.context_data.update(_progress_context(rewrite, field=field_name))
     return response
 
 
@@ -287,14 +294,9 @@ def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     """The generation job's progress; when it ends, the page reloads to show the new text."""
     rewrite = _load_rewrite(rewrite_id)
-    field_name = request.GET.get("field") or None
-    state = generation_progress(rewrite, field=field_name)
-    response = TemplateResponse(
-        request,
-        "rewrites/workspace.html#progress",
-        {"rewrite": rewrite, "progress": state, "progress_field": field_name or ""},
-    )
-    if state.state == "done":
+    context = _progress_context(rewrite, field=request.GET.get("field") or None)
+    response = TemplateResponse(request, "rewrites/workspace.html#progress", context)
+    if context["progress"].state == ProgressState.DONE:
         response["HX-Refresh"] = "true"
     return response
 

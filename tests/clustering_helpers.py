@@ -1,31 +1,6 @@
-"""Factories for clustering tests: sources and articles created directly in the database."""
+"""Stories for the clustering tests: two reports of one event, look-alikes of another, and an archive."""
 
-import itertools
-from datetime import datetime, timedelta, timezone
-
-from clusters.models import Article, Source
-
-_numbers = itertools.count(1)
-BASE_TIME = datetime(2026, 7, 4, 9, 0, tzinfo=timezone.utc)
-
-
-def make_source(*, name: str | None = None, trust: int = 3, domain: str = "tech", language: str = "en") -> Source:
-    number = next(_numbers)
-    return Source.objects.create(
-        name=name or f"Source {number}", trust=trust, domain=domain, language=language,
-        feed_url=f"https://source{number}.example/feed",
-    )
-
-
-def make_article(*, source: Source, title: str, text: str = "", hours: float = 0, language: str = "en",
-                 published_at: datetime | None = None) -> Article:
-    number = next(_numbers)
-    url = f"https://{source.name.lower().replace(' ', '-')}.example/articles/{number}"
-    return Article.objects.create(
-        source=source, url=url, canonical_url=url, title=title, text=text, language=language,
-        published_at=published_at or BASE_TIME + timedelta(hours=hours),
-    )
-
+from tests.factories import make_article, make_source
 
 SUBWAY_A = (
     "NYC subway work trains collide in tunnel, one worker injured",

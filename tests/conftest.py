@@ -1,13 +1,12 @@
-import copy
 import json
 from pathlib import Path
 
 import django_rq
 import pytest
-from django.contrib.auth import get_user_model
 
 from newsroom.roles import ADMINS, EDITORS, STAFF, ensure_roles
 from tests.browser import chromium, page  # noqa: F401 - fixtures shared by every browser test
+from tests.factories import make_user
 from tests.generate_helpers import llm  # noqa: F401 - the local model server, shared by the generation tests
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -35,13 +34,6 @@ def roles(db):
     return ensure_roles()
 
 
-def make_user(*, username: str, role: str | None = None, password: str = "correct horse battery"):
-    user = get_user_model().objects.create_user(username=username, password=password)
-    if role:
-        user.groups.add(ensure_roles()[role])
-    return user
-
-
 @pytest.fixture
 def editor(db):
     return make_user(username="eda", role=EDITORS)
@@ -61,20 +53,6 @@ def admin_user(db):
 def nobody(db):
     """A logged-in account with no role."""
     return make_user(username="nora")
-
-
-def varied_record(seed: dict, *, number: int = 1) -> dict:
-    """A record unlike the seed in every way the format allows."""
-    record = copy.deepcopy(seed)
-    suffix = f"{number:024x}"
-    rewrite, cluster = record["rewrite"], record["cluster"]
-    rewrite["id"] = "r_" + suffix
-    cluster["id"] = rewrite["clusterId"] = "c_" + suffix
-    cluster["representativeArticleId"] = "a_" + suffix
-    rewrite["slug"] = f"varied-record-{number}"
-    for entry in record["attribution"]:
-        entry["url"] = entry["url"].rstrip("/") + f"-{number}/"
-    return record
 
 
 @pytest.fixture

@@ -1,48 +1,13 @@
-"""Factories and fixtures for the generation tests: a two-source cluster and a model reply that passes every lint."""
+"""The generation tests' model server fixture, and a model reply that passes every lint for make_cluster's story."""
 
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from clusters.models import Article, Cluster, Source
+from clusters.models import Cluster
 from tests.llm_server import LLMServer
-
-ENGLISH_TEXT = (
-    "Studio Trigger announced on July 10, 2026 that its new anime film, Starlight Relay, will open in Japanese "
-    "cinemas in spring 2027. Director Hiroyuki Imaishi said the film runs 110 minutes. The studio said 7.4 million "
-    "people watched its previous series. Tickets go on sale on August 1."
-)
-JAPANESE_TEXT = "スタジオトリガーは2026年7月10日、新作アニメ映画「スターライト・リレー」を発表した。上映時間は110分。前作は740万人が視聴した。"
-
-
-def make_cluster(
-    *, texts: list[tuple[str, str, str]] | None = None, seen_minutes_ago: float = 60, number: int = 1
-) -> Cluster:
-    """A cluster of articles given as (source name, title, text); by default one English and one Japanese source."""
-    texts = texts or [
-        ("Example Wire", "Studio Trigger announces new anime film for 2027", ENGLISH_TEXT),
-        ("アニメニュース", "トリガー新作映画「スターライト・リレー」2027年公開", JAPANESE_TEXT),
-    ]
-    seen = timezone.now() - timedelta(minutes=seen_minutes_ago)
-    cluster = Cluster.objects.create(
-        canonical_title=texts[0][1], source_count=len(texts), is_solo=len(texts) == 1,
-        first_seen_at=seen, last_seen_at=seen,
-    )
-    for position, (name, title, text) in enumerate(texts):
-        source, _ = Source.objects.get_or_create(name=name, defaults={"language": "en", "domain": "anime"})
-        url = f"https://news{position}.example.com/{number}/story-{cluster.id}"
-        article = Article.objects.create(
-            source=source, cluster=cluster, url=url, canonical_url=url, title=title, text=text,
-            published_at=seen + timedelta(minutes=position), language="ja" if position else "en",
-        )
-        if position == 0:
-            cluster.representative_article = article
-            cluster.save(update_fields=["representative_article"])
-    return cluster
 
 
 def good_content(cluster: Cluster) -> dict:
@@ -66,7 +31,7 @@ def good_content(cluster: Cluster) -> dict:
             "twitterPost": f"Studio Trigger's anime film Starlight Relay opens in spring 2027. {link}",
             "threadsPost": (
                 "Studio Trigger has announced Starlight Relay, a new anime film opening in Japanese cinemas in "
-                "spring 2027. Director Hiroyuki Imaishi said it runs 110 minutes, and tickets go on sale on August 1."
+                "spring 2027. Director Hiroyuki Imaishi said it runs 110 minutes. Tickets go on sale on August 1."
             ),
             "newsletterBlurb": (
                 "Studio Trigger's new anime film, Starlight Relay, will open in spring 2027. Tickets go on "

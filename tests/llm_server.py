@@ -15,8 +15,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+
+from tests.http_server import LocalHTTPServer, Reply, Request
 
 
 @dataclass
@@ -68,6 +69,8 @@ def schema_refused() -> Behaviour:
 
 
 class LLMServer:
+    """The shared local HTTP server (tests/http_server.py) with one route, /v1/chat/completions."""
+
     def __init__(self, *, default: Behaviour | None = None):
         self.script: deque[Behaviour] = deque()
         self.default = default
@@ -75,71 +78,44 @@ class LLMServer:
         self.arrivals: list[float] = []
         self.received = threading.Event()
         self._lock = threading.Lock()
-        server = self
+        self.http = LocalHTTPServer({"/v1/chat/completions": self._complete})
+        self.base_url = self.http.url("/v1")
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                if not self.path.rstrip("/").endswith("/chat/completions"):
-                    return self._send(404, {"error": {"message": f"No route {self.path}"}})
-                behaviour = server._next(body)
-                server.received.set()
-                if behaviour.delay:
-                    time.sleep(behaviour.delay)
-                if behaviour.status != 200:
-                    return self._send(
-                        behaviour.status,
-                        {"error": {"message": behaviour.error, "type": "test", "code": None}},
-                        behaviour.headers,
-                    )
-                content = behaviour.respond(body) if behaviour.respond else behaviour.content
-                reply = {
-                    "id": f"chatcmpl-{len(server.requests)}",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body.get("model", "test-model"),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": content},
-                            "finish_reason": behaviour.finish_reason,
-                        }
-                    ],
+    def _complete(self, request: Request) -> Reply:
+        body = json.loads(request.body or b"{}")
+        behaviour = self._next(body, at=request.at)
+        if behaviour.delay:
+            time.sleep(behaviour.delay)
+        if behaviour.status != 200:
+            error = {"error": {"message": behaviour.error, "type": "test", "code": None}}
+            return _json_reply(behaviour.status, error, behaviour.headers)
+        content = behaviour.respond(body) if behaviour.respond else behaviour.content
+        reply = {
+            "id": f"chatcmpl-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "test-model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": behaviour.finish_reason,
                 }
-                if behaviour.usage:
-                    reply["usage"] = {
-                        "prompt_tokens": behaviour.usage[0],
-                        "completion_tokens": behaviour.usage[1],
-                        "total_tokens": sum(behaviour.usage),
-                    }
-                self._send(200, reply, behaviour.headers)
+            ],
+        }
+        if behaviour.usage:
+            reply["usage"] = {
+                "prompt_tokens": behaviour.usage[0],
+                "completion_tokens": behaviour.usage[1],
+                "total_tokens": sum(behaviour.usage),
+            }
+        return _json_reply(200, reply, behaviour.headers)
 
-            def _send(self, status, payload, headers=None):
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # The client gave up (a timeout test).
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def _next(self, body: dict) -> Behaviour:
+    def _next(self, body: dict, *, at: float) -> Behaviour:
         with self._lock:
             self.requests.append(body)
-            self.arrivals.append(time.monotonic())
+            self.arrivals.append(at)
+            self.received.set()
             if self.script:
                 return self.script.popleft()
             if self.default is None:
@@ -151,15 +127,18 @@ class LLMServer:
             self.script.extend(behaviours)
 
     def start(self) -> "LLMServer":
-        self._thread.start()
+        self.http.start()
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.http.stop()
 
     def __enter__(self) -> "LLMServer":
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _json_reply(status: int, payload: dict, headers: dict) -> Reply:
+    return Reply(status, json.dumps(payload).encode(), {"content-type": "application/json", **headers})

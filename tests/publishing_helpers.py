@@ -1,36 +1,17 @@
-"""Factories and a local webhook receiver for the publishing tests."""
+"""The publishing tests' helpers: a local webhook receiver, editing like the workspace, a queue run to the end."""
 
 from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import django_rq
 import pytest
 from rq import SimpleWorker
 
 from rewrites.models import Rewrite, WebhookDelivery
-from rewrites.records import import_record
-from tests.conftest import varied_record
-
-
-def approved_record(seed: dict, *, number: int, headline: str | None = None, **rewrite_fields) -> dict:
-    """A varied record whose rewrite is approved and not yet published."""
-    record = varied_record(seed, number=number)
-    record["rewrite"].update({"status": "approved", "publishedAt": None})
-    record["cluster"]["status"] = "approved"
-    if headline is not None:
-        record["rewrite"]["headline"] = headline
-    record["rewrite"].update(rewrite_fields)
-    return record
-
-
-def import_approved(seed: dict, *, number: int, **fields) -> Rewrite:
-    rewrite, _ = import_record(approved_record(seed, number=number, **fields))
-    return rewrite
+from tests.http_server import LocalHTTPServer, Reply, Request
 
 
 def set_domain(record: dict, *, domain: str, content_type: str) -> dict:
@@ -68,38 +49,19 @@ def run_publish_queue_until_settled(*, timeout: float = 20.0) -> None:
         time.sleep(0.2)
 
 
-class Receiver:
-    """An HTTP server on 127.0.0.1 that answers with the given status codes in turn, then 200."""
+class Receiver(LocalHTTPServer):
+    """The local HTTP server as a webhook endpoint: answers the given status codes in turn, then 200."""
+
+    PATH = "/hooks/newsroom"
 
     def __init__(self, statuses: list[int] | None = None):
+        super().__init__({self.PATH: self.answer})
         self.statuses = list(statuses or [])
-        self.requests: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                receiver.requests.append({"headers": dict(self.headers), "body": body, "at": time.monotonic()})
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"try again later")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/newsroom"
+    def hook_url(self) -> str:
+        return self.url(self.PATH)
 
-    def __enter__(self) -> "Receiver":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request: Request) -> Reply:
+        status = self.statuses.pop(0) if self.statuses else 200
+        return Reply(status, b"ok" if status == 200 else b"try again later", {"Content-Type": "text/plain"})

@@ -3,7 +3,7 @@
 import copy
 import json
 
-from tests.conftest import varied_record
+from tests.factories import varied_record
 
 
 def full_record(seed: dict) -> dict:

@@ -184,6 +184,27 @@ def test_api_refuses_bad_query_values_in_words(client, editor):
     assert client.get("/api/records/r_missing").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "since", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59.999-23:59", "0001-01-01T00:00:00+23:59"]
+)
+def test_api_answers_400_for_a_time_outside_what_utc_can_hold(client, seed_record, editor, since):
+    import_record(seed_record)
+    client.force_login(editor)
+
+    response = client.get("/api/records", {"since": since})
+
+    assert response.status_code == 400
+    assert "outside the years 1 to 9999" in response.json()["error"] and since in response.json()["error"]
+
+
+def test_api_refuses_an_out_of_range_cursor_in_words(client, editor):
+    client.force_login(editor)
+
+    response = client.get("/api/records", {"after": "9999-12-31T23:59:00-23:59|r_x"})
+
+    assert response.status_code == 400 and "'after'" in response.json()["error"]
+
+
 def test_api_keeps_japanese_text_readable(client, seed_record, editor):
     import_record(seed_record)
     client.force_login(editor)

@@ -1,10 +1,11 @@
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import publish_rewrite
 from tests.browser import log_in, screenshot
-from tests.publishing_helpers import import_approved
+from tests.factories import make_approved
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +18,7 @@ def media(settings, tmp_path):
 def test_staff_reorder_drop_and_copy_the_newsletter(page, live_server, staff, editor, seed_record):
     now = timezone.now()
     for number, headline in [(81, "First story 『フリーレン』"), (82, "Second story"), (83, "Third story")]:
-        rewrite = import_approved(seed_record, number=number, headline=headline, newsletterBlurb=f"Blurb of {headline}.")
+        rewrite = make_approved(seed=seed_record, number=number, headline=headline, newsletterBlurb=f"Blurb of {headline}.")
         publish_rewrite(rewrite_id=rewrite.id, user=editor)
         PublishedStory.objects.filter(rewrite=rewrite).update(published_at=now - timezone.timedelta(minutes=number))
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
@@ -28,9 +29,9 @@ def test_staff_reorder_drop_and_copy_the_newsletter(page, live_server, staff, ed
     assert items.all_inner_texts() == ["First story 『フリーレン』", "Second story", "Third story"]
 
     page.get_by_role("button", name="Move “Third story” up").click()
-    page.wait_for_function("document.querySelectorAll('.newsletter-item .headline')[1].textContent === 'Third story'")
+    expect(items.nth(1)).to_have_text("Third story")
     page.get_by_role("button", name="Drop “First story 『フリーレン』”").click()
-    page.wait_for_function("document.querySelectorAll('.newsletter-item').length === 2")
+    expect(page.locator(".newsletter-item")).to_have_count(2)
     assert items.all_inner_texts() == ["Third story", "Second story"]
 
     page.get_by_role("button", name="Copy Markdown").click()

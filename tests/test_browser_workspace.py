@@ -2,7 +2,7 @@ import pytest
 
 from rewrites.models import Rewrite
 from tests.browser import log_in, screenshot
-from tests.workspace_helpers import draft_from_seed
+from tests.factories import make_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +15,7 @@ def open_workspace(page, live_server, rewrite, username="eda"):
 
 
 def test_editor_makes_the_x_post_too_long_sees_the_counter_and_lint_then_fixes_it(page, live_server, editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     open_workspace(page, live_server, rewrite)
 
     page.get_by_role("button", name="Edit X post").click()
@@ -43,7 +43,7 @@ def test_editor_makes_the_x_post_too_long_sees_the_counter_and_lint_then_fixes_i
 def test_browser_and_server_count_the_same(page, live_server, editor, seed_record):
     from rewrites.counters import count_for
 
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     open_workspace(page, live_server, rewrite)
     samples = [
         "Plain text.",
@@ -58,7 +58,7 @@ def test_browser_and_server_count_the_same(page, live_server, editor, seed_recor
 
 
 def test_approve_then_publish_from_the_workspace(page, live_server, editor, seed_record, run_jobs):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     Rewrite.objects.filter(id=rewrite.id).update(lint_flags_json=None, lint_hits=0, lint_errors=0)
     open_workspace(page, live_server, rewrite)
 
@@ -80,7 +80,7 @@ def test_approve_then_publish_from_the_workspace(page, live_server, editor, seed
 
 
 def test_two_editors_edit_the_same_field_and_the_second_sees_the_conflict(chromium, live_server, editor, admin_user, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     first = chromium.new_context().new_page()
     second = chromium.new_context().new_page()
     open_workspace(first, live_server, rewrite, username="eda")
@@ -108,7 +108,7 @@ def test_two_editors_edit_the_same_field_and_the_second_sees_the_conflict(chromi
 
 
 def test_a_web_card_carrying_a_script_runs_nothing(page, live_server, editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     Rewrite.objects.filter(id=rewrite.id).update(
         web_card_html='<p>Card</p><script>window.parent.document.title="owned"</script>'
         '<img src="https://example.com/x.png" onerror="window.parent.document.title=\'owned\'">'

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from rewrites.models import CheckedFinding, Revision, Rewrite
-from rewrites.overrides import mark_finding_checked
-from rewrites.review import ReviewError, edit_field
-from tests.generate_helpers import good_content, make_cluster
+from rewrites.review import ReviewError, edit_field, mark_finding_checked
+from tests.factories import make_cluster
+from tests.generate_helpers import good_content
 
 pytestmark = pytest.mark.django_db
 

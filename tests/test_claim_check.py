@@ -11,7 +11,8 @@ from rewrites.generation.write import write_rewrite
 from rewrites.models import ModelCall, Rewrite
 from rewrites.review import edit_field
 from tests import llm_server as replies
-from tests.generate_helpers import good_content, make_cluster
+from tests.factories import make_cluster
+from tests.generate_helpers import good_content
 
 pytestmark = pytest.mark.django_db
 

@@ -2,20 +2,14 @@ import json
 
 import pytest
 
-from clusters.clustering import assign_article
 from clusters.editing import ClusterEditError, mark_roundup, merge_clusters, move_article
 from clusters.models import Article, Cluster, ClusterChange, ClusterTerm
 from rewrites.models import Rewrite
-from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO, make_article, make_source
+from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO
+from tests.factories import make_article, make_clustered_article, make_source
 
 pytestmark = pytest.mark.django_db
 
-
-def clustered(*, source, title, text, hours=0):
-    article = make_article(source=source, title=title, text=text, hours=hours)
-    assign_article(article_id=article.id)
-    article.refresh_from_db()
-    return article
 
 
 def with_rewrite(cluster: Cluster) -> Rewrite:
@@ -24,10 +18,10 @@ def with_rewrite(cluster: Cluster) -> Rewrite:
 
 
 def test_merge_moves_every_article_and_keeps_counts_true(editor):
-    crash = clustered(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
     fare_source = make_source(trust=5)
-    fare = clustered(source=fare_source, title=VOLCANO[0], text=VOLCANO[1], hours=1)
-    fare_again = clustered(source=fare_source, title=VOLCANO[0], text=VOLCANO[1], hours=2)
+    fare = make_clustered_article(source=fare_source, title=VOLCANO[0], text=VOLCANO[1], hours=1)
+    fare_again = make_clustered_article(source=fare_source, title=VOLCANO[0], text=VOLCANO[1], hours=2)
     keep, away = crash.cluster, fare.cluster
     assert keep.id != away.id and fare_again.cluster_id == away.id
     with_rewrite(keep)
@@ -55,15 +49,15 @@ def test_merge_moves_every_article_and_keeps_counts_true(editor):
 
 
 def test_merging_a_cluster_into_itself_is_refused():
-    crash = clustered(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
     with pytest.raises(ClusterEditError, match="two different clusters"):
         merge_clusters(keep_id=crash.cluster_id, merge_id=crash.cluster_id)
     assert not ClusterChange.objects.exists()
 
 
 def test_move_to_a_new_cluster_splits_and_keeps_counts_true(editor):
-    first = clustered(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
-    second = clustered(source=make_source(), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
+    first = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    second = make_clustered_article(source=make_source(), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
     origin = first.cluster
     assert second.cluster_id == origin.id
     with_rewrite(origin)
@@ -85,8 +79,8 @@ def test_move_to_a_new_cluster_splits_and_keeps_counts_true(editor):
 
 
 def test_move_to_another_cluster_and_emptying_the_origin(editor):
-    crash = clustered(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
-    fare = clustered(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=1)
+    crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    fare = make_clustered_article(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=1)
     origin = fare.cluster
 
     target = move_article(article_id=fare.id, to_cluster_id=crash.cluster_id, user=editor)
@@ -100,13 +94,13 @@ def test_move_to_another_cluster_and_emptying_the_origin(editor):
 
 
 def test_moving_into_the_same_cluster_is_refused():
-    crash = clustered(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
     with pytest.raises(ClusterEditError, match="already in that cluster"):
         move_article(article_id=crash.id, to_cluster_id=crash.cluster_id)
 
 
 def test_mark_roundup_sets_the_entity_and_leaves_matching(editor):
-    crash = clustered(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
 
     cluster = mark_roundup(cluster_id=crash.cluster_id, user=editor, reason="Weekly digest")
 
@@ -114,7 +108,7 @@ def test_mark_roundup_sets_the_entity_and_leaves_matching(editor):
     assert json.loads(cluster.entities_json)["is_roundup"] is True
     assert cluster.is_roundup
     assert not ClusterTerm.objects.filter(cluster=cluster).exists()
-    similar = clustered(source=make_source(), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
+    similar = make_clustered_article(source=make_source(), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
     assert similar.cluster_id != cluster.id
     assert ClusterChange.objects.get().action == ClusterChange.Action.ROUNDUP
 
@@ -125,11 +119,11 @@ def test_mark_roundup_sets_the_entity_and_leaves_matching(editor):
 
 
 def test_a_merged_cluster_still_matches_nothing_and_new_articles_join_the_kept_one():
-    crash = clustered(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
-    fare = clustered(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=1)
+    crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    fare = make_clustered_article(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=1)
     merge_clusters(keep_id=crash.cluster_id, merge_id=fare.cluster_id)
 
-    later = clustered(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=2)
+    later = make_clustered_article(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=2)
 
     assert later.cluster_id == crash.cluster_id
     assert Article.objects.filter(cluster_id=fare.cluster_id).count() == 0
@@ -151,5 +145,5 @@ def test_index_clusters_makes_imported_clusters_matchable():
 
     assert "Indexed 1 cluster." in output.getvalue()
     assert ClusterVector.objects.filter(cluster=imported).exists()
-    later = clustered(source=make_source(), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
+    later = make_clustered_article(source=make_source(), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
     assert later.cluster_id == imported.id

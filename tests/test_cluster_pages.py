@@ -2,10 +2,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clusters.clustering import assign_article
 from clusters.models import Cluster, ClusterChange
 from rewrites.models import Rewrite
-from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO, make_article, make_source
+from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO
+from tests.factories import make_clustered_article, make_source
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"
@@ -24,18 +24,12 @@ def csrf_token(client: Client) -> str:
     return response.cookies["csrftoken"].value
 
 
-def clustered(**kwargs):
-    article = make_article(**kwargs)
-    assign_article(article_id=article.id)
-    article.refresh_from_db()
-    return article
-
 
 @pytest.fixture
 def stories():
-    crash = clustered(source=make_source(name="Wire", domain="transport"), title=SUBWAY_A[0], text=SUBWAY_A[1])
-    crash_two = clustered(source=make_source(name="Daily", domain="transport"), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
-    fare = clustered(source=make_source(name="Metro", domain="city"), title=VOLCANO[0], text=VOLCANO[1], hours=2)
+    crash = make_clustered_article(source=make_source(name="Wire", domain="transport"), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    crash_two = make_clustered_article(source=make_source(name="Daily", domain="transport"), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=1)
+    fare = make_clustered_article(source=make_source(name="Metro", domain="city"), title=VOLCANO[0], text=VOLCANO[1], hours=2)
     assert crash.cluster_id == crash_two.cluster_id != fare.cluster_id
     return crash, crash_two, fare
 
@@ -120,7 +114,7 @@ def test_pagination(editor, settings):
     source = make_source()
     titles = ["Volcano erupts on island", "Chess champion retires", "Central bank raises rates"]
     for number, title in enumerate(titles):
-        clustered(source=source, title=title, text=title, hours=number * 10)
+        make_clustered_article(source=source, title=title, text=title, hours=number * 10)
     client = login(editor)
     first = client.get(LIST).content.decode()
     second = client.get(LIST, {"page": 2}).content.decode()
@@ -131,7 +125,7 @@ def test_pagination(editor, settings):
 def test_list_query_count_does_not_grow_with_clusters(editor, django_assert_max_num_queries):
     source = make_source()
     for number in range(12):
-        clustered(source=source, title=f"Unrelated story number {number} zebra{number}", text="", hours=number)
+        make_clustered_article(source=source, title=f"Unrelated story number {number} zebra{number}", text="", hours=number)
     client = login(editor)
     client.get(LIST)
     with django_assert_max_num_queries(12):

@@ -8,7 +8,8 @@ from clusters.clustering import assign_article
 from clusters.jobs import enqueue_assignment
 from clusters.models import Article, Cluster, ClusterTerm
 from rewrites.models import Rewrite
-from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, SUBWAY_FARE, make_article, make_source, warm_archive
+from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, SUBWAY_FARE, warm_archive
+from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_assigning_twice_keeps_the_first_cluster():
 
 
 def test_cluster_fields_follow_the_articles():
-    low = make_source(trust=1)
+    low = make_source(trust=1, domain="tech")
     high = make_source(trust=5, domain="transport")
     short = make_article(source=low, title=SUBWAY_A[0], text=SUBWAY_A[1] * 3, hours=0)
     trusted = make_article(source=high, title=SUBWAY_B[0], text=SUBWAY_B[1], hours=3)

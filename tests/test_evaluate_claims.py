@@ -73,11 +73,41 @@ def test_a_missing_file_is_refused():
 
 @pytest.mark.data
 @pytest.mark.skipif(not FRANK.exists(), reason=f"{FRANK} is absent (third-party data in ../shared/data)")
-def test_on_frank_validation_the_checks_beat_the_naive_rule():
+def test_on_frank_validation_the_default_flags_four_in_five_entity_errors_at_one_in_five_false_alarms():
     result = run(FRANK)
     assert (result["summaries"], result["entity_circ_summaries"], result["faithful_summaries"]) == (671, 240, 243)
+    assert result["entity_circ_flagged_share"] >= 0.80 and result["faithful_flagged_share"] <= 0.20
     assert result["entity_circ_flagged_share"] > result["naive_entity_circ_flagged_share"]
-    assert result["faithful_flagged_share"] <= 0.25
+
+
+def test_folds_keep_every_summary_of_an_article_together():
+    from rewrites.lint_evaluation import article_folds
+
+    rows = [{"hash": f"h{index % 7}", "article": ""} for index in range(40)]
+    folds = article_folds(rows, folds=5, seed=3)
+    assert len({(row["hash"], fold) for row, fold in zip(rows, folds)}) == 7
+    assert set(folds) == set(range(5))
+
+
+def test_cross_validation_trains_each_fold_without_its_held_out_articles():
+    from rewrites.lint_evaluation import article_folds, cross_validate_scores
+
+    rows = [
+        {"hash": f"h{index}", "article": "", "human_factuality": float(index % 2), "human_error_scores": {"EntE": float(index % 2)}}
+        for index in range(20)
+    ]
+    held_out = article_folds(rows)
+    trained_on = []
+
+    def fit(training: list[int]) -> list[float]:
+        trained_on.append(set(training))
+        return [0.9 if row["human_factuality"] == 0 else 0.1 for row in rows]
+
+    result, thresholds = cross_validate_scores(rows, [0.0] * 20, [False] * 20, fit=fit)
+
+    assert all(not any(held_out[i] == fold for i in training) for fold, training in enumerate(trained_on))
+    assert result["entity_circ_flagged_share"] == 1.0 and result["faithful_flagged_share"] == 0.0
+    assert all(0.1 < threshold <= 0.9 for threshold in thresholds)
 
 
 @pytest.mark.data

@@ -9,7 +9,8 @@ from django.db import connection
 from clusters.clustering import assign_article
 from clusters.editing import merge_clusters, move_article
 from clusters.models import Article, Cluster
-from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO, make_article, make_source
+from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO
+from tests.factories import make_article, make_source
 
 DATA = Path(os.environ.get("NEWSROOM_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 DEV_SET = DATA / "clustering" / "newscluster_dev.jsonl"

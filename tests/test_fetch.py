@@ -4,20 +4,20 @@ import time
 import pytest
 
 from newsroom.outbound import BlockedAddressError, FetchError, TooLargeError, fetch, refusal_for_address
-from tests.ingest_helpers import LocalServer, Reply, slow_reply, stream_forever
+from tests.http_server import LocalHTTPServer, Reply, slow_reply, stream_forever
 
 
 @pytest.fixture
 def server(settings):
-    local = LocalServer().start()
+    local = LocalHTTPServer().start()
     settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [local.host]
     yield local
     local.stop()
 
 
 def test_conditional_get_sends_validators_and_reads_304(server):
-    def feed(handler):
-        if handler.headers.get("If-None-Match") == '"v1"':
+    def feed(request):
+        if request.headers.get("If-None-Match") == '"v1"':
             return Reply(304)
         return Reply(200, b"<rss/>", {"ETag": '"v1"', "Last-Modified": "Wed, 25 Nov 2026 10:00:00 GMT"})
 
@@ -27,7 +27,7 @@ def test_conditional_get_sends_validators_and_reads_304(server):
 
     assert (first.status, first.body, first.etag) == (200, b"<rss/>", '"v1"')
     assert second.not_modified and second.body == b""
-    assert server.requests[1][1]["if-modified-since"] == "Wed, 25 Nov 2026 10:00:00 GMT"
+    assert server.requests[1].headers["if-modified-since"] == "Wed, 25 Nov 2026 10:00:00 GMT"
 
 
 def test_loopback_server_is_refused_when_the_allow_list_is_empty(server, settings):
@@ -47,7 +47,7 @@ def test_redirect_to_127_0_0_1_is_refused(server, settings):
 
     with pytest.raises(BlockedAddressError, match="127.0.0.1 is a loopback address"):
         fetch(f"http://localhost:{server.port}/feed")
-    assert [path for path, _ in server.requests] == ["/feed"]
+    assert [request.path for request in server.requests] == ["/feed"]
 
 
 def test_redirect_to_loopback_is_refused_at_the_hop(server, settings):
@@ -57,7 +57,7 @@ def test_redirect_to_loopback_is_refused_at_the_hop(server, settings):
 
     with pytest.raises(BlockedAddressError, match="loopback"):
         fetch(server.url("/feed"))
-    assert [path for path, _ in server.requests] == ["/feed"]
+    assert [request.path for request in server.requests] == ["/feed"]
 
 
 def test_redirect_within_allowed_host_is_followed(server):
@@ -149,3 +149,120 @@ def test_connection_refused_is_reported_in_words(settings):
 
     with pytest.raises(FetchError, match="refused the connection"):
         fetch(f"http://127.0.0.1:{port}/feed")
+
+
+class Trickle:
+    """Sends a response one byte at a time, slowly; counts what it managed to send before being cut off."""
+
+    def __init__(self, *, headers_first: bool, delay: float = 0.2, body: bytes = b"<rss/>" * 10):
+        self.headers_first, self.delay, self.body = headers_first, delay, body
+        self.sent = 0
+        self.total = 0
+
+    def __call__(self, handler):
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {len(self.body)}\r\n\r\n"
+        payload = head.encode() + self.body
+        self.total = len(payload)
+        try:
+            if self.headers_first:
+                handler.wfile.write(head.encode())
+                handler.wfile.flush()
+                self.sent = len(head)
+                payload = self.body
+            for byte in payload:
+                time.sleep(self.delay)
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                self.sent += 1
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def test_a_server_trickling_its_headers_is_cut_off_at_the_total_deadline(server, settings):
+    settings.NEWSROOM_FETCH_READ_TIMEOUT = 5
+    settings.NEWSROOM_FETCH_TOTAL_TIMEOUT = 1
+    trickle = Trickle(headers_first=False)
+    server.routes["/feed"] = Reply(body=trickle)
+
+    with pytest.raises(FetchError, match=r"timed out: it took longer than the 1 s allowed in all"):
+        fetch(server.url("/feed"))
+    time.sleep(0.5)  # the server notices the closed connection at its next write
+    assert 0 < trickle.sent < trickle.total
+
+
+def test_a_server_trickling_its_body_is_cut_off_at_the_total_deadline(server, settings):
+    settings.NEWSROOM_FETCH_READ_TIMEOUT = 5
+    settings.NEWSROOM_FETCH_TOTAL_TIMEOUT = 1
+    trickle = Trickle(headers_first=True)
+    server.routes["/feed"] = Reply(body=trickle)
+
+    with pytest.raises(FetchError, match="took"):
+        fetch(server.url("/feed"))
+    time.sleep(0.5)
+    assert 0 < trickle.sent < trickle.total
+
+
+def test_a_webhook_receiver_trickling_its_answer_is_cut_off_at_the_timeout(settings):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from newsroom.outbound import post
+
+    trickle = Trickle(headers_first=False)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            trickle(self)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    Thread(target=httpd.serve_forever, daemon=True).start()
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    try:
+        with pytest.raises(FetchError, match=r"timed out: it took longer than the 1 s allowed in all"):
+            post(f"http://127.0.0.1:{httpd.server_address[1]}/hook", body=b"{}", headers={}, timeout=1)
+        time.sleep(0.5)
+        assert 0 < trickle.sent < trickle.total
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_an_allow_list_entry_with_a_path_allows_only_that_path(server, settings):
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [f"{server.host}/demo-feeds/"]
+    server.routes["/demo-feeds/a/feed.xml"] = Reply(body=b"<rss/>")
+    server.routes["/admin/login/"] = Reply(body=b"the desk's login page")
+
+    assert fetch(server.url("/demo-feeds/a/feed.xml")).body == b"<rss/>"
+    for other in ["/admin/login/", "/demo-feeds/../admin/login/", "/demo-feeds/%2e%2e/admin/login/", "/demo-feedsX/"]:
+        with pytest.raises(BlockedAddressError, match="allows only some paths on this host"):
+            fetch(server.url(other))
+    assert [request.path for request in server.requests] == ["/demo-feeds/a/feed.xml"]
+
+
+def test_a_redirect_out_of_an_allowed_path_is_refused_at_the_hop(server, settings):
+    settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [f"{server.host}/demo-feeds/"]
+    server.routes["/demo-feeds/feed.xml"] = Reply(302, headers={"Location": "/accounts/login/"})
+
+    with pytest.raises(BlockedAddressError):
+        fetch(server.url("/demo-feeds/feed.xml"))
+
+
+def test_in_debug_the_default_allow_list_is_the_demo_feed_path_only(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings as current
+
+    code = "import django; django.setup(); from django.conf import settings; print(settings.NEWSROOM_FETCH_ALLOWED_HOSTS)"
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "newsroom.settings", "DEBUG": "true", "NEWSROOM_PORT": "8123",
+           "DATABASE_URL": current.DATABASE_URL, "REDIS_URL": current.REDIS_URL, "NEWSROOM_VAR_DIR": str(tmp_path)}
+    output = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                            capture_output=True, text=True, timeout=60, check=True).stdout
+
+    assert output.strip() == "['127.0.0.1:8123/demo-feeds/']"

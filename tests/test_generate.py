@@ -13,7 +13,8 @@ from rewrites.models import Attribution, ModelCall, Rewrite
 from rewrites.records import record_for, validate_record
 from rewrites.webcard import safe_web_card
 from tests import llm_server as replies
-from tests.generate_helpers import ENGLISH_TEXT, JAPANESE_TEXT, good_content, make_cluster
+from tests.factories import ENGLISH_TEXT, JAPANESE_TEXT, make_cluster
+from tests.generate_helpers import good_content
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ import django_rq
 import pytest
 from django.utils import timezone
 
-from clusters.models import Article, Source
 from rewrites.generation.jobs import (
     RegenerateRefused,
     enqueue_due_repairs,
@@ -15,7 +14,8 @@ from rewrites.generation.jobs import (
 )
 from rewrites.models import Rewrite
 from tests import llm_server as replies
-from tests.generate_helpers import good_content, make_cluster
+from tests.factories import make_article, make_cluster, make_source
+from tests.generate_helpers import good_content
 
 pytestmark = pytest.mark.django_db
 
@@ -73,11 +73,9 @@ def write_draft(llm, commit, run_jobs, cluster):
 
 
 def add_source(cluster) -> None:
-    source = Source.objects.create(name="Third Wire")
-    Article.objects.create(
-        source=source, cluster=cluster, url="https://third.example.com/x", canonical_url="https://third.example.com/x",
-        title="Trigger film dated", text="Studio Trigger confirmed the film.",
-        published_at=timezone.now(),
+    make_article(
+        source=make_source(name="Third Wire"), cluster=cluster, url="https://third.example.com/x",
+        title="Trigger film dated", text="Studio Trigger confirmed the film.", published_at=timezone.now(),
     )
     cluster.source_count = 3
     cluster.save(update_fields=["source_count"])

@@ -3,15 +3,10 @@
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import django_rq
 import pytest
-from django.conf import settings
-from django.db import connection
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from rewrites.generation.jobs import (
@@ -23,36 +18,21 @@ from rewrites.generation.jobs import (
 )
 from rewrites.models import ModelCall, Rewrite
 from tests import llm_server as replies
-from tests.generate_helpers import good_content, make_cluster
+from tests.factories import make_cluster
+from tests.generate_helpers import good_content
 from tests.llm_server import LLMServer
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    """The URL of the test database this test runs against, for the worker process."""
-    db = connection.settings_dict
-    host = db["HOST"] or db["OPTIONS"].get("host", "")
-    auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
-    if host.startswith("/"):
-        return f"postgresql://{auth}@/{db['NAME']}?host={quote(host)}"
-    return f"postgresql://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.workers import start_worker
 
 
-def start_worker(server: LLMServer, *extra: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "OPENAI_BASE_URL": server.base_url,
-        "OPENAI_API_KEY": "test-key",
-        "NEWSROOM_MODEL": "test-model",
-        "NEWSROOM_MODEL_TIMEOUT_SECONDS": "60",
-    }
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "rqworker", "generate", *extra],
-        env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+def start_generation_worker(server: LLMServer, *extra: str) -> subprocess.Popen:
+    return start_worker(
+        "generate", *extra,
+        env={
+            "OPENAI_BASE_URL": server.base_url,
+            "OPENAI_API_KEY": "test-key",
+            "NEWSROOM_MODEL": "test-model",
+            "NEWSROOM_MODEL_TIMEOUT_SECONDS": "60",
+        },
     )
 
 
@@ -69,7 +49,7 @@ def test_worker_killed_mid_generation_recovers_with_exactly_one_rewrite(job_retr
             django_rq.get_queue("generate").enqueue(generate_rewrite_job, rewrite.id, job_id=job_id_for(rewrite.id))
         # A worker that runs jobs in its own process, so SIGKILL stops the generation itself
         # (a forking worker's work-horse runs in a session of its own).
-        worker = start_worker(server, "--worker-class", "rq.worker.SimpleWorker")
+        worker = start_generation_worker(server, "--worker-class", "rq.worker.SimpleWorker")
         try:
             assert server.received.wait(60), worker.communicate(timeout=5)[0].decode()
             rewrite.refresh_from_db()
@@ -99,7 +79,7 @@ def test_worker_killed_mid_generation_recovers_with_exactly_one_rewrite(job_retr
             assert rewrite.status == Rewrite.Status.QUEUED and "worker stopped" in rewrite.failure_reason
         enqueue_due_repairs()
 
-        finisher = start_worker(server, "--burst")
+        finisher = start_generation_worker(server, "--burst")
         output = finisher.communicate(timeout=120)[0].decode()
         assert finisher.returncode == 0, output
 

@@ -15,7 +15,9 @@ from clusters.sources.feeds import FeedError
 from clusters.sources.images import ImageRefused, make_thumbnail
 from clusters.sources.ingest import ingest_feed_bytes, ingest_source
 from clusters.sources.jobs import enqueue_due_sources, enqueue_ingest
-from tests.ingest_helpers import LocalServer, Reply, make_source, rss
+from tests.factories import make_source
+from tests.http_server import LocalHTTPServer, Reply
+from tests.ingest_helpers import rss
 
 ARTICLE_TEXT = "新しい駅が市の北部に開業した。" * 20
 STORED_HOOK_CALLS: list[str] = []
@@ -52,7 +54,7 @@ def png_bomb_header(width: int, height: int) -> bytes:
 
 @pytest.fixture
 def server(settings):
-    local = LocalServer().start()
+    local = LocalHTTPServer().start()
     settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [local.host]
     settings.NEWSROOM_AFTER_ARTICLE_STORED = []
     yield local
@@ -151,13 +153,13 @@ def test_one_bad_entry_does_not_lose_the_others(db, media, settings):
     _, outcomes = ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
 
     assert [o.outcome for o in outcomes] == ["stored", "refused", "refused", "stored"]
-    assert "could not be stored" in outcomes[1].reason and "http(s)" in outcomes[2].reason
+    assert "title contains a NUL character" in outcomes[1].reason and "http(s)" in outcomes[2].reason
     assert sorted(Article.objects.values_list("title", flat=True)) == ["good one", "good two"]
 
 
 def test_not_modified_feed_keeps_the_source_healthy(db, server, media):
-    def feed(handler):
-        if handler.headers.get("If-None-Match") == '"abc"':
+    def feed(request):
+        if request.headers.get("If-None-Match") == '"abc"':
             return Reply(304)
         return Reply(200, rss([serve_story(server, 1, title="一回だけ")]), {"ETag": '"abc"'})
 
@@ -320,3 +322,63 @@ def test_unexpected_error_is_recorded_on_the_source_and_raised(db, server, setti
 
     source.refresh_from_db()
     assert source.consecutive_failures == 1 and "unexpected error (TypeError" in source.last_error
+
+
+def json_feed(items: list[dict], **fields) -> bytes:
+    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Example", **fields,
+                       "items": items}).encode()
+
+
+def test_a_nul_in_one_entrys_link_is_refused_and_the_rest_of_the_feed_is_stored(db, server, media):
+    first, last = serve_story(server, 1, title="北部に新駅が開業"), serve_story(server, 2, title="札幌で初雪を観測")
+    server.routes["/feed.json"] = Reply(200, json_feed([
+        {"id": "1", "url": first["link"], "title": first["title"]},
+        {"id": "2", "url": server.url("/news/\u0000evil.html"), "title": "NUL in the link"},
+        {"id": "3", "url": last["link"], "title": last["title"]},
+    ]), {"Content-Type": "application/feed+json"})
+    source = make_source(feed_url=server.url("/feed.json"))
+
+    report = ingest_source(source=source)
+
+    assert report.feed_error == "" and report.summary() == "2 stored, 0 duplicate, 1 refused."
+    refusal = next(item for item in report.outcomes if item.outcome == "refused")
+    assert "link contains a NUL character" in refusal.reason and "\\x00" in refusal.reason
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["北部に新駅が開業", "札幌で初雪を観測"]
+    source.refresh_from_db()
+    assert source.consecutive_failures == 0 and source.last_error == ""
+
+
+def test_a_nul_in_an_rss_entrys_link_is_refused_and_the_rest_stored(db, server, media):
+    good = serve_story(server, 1, title="北部に新駅が開業")
+    server.routes["/feed"] = Reply(200, rss([good, {"title": "NUL", "link": server.url("/news/bad.html") + "&#0;x"}]))
+
+    report = ingest_source(source=make_source(feed_url=server.url("/feed")))
+
+    assert report.feed_error == "" and report.stored == 1
+    assert Article.objects.get().title == "北部に新駅が開業"
+
+
+def test_a_deeply_nested_json_feed_is_refused_with_a_clear_reason(db, server):
+    server.routes["/feed.json"] = Reply(200, b'{"items": [' + b"[" * 200_000 + b"]" * 200_000 + b"]}",
+                                        {"Content-Type": "application/feed+json"})
+    source = make_source(feed_url=server.url("/feed.json"))
+
+    report = ingest_source(source=source)
+
+    assert "nested too deeply" in report.feed_error
+    source.refresh_from_db()
+    assert "nested too deeply" in source.last_error
+
+
+def test_huge_titles_and_texts_are_cut_at_ingest_with_a_note(db, media, settings):
+    settings.NEWSROOM_AFTER_ARTICLE_STORED = []
+    body = json_feed([{"id": "1", "url": "https://a.example/1", "title": "長" * 300_000, "content_text": "本文。" * 100_000}])
+
+    _, outcomes = ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
+
+    article = Article.objects.get()
+    assert outcomes[0].outcome == "stored"
+    assert len(article.title) == settings.NEWSROOM_INGEST_MAX_TITLE_CHARS and article.title.endswith("…")
+    assert len(article.text) <= settings.NEWSROOM_INGEST_MAX_TEXT_CHARS
+    assert "title was cut from 300,000 to 500 characters" in article.extraction_note
+    assert "text was cut from 300,000 to 100,000 characters" in article.extraction_note

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clusters.models import Article, Source
-from tests.ingest_helpers import LocalServer, Reply, rss
+from tests.http_server import LocalHTTPServer, Reply
+from tests.ingest_helpers import rss
 
 
 def run(*args) -> str:
@@ -44,7 +45,7 @@ def test_ingest_feed_ends_non_zero_when_the_feed_cannot_be_read(db, tmp_path):
 
 
 def test_ingest_feed_from_an_address_records_the_source_health(db, settings):
-    server = LocalServer().start()
+    server = LocalHTTPServer().start()
     try:
         settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [server.host]
         server.routes["/feed"] = Reply(200, rss([{"title": "Web", "link": server.url("/1"), "description": "web text"}]))

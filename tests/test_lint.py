@@ -5,7 +5,7 @@ import pytest
 from rewrites import lint
 from rewrites.lint import Draft, SourceText, findings_json, run_lints
 from rewrites.records import LINT_FLAG
-from tests.generate_helpers import ENGLISH_TEXT, JAPANESE_TEXT
+from tests.factories import ENGLISH_TEXT, JAPANESE_TEXT
 
 ENGLISH = SourceText(
     title="Studio Trigger announces new anime film for 2027", text=ENGLISH_TEXT,
@@ -22,7 +22,10 @@ GOOD_FIELDS = {
         "Japanese cinemas in spring 2027. Director Hiroyuki Imaishi said the film runs 110 minutes."
     ),
     "whyItMatters": "The studio said 7.4 million people watched its previous series.",
-    "webCardHtml": "<p>Studio Trigger announced Starlight Relay on July 10, 2026.</p><p>Tickets go on sale on August 1.</p>",
+    "webCardHtml": (
+        "<p>Studio Trigger announced on July 10, 2026 that Starlight Relay will open in spring 2027.</p>"
+        "<p>Tickets go on sale on August 1.</p>"
+    ),
     "blueskyPost": "Studio Trigger's new anime film Starlight Relay opens in spring 2027. #anime",
     "twitterPost": "Studio Trigger's anime film Starlight Relay opens in spring 2027. https://wire.example.com/trigger",
     "threadsPost": "Studio Trigger has announced Starlight Relay, a new anime film opening in spring 2027.",
@@ -286,7 +289,7 @@ def test_newsletter_length_quiet():
 def test_store_lints_reruns_the_lints_on_a_stored_rewrite_after_an_edit():
     from rewrites.lint import store_lints
     from rewrites.models import Rewrite
-    from tests.generate_helpers import make_cluster
+    from tests.factories import make_cluster
 
     cluster = make_cluster()
     rewrite = Rewrite(cluster=cluster, status=Rewrite.Status.DRAFT, **{

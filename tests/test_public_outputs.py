@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 from rewrites.publishing.cards import HEIGHT, WIDTH, card_font, render_social_card
 from rewrites.publishing.publish import publish_rewrite, unpublish_rewrite
 from rewrites.records import import_record
-from tests.publishing_helpers import approved_record, edit_rewrite, import_approved
+from tests.factories import approved_record, make_approved
+from tests.publishing_helpers import edit_rewrite
 from tests.records_data import full_record
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def publish(rewrite, user):
 
 
 def test_public_pages_and_feeds_need_no_login(seed_record, editor):
-    story = publish(import_approved(seed_record, number=31), editor)
+    story = publish(make_approved(seed=seed_record, number=31), editor)
     anonymous = Client()
 
     for path in [f"/stories/{story.slug}/", f"/stories/{story.slug}/card.png", "/feeds/rss.xml", "/feeds/feed.json"]:
@@ -70,9 +71,9 @@ def test_public_pages_and_feeds_need_no_login(seed_record, editor):
 
 
 def test_feeds_parse_and_contain_exactly_the_published_stories(seed_record, editor, client):
-    published = [publish(import_approved(seed_record, number=n, headline=f"Published story {n}"), editor) for n in (32, 33)]
-    import_approved(seed_record, number=34, headline="Approved but never published")
-    killed = publish(import_approved(seed_record, number=35, headline="Published then killed"), editor)
+    published = [publish(make_approved(seed=seed_record, number=n, headline=f"Published story {n}"), editor) for n in (32, 33)]
+    make_approved(seed=seed_record, number=34, headline="Approved but never published")
+    killed = publish(make_approved(seed=seed_record, number=35, headline="Published then killed"), editor)
     unpublish_rewrite(rewrite_id=killed.rewrite_id, user=editor, reason="Wrong facts.")
 
     rss = feedparser.parse(client.get("/feeds/rss.xml").content)
@@ -94,7 +95,7 @@ def test_feeds_parse_and_contain_exactly_the_published_stories(seed_record, edit
 
 
 def test_feed_ids_stay_the_same_when_a_story_is_republished(seed_record, editor, client):
-    rewrite = import_approved(seed_record, number=36)
+    rewrite = make_approved(seed=seed_record, number=36)
     publish(rewrite, editor)
     before = json.loads(client.get("/feeds/feed.json").content)["items"][0]
     edit_rewrite(rewrite.id, headline="A changed headline")
@@ -109,7 +110,7 @@ def test_feed_ids_stay_the_same_when_a_story_is_republished(seed_record, editor,
 
 
 def test_the_public_sees_only_published_stories(seed_record, editor, client):
-    import_approved(seed_record, number=37)
+    make_approved(seed=seed_record, number=37)
     draft, _ = import_record(approved_record(seed_record, number=38, status="draft"))
 
     assert client.get("/stories/varied-record-37/").status_code == 404
@@ -136,8 +137,8 @@ def test_story_page_shows_sources_times_the_ai_note_and_open_graph_card(seed_rec
 
 
 def test_web_card_html_is_sanitised_on_the_public_page(seed_record, editor, client):
-    rewrite = import_approved(
-        seed_record,
+    rewrite = make_approved(
+        seed=seed_record,
         number=39,
         webCardHtml='<p onclick="steal()">Safe text</p><script>alert(1)</script><a href="javascript:alert(2)">x</a>'
         '<img src=x onerror="alert(3)"><iframe src="https://evil.example"></iframe>',
@@ -153,7 +154,7 @@ def test_web_card_html_is_sanitised_on_the_public_page(seed_record, editor, clie
 
 @pytest.mark.parametrize("path", ["/stories/{slug}/", "/stories/{slug}/card.png", "/feeds/rss.xml", "/feeds/feed.json"])
 def test_conditional_requests_get_304(seed_record, editor, client, path):
-    story = publish(import_approved(seed_record, number=40), editor)
+    story = publish(make_approved(seed=seed_record, number=40), editor)
     url = path.format(slug=story.slug)
     first = client.get(url)
 
@@ -167,7 +168,7 @@ def test_conditional_requests_get_304(seed_record, editor, client, path):
 
 
 def test_republishing_changes_the_etag(seed_record, editor, client):
-    rewrite = import_approved(seed_record, number=41)
+    rewrite = make_approved(seed=seed_record, number=41)
     story = publish(rewrite, editor)
     etags = {url: client.get(url)["ETag"] for url in [f"/stories/{story.slug}/", "/feeds/rss.xml"]}
     edit_rewrite(rewrite.id, headline="Republished headline")
@@ -179,8 +180,8 @@ def test_republishing_changes_the_etag(seed_record, editor, client):
 
 
 def test_killing_a_story_changes_the_feed_etag(seed_record, editor, client):
-    first = publish(import_approved(seed_record, number=42), editor)
-    publish(import_approved(seed_record, number=43), editor)
+    first = publish(make_approved(seed=seed_record, number=42), editor)
+    publish(make_approved(seed=seed_record, number=43), editor)
     etag = client.get("/feeds/feed.json")["ETag"]
 
     unpublish_rewrite(rewrite_id=first.rewrite_id, user=editor, reason="Duplicate.")
@@ -233,7 +234,7 @@ def test_social_card_keeps_japanese_text_and_leaves_out_what_the_font_cannot_dra
 
 
 def test_story_page_and_feeds_use_a_fixed_number_of_queries(seed_record, editor, client, django_assert_num_queries):
-    stories = [publish(import_approved(seed_record, number=n), editor) for n in range(70, 76)]
+    stories = [publish(make_approved(seed=seed_record, number=n), editor) for n in range(70, 76)]
 
     with django_assert_num_queries(2):  # the story, its corrections
         assert client.get(f"/stories/{stories[0].slug}/").status_code == 200

@@ -33,7 +33,7 @@ def test_queue_htmx_request_gets_only_the_list(client, editor, seed_record):
 
 
 def test_queue_pages_by_seeking_past_the_last_row(client, editor, seed_record, settings):
-    from tests.conftest import varied_record
+    from tests.factories import varied_record
 
     settings.NEWSROOM_PAGE_SIZE = 2
     for number in range(1, 6):
@@ -59,7 +59,7 @@ def test_queue_pages_by_seeking_past_the_last_row(client, editor, seed_record, s
 
 
 def test_queue_filters_search_and_sort(client, editor, seed_record):
-    from tests.conftest import varied_record
+    from tests.factories import varied_record
 
     first = varied_record(seed_record, number=1)
     first["rewrite"].update(headline="Sony unveils a new handheld console", summary="Games news.", lintHits=3)
@@ -87,7 +87,7 @@ def test_queue_filters_search_and_sort(client, editor, seed_record):
 def test_queue_filters_by_error_lints_and_source(client, editor, seed_record):
     import json
 
-    from tests.conftest import varied_record
+    from tests.factories import varied_record
 
     flagged = varied_record(seed_record, number=1)
     flagged["rewrite"].update(
@@ -122,7 +122,7 @@ def test_queue_says_when_a_filter_value_is_unknown(client, editor):
 
 
 def test_queue_query_count_does_not_grow_with_rows(client, editor, seed_record, django_assert_num_queries):
-    from tests.conftest import varied_record
+    from tests.factories import varied_record
 
     for number in range(1, 30):
         import_record(varied_record(seed_record, number=number))
@@ -175,7 +175,7 @@ def test_unknown_rewrite_is_a_404(client, editor):
 def test_filter_menus_list_each_domain_and_type_once(client, editor, seed_record):
     from django.core.cache import cache
 
-    from tests.conftest import varied_record
+    from tests.factories import varied_record
 
     for number in range(1, 4):
         import_record(varied_record(seed_record, number=number))

@@ -13,7 +13,7 @@ from clusters.models import Source
 from newsroom.roles import ensure_roles
 from newsroom.rules import ADMINS, EDITORS, NAVIGATION, ROLES, RULES, STAFF, Action, may, role_permissions
 from rewrites import states
-from rewrites.models import Rewrite
+from rewrites.models import PublishJob, Rewrite
 from rewrites.records import import_record
 
 pytestmark = pytest.mark.django_db
@@ -68,16 +68,19 @@ def desk(seed_record):
     """The objects the desk's URLs point at: a rewrite and a source."""
     rewrite, _ = import_record(seed_record)
     source = Source.objects.first()
+    publish_job = PublishJob.objects.create(rewrite=rewrite, state=PublishJob.State.DONE, outcome="published")
     return {
         "rewrite_id": rewrite.id, "field_name": "headline", "source_id": source.id,
         "job_id": f"ingest-source-{source.id}-0",
+        # A route whose argument means something else there is keyed by its name.
+        "publishing:progress:job_id": publish_job.id,
     }
 
 
 def url_for(name: str, desk: dict) -> str:
     route = next(route for url_name, route, _ in ROUTES if url_name == name)
     needed = re.findall(r"<(?:\w+:)?(\w+)>", route)
-    return reverse(name, kwargs={key: desk[key] for key in needed})
+    return reverse(name, kwargs={key: desk.get(f"{name}:{key}", desk.get(key)) for key in needed})
 
 
 def client_for(request, user: str) -> Client:

@@ -1,5 +1,6 @@
 """The desk on a fresh machine: embedded servers, production settings, `make run`."""
 
+import contextlib
 import os
 import re
 import signal
@@ -11,6 +12,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from django.conf import settings
 
 from newsroom import runtime
@@ -48,6 +50,23 @@ with psycopg.connect(runtime.embedded_database_url()) as db:
     assert run_python(read, var_dir=tmp_path).strip() == "still here"
 
 
+def test_embedded_postgres_still_stops_after_a_process_holding_it_was_killed(tmp_path):
+    killed = """
+import os, signal
+from newsroom import runtime
+runtime.embedded_database_url()
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["NEWSROOM_VAR_DIR"] = str(tmp_path)
+    subprocess.run([sys.executable, "-c", killed], cwd=ROOT, env=env, timeout=120)
+    assert (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+    run_python("from newsroom import runtime; runtime.embedded_database_url()", var_dir=tmp_path)
+
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+
 def test_embedded_redis_keeps_queued_data_across_restarts(tmp_path):
     socket_path = runtime.start_redis(tmp_path / "redis")
     import redis
@@ -75,6 +94,7 @@ def test_embedded_redis_is_reused_when_already_running(tmp_path):
 
 def test_configured_servers_are_used_and_nothing_is_started(tmp_path):
     code = """
+import pytest
 from django.conf import settings
 import django
 django.setup()
@@ -187,3 +207,60 @@ def test_rundesk_brings_up_the_desk_with_demo_content_and_stops_on_ctrl_c(tmp_pa
     assert "Stopped." in output
     assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
     assert not runtime._redis_answers(tmp_path / "redis" / "redis.sock")
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _desk_processes(desk: subprocess.Popen, var_dir: Path) -> set[int]:
+    """Every process the desk started: its descendants, the embedded PostgreSQL and the embedded Redis."""
+    import psutil
+
+    pids = {child.pid for child in psutil.Process(desk.pid).children(recursive=True)}
+    pids.add(int((var_dir / "pgdata" / "postmaster.pid").read_text().split()[0]))
+    pids.add(int((var_dir / "redis" / "redis.pid").read_text().strip()))
+    return pids
+
+
+@pytest.mark.parametrize(
+    "stop_signal, started_in_background",
+    [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGTERM, True)],
+    ids=["sigint-in-background", "sigterm", "sigterm-in-background"],
+)
+def test_rundesk_stops_everything_it_started_on_a_signal(tmp_path, stop_signal, started_in_background):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update({"NEWSROOM_VAR_DIR": str(tmp_path), "NEWSROOM_ADMIN_PASSWORD": "x-7Yq-desk", "PYTHONUNBUFFERED": "1"})
+    # A shell starts a background job with SIGINT ignored; the job inherits that.
+    ignore_sigint = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if started_in_background else None
+    desk = subprocess.Popen(
+        [sys.executable, "manage.py", "rundesk", "--port", str(port), "--no-demo"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=ignore_sigint,
+    )
+    lines, started, output = [], set(), ""
+    try:
+        while "Press Ctrl-C to stop" not in "".join(lines[-1:]):
+            line = desk.stdout.readline()
+            assert line, "rundesk exited early:\n" + "".join(lines)
+            lines.append(line)
+        started = _desk_processes(desk, tmp_path)
+        assert len(started) >= 5, started  # web master and workers, RQ worker, scheduler, PostgreSQL, Redis
+        desk.send_signal(stop_signal)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            desk.wait(timeout=60)
+    finally:
+        leftovers = [pid for pid in [desk.pid, *started] if _alive(pid)]
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        output = desk.stdout.read()
+    assert leftovers == [] and desk.returncode == 0, "".join(lines) + output
+    assert "Stopped." in output
+    assert "development mode" in "".join(lines) and "Running in production" in "".join(lines)
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()

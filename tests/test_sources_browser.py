@@ -6,10 +6,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
+from playwright.sync_api import expect
 
 from newsroom.roles import ADMINS
-from tests.conftest import make_user
-from tests.ingest_helpers import LocalServer, Reply, make_source, rss
+from tests.factories import make_source, make_user
+from tests.http_server import LocalHTTPServer, Reply
+from tests.ingest_helpers import rss
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +34,7 @@ def chromium_page(chromium, live_server):
 def test_fetch_now_shows_progress_and_the_new_article_count(chromium_page, live_server, settings, run_jobs, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.NEWSROOM_AFTER_ARTICLE_STORED = []
-    server = LocalServer().start()
+    server = LocalHTTPServer().start()
     settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [server.host]
     server.routes["/feed"] = Reply(200, rss([{"title": "Live", "link": server.url("/1"), "description": "live text"}]))
     source = make_source(feed_url=server.url("/feed"))
@@ -53,9 +55,7 @@ def test_fetch_now_shows_progress_and_the_new_article_count(chromium_page, live_
         run_jobs("ingest")
 
         page.get_by_text("1 stored, 0 duplicate, 0 refused.").wait_for(timeout=10_000)
-        page.wait_for_function(
-            f"document.querySelector('#source-{source.id} td:nth-child(7)').innerText.trim() === '1'", timeout=10_000
-        )
+        expect(page.locator(f"#source-{source.id} td:nth-child(7)")).to_have_text("1", timeout=10_000)
         assert "OK" in page.locator(f"#source-{source.id}").inner_text()
     finally:
         page.close()

@@ -6,8 +6,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters.models import Article, Source
-from tests.ingest_helpers import LocalServer, Reply, make_source, rss
+from clusters.models import Source
+from tests.factories import make_article, make_source
+from tests.http_server import LocalHTTPServer, Reply
+from tests.ingest_helpers import rss
 
 
 def login(client: Client, user) -> Client:
@@ -15,20 +17,13 @@ def login(client: Client, user) -> Client:
     return client
 
 
-def make_article(*, source: Source, number: int, fetched_at) -> Article:
-    return Article.objects.create(
-        source=source, url=f"https://a.example/{source.id}/{number}",
-        canonical_url=f"https://a.example/{source.id}/{number}", title=f"Story {number}", fetched_at=fetched_at,
-    )
-
-
 def test_sources_page_shows_health_and_counts(client, admin_user):
     source = make_source(
         last_error="The server answered 500 Internal Server Error for https://news.example/feed.",
         consecutive_failures=2, next_poll_at=timezone.now() + timedelta(hours=1),
     )
-    make_article(source=source, number=1, fetched_at=timezone.now())
-    make_article(source=source, number=2, fetched_at=timezone.now() - timedelta(days=2))
+    make_article(source=source, fetched_at=timezone.now())
+    make_article(source=source, fetched_at=timezone.now() - timedelta(days=2))
 
     response = login(client, admin_user).get(reverse("sources:list"))
 
@@ -42,7 +37,7 @@ def test_sources_page_shows_health_and_counts(client, admin_user):
 def test_sources_page_query_count_does_not_grow_with_sources(client, admin_user, django_assert_num_queries, count):
     for number in reversed(range(count)):
         source = make_source(name=f"Source {number}", feed_url=f"https://s{number}.example/feed")
-        make_article(source=source, number=number, fetched_at=timezone.now())
+        make_article(source=source, fetched_at=timezone.now())
     login(client, admin_user)
 
     with django_assert_num_queries(5):
@@ -156,7 +151,7 @@ def test_fetch_now_runs_the_job_and_the_status_shows_the_result(
 ):
     settings.MEDIA_ROOT = tmp_path
     settings.NEWSROOM_AFTER_ARTICLE_STORED = []
-    server = LocalServer().start()
+    server = LocalHTTPServer().start()
     try:
         settings.NEWSROOM_FETCH_ALLOWED_HOSTS = [server.host]
         server.routes["/feed"] = Reply(200, rss([{"title": "Now", "link": server.url("/1"), "description": "text"}]))

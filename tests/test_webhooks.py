@@ -9,7 +9,8 @@ from rewrites.models import PublishedStory, PublishJob, Webhook, WebhookAttempt,
 from rewrites.publishing.jobs import kill_story, request_publish
 from rewrites.publishing.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, backoff, sign, verify_signature
 from rewrites.records import record_for
-from tests.publishing_helpers import Receiver, edit_rewrite, import_approved, run_publish_queue_until_settled
+from tests.factories import make_approved
+from tests.publishing_helpers import Receiver, edit_rewrite, run_publish_queue_until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,33 +49,33 @@ def test_signature_verifies_with_the_secret_and_fails_with_another():
 
 
 def test_published_event_carries_the_record_signed_with_the_secret(seed_record, editor):
-    rewrite = import_approved(seed_record, number=51)
+    rewrite = make_approved(seed=seed_record, number=51)
     with Receiver() as receiver:
-        make_webhook(receiver.url)
+        make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
 
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
-    headers = {name.lower(): value for name, value in request["headers"].items()}
+    headers = {name.lower(): value for name, value in request.headers.items()}
     assert headers["x-newsroom-event"] == "published"
     assert verify_signature(
-        secret=SECRET, timestamp=headers[TIMESTAMP_HEADER.lower()], body=request["body"],
+        secret=SECRET, timestamp=headers[TIMESTAMP_HEADER.lower()], body=request.body,
         signature=headers[SIGNATURE_HEADER.lower()],
     )
     assert not verify_signature(
-        secret="wrong", timestamp=headers[TIMESTAMP_HEADER.lower()], body=request["body"],
+        secret="wrong", timestamp=headers[TIMESTAMP_HEADER.lower()], body=request.body,
         signature=headers[SIGNATURE_HEADER.lower()],
     )
-    record = json.loads(request["body"])
+    record = json.loads(request.body)
     rewrite.refresh_from_db()
     assert record == record_for(rewrite)
     assert record["rewrite"]["status"] == "published" and record["rewrite"]["publishedAt"]
 
 
 def test_a_receiver_that_fails_twice_then_succeeds_gets_exactly_one_successful_delivery(seed_record, editor):
-    rewrite = import_approved(seed_record, number=52)
+    rewrite = make_approved(seed=seed_record, number=52)
     with Receiver(statuses=[500, 503]) as receiver:
-        make_webhook(receiver.url)
+        make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
 
     delivery = WebhookDelivery.objects.get()
@@ -85,15 +86,15 @@ def test_a_receiver_that_fails_twice_then_succeeds_gets_exactly_one_successful_d
     assert "HTTP 500" in attempts[0].error and attempts[2].error == ""
     assert WebhookAttempt.objects.filter(status_code=200).count() == 1
     assert len(receiver.requests) == 3
-    gaps = [later["at"] - earlier["at"] for earlier, later in zip(receiver.requests, receiver.requests[1:])]
+    gaps = [later.at - earlier.at for earlier, later in zip(receiver.requests, receiver.requests[1:])]
     assert gaps[0] >= backoff(1).total_seconds() - 0.1 and gaps[1] >= backoff(2).total_seconds() - 0.1
 
 
 def test_a_failing_endpoint_never_blocks_or_undoes_the_publish(seed_record, editor, settings):
     settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
-    rewrite = import_approved(seed_record, number=53)
+    rewrite = make_approved(seed=seed_record, number=53)
     with Receiver(statuses=[500] * 5) as receiver:
-        make_webhook(receiver.url)
+        make_webhook(receiver.hook_url)
         job = publish_through_the_queue(rewrite.id, editor)
 
     assert job.state == PublishJob.State.DONE
@@ -107,9 +108,9 @@ def test_a_failing_endpoint_never_blocks_or_undoes_the_publish(seed_record, edit
 def test_private_addresses_are_refused_unless_allowed(seed_record, editor, settings):
     settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = []
     settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 1
-    rewrite = import_approved(seed_record, number=54)
+    rewrite = make_approved(seed=seed_record, number=54)
     with Receiver() as receiver:
-        make_webhook(receiver.url)
+        make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
 
     assert receiver.requests == []
@@ -118,31 +119,45 @@ def test_private_addresses_are_refused_unless_allowed(seed_record, editor, setti
     assert "NEWSROOM_WEBHOOK_ALLOWED_HOSTS" in attempt.error
 
 
+def test_a_refused_address_is_not_retried(seed_record, editor, settings):
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = []
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 6
+    rewrite = make_approved(seed=seed_record, number=59)
+    with Receiver() as receiver:
+        make_webhook(receiver.url)
+        publish_through_the_queue(rewrite.id, editor)
+
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.requests == []
+    assert delivery.state == WebhookDelivery.State.FAILED and delivery.next_attempt_at is None
+    assert delivery.attempts.count() == 1 and delivery.last_error.startswith("Not sent:")
+
+
 def test_only_active_webhooks_that_want_the_event_are_called(seed_record, editor):
-    rewrite = import_approved(seed_record, number=55)
+    rewrite = make_approved(seed=seed_record, number=55)
     with Receiver() as wanted, Receiver() as unwanted, Receiver() as inactive:
-        make_webhook(wanted.url)
-        make_webhook(unwanted.url, on_published=False)
-        make_webhook(inactive.url, active=False)
+        make_webhook(wanted.hook_url)
+        make_webhook(unwanted.hook_url, on_published=False)
+        make_webhook(inactive.hook_url, active=False)
         publish_through_the_queue(rewrite.id, editor)
         edit_rewrite(rewrite.id, headline="Changed")
         publish_through_the_queue(rewrite.id, editor)
         kill_story(rewrite_id=rewrite.id, user=editor, reason="Wrong story.")
         run_publish_queue_until_settled()
 
-    assert [r["headers"]["X-Newsroom-Event"] for r in wanted.requests] == ["published", "republished", "unpublished"]
-    assert [r["headers"]["X-Newsroom-Event"] for r in unwanted.requests] == ["republished", "unpublished"]
+    assert [r.headers["X-Newsroom-Event"] for r in wanted.requests] == ["published", "republished", "unpublished"]
+    assert [r.headers["X-Newsroom-Event"] for r in unwanted.requests] == ["republished", "unpublished"]
     assert inactive.requests == []
-    assert json.loads(wanted.requests[2]["body"])["rewrite"]["status"] == "spiked"
+    assert json.loads(wanted.requests[2].body)["rewrite"]["status"] == "spiked"
 
 
 def test_an_admin_can_redeliver(seed_record, editor, admin_user, client):
-    rewrite = import_approved(seed_record, number=56)
+    rewrite = make_approved(seed=seed_record, number=56)
     admin_user.is_staff = True
     admin_user.save()
     client.force_login(admin_user)
     with Receiver() as receiver:
-        make_webhook(receiver.url)
+        make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
         response = client.post(
             "/admin/rewrites/webhookdelivery/",
@@ -153,15 +168,15 @@ def test_an_admin_can_redeliver(seed_record, editor, admin_user, client):
 
     assert "Queued 1 redelivery on the publish queue." in response.content.decode()
     assert len(receiver.requests) == 2
-    assert receiver.requests[0]["body"] == receiver.requests[1]["body"]
+    assert receiver.requests[0].body == receiver.requests[1].body
     copy = WebhookDelivery.objects.get(redelivery_of__isnull=False)
     assert copy.state == WebhookDelivery.State.SUCCEEDED
 
 
 def test_the_admin_lists_deliveries_with_their_attempts(seed_record, editor, admin_user, client):
-    rewrite = import_approved(seed_record, number=57)
+    rewrite = make_approved(seed=seed_record, number=57)
     with Receiver(statuses=[500]) as receiver:
-        make_webhook(receiver.url)
+        make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
     admin_user.is_staff = True
     admin_user.save()
@@ -199,17 +214,15 @@ def test_a_slow_endpoint_times_out_and_is_retried(seed_record, editor, settings)
 
     settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = 0.5
     settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
-    rewrite = import_approved(seed_record, number=58)
+    rewrite = make_approved(seed=seed_record, number=58)
     with Receiver() as receiver:
-        original = receiver.server.RequestHandlerClass.do_POST
-
-        def slow_first(handler):
-            if not receiver.requests:
+        def slow_first(request):
+            if len(receiver.requests) == 1:
                 clock.sleep(1.5)
-            original(handler)
+            return receiver.answer(request)
 
-        receiver.server.RequestHandlerClass.do_POST = slow_first
-        make_webhook(receiver.url)
+        receiver.routes[Receiver.PATH] = slow_first
+        make_webhook(receiver.hook_url)
         publish_through_the_queue(rewrite.id, editor)
 
     attempts = list(WebhookAttempt.objects.order_by("number"))
@@ -226,9 +239,9 @@ def test_a_delivery_whose_job_was_lost_is_put_back_by_the_scheduler(seed_record,
 
     from rewrites.publishing.jobs import enqueue_due_deliveries
 
-    rewrite = import_approved(seed_record, number=59)
+    rewrite = make_approved(seed=seed_record, number=59)
     with Receiver() as receiver:
-        make_webhook(receiver.url)
+        make_webhook(receiver.hook_url)
         request_publish(rewrite_id=rewrite.id, user=editor)
         # Run the publish job only: the delivery's job is queued, then Redis loses it.
         django_rq.get_worker("publish", worker_class=SimpleWorker).work(burst=True, max_jobs=1)

@@ -3,7 +3,8 @@ from django.test import Client
 
 from rewrites.models import Revision, Rewrite
 from rewrites.review import EditConflict, ReviewError, edit_field, restore_revision, word_diff
-from tests.workspace_helpers import add_source_article, csrf_client, draft_from_seed, post_with_csrf
+from tests.csrf import csrf_client, post_with_csrf
+from tests.factories import make_article, make_draft, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +16,8 @@ def field_url(rewrite, name):
 
 
 def test_workspace_shows_sources_beside_every_output_field(client, editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
-    add_source_article(rewrite.cluster, source_name="ITmedia", title="アリババ、Claude Codeを禁止", text="別の記事。")
+    rewrite = make_draft(seed=seed_record)
+    make_article(cluster=rewrite.cluster, source=make_source(name="ITmedia"), title="アリババ、Claude Codeを禁止", text="別の記事。")
     client.force_login(editor)
 
     html = client.get(f"/rewrites/{rewrite.id}/").content.decode()
@@ -29,7 +30,7 @@ def test_workspace_shows_sources_beside_every_output_field(client, editor, seed_
 
 
 def test_editor_saves_a_field_and_gets_the_fragment_back_with_lints_rerun(editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client = csrf_client(editor)
     long_post = "Alibaba banned Claude Code. " * 12
 
@@ -49,7 +50,7 @@ def test_editor_saves_a_field_and_gets_the_fragment_back_with_lints_rerun(editor
 
 
 def test_a_save_on_an_older_version_is_refused_with_both_texts_and_nothing_lost(editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     edit_field(rewrite_id=rewrite.id, field="summary", value="Their summary.", base_version=1, user=editor)
     client = csrf_client(editor)
 
@@ -67,7 +68,7 @@ def test_a_save_on_an_older_version_is_refused_with_both_texts_and_nothing_lost(
 
 
 def test_edit_conflict_is_raised_by_the_function_too(editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     edit_field(rewrite_id=rewrite.id, field="headline", value="One", base_version=1, user=editor)
 
     with pytest.raises(EditConflict) as conflict:
@@ -78,7 +79,7 @@ def test_edit_conflict_is_raised_by_the_function_too(editor, seed_record):
 
 
 def test_web_card_edits_are_sanitised(editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
 
     edit_field(
         rewrite_id=rewrite.id, field="web_card_html", base_version=1, user=editor,
@@ -90,7 +91,7 @@ def test_web_card_edits_are_sanitised(editor, seed_record):
 
 
 def test_web_card_is_shown_in_a_sandboxed_frame_that_cannot_run_script_or_fetch(client, editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     Rewrite.objects.filter(id=rewrite.id).update(web_card_html="<p>Card</p><script>alert(1)</script>")
     client.force_login(editor)
 
@@ -102,7 +103,7 @@ def test_web_card_is_shown_in_a_sandboxed_frame_that_cannot_run_script_or_fetch(
 
 
 def test_approve_is_refused_while_error_lints_remain_unless_overridden(editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     edit_field(rewrite_id=rewrite.id, field="headline", value="", base_version=1, user=editor)
     client = csrf_client(editor)
 
@@ -118,7 +119,7 @@ def test_approve_is_refused_while_error_lints_remain_unless_overridden(editor, s
 
 
 def test_spike_needs_a_reason(editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client = csrf_client(editor)
 
     refused = post_with_csrf(client, f"/rewrites/{rewrite.id}/spike/", {"reason": " "}, **HX)
@@ -142,7 +143,7 @@ def test_spike_needs_a_reason(editor, seed_record):
     ],
 )
 def test_staff_can_read_but_not_act(staff, seed_record, url, data):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client = csrf_client(staff)
 
     assert client.get(f"/rewrites/{rewrite.id}/").status_code == 200
@@ -152,7 +153,7 @@ def test_staff_can_read_but_not_act(staff, seed_record, url, data):
 
 @pytest.mark.parametrize("url", ["fields/summary/", "approve/", "spike/", "history/restore/", "presence/"])
 def test_every_action_needs_the_csrf_token(editor, seed_record, url):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client = csrf_client(editor)
 
     response = client.post(f"/rewrites/{rewrite.id}/{url}", {"value": "x", "version": 1, "reason": "x", "number": 1})
@@ -162,7 +163,7 @@ def test_every_action_needs_the_csrf_token(editor, seed_record, url):
 
 
 def test_admin_can_act(admin_user, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client = csrf_client(admin_user)
 
     response = post_with_csrf(client, field_url(rewrite, "summary"), {"value": "Admin summary.", "version": 1}, **HX)
@@ -171,7 +172,7 @@ def test_admin_can_act(admin_user, seed_record):
 
 
 def test_staff_cannot_open_an_editor(staff, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client = Client()
     client.force_login(staff)
 
@@ -180,7 +181,7 @@ def test_staff_cannot_open_an_editor(staff, seed_record):
 
 
 def test_every_change_is_a_revision_that_can_be_compared_and_restored(client, editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     original = rewrite.summary
     edit_field(rewrite_id=rewrite.id, field="summary", value="Alibaba banned a coding tool.", base_version=1, user=editor)
     edit_field(rewrite_id=rewrite.id, field="summary", value="Alibaba banned Claude Code.", base_version=2, user=editor)
@@ -199,7 +200,7 @@ def test_every_change_is_a_revision_that_can_be_compared_and_restored(client, ed
 
 
 def test_restore_on_a_changed_rewrite_is_refused(editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     edit_field(rewrite_id=rewrite.id, field="summary", value="One.", base_version=1, user=editor)
 
     with pytest.raises(ReviewError, match="changed while you were looking"):
@@ -207,7 +208,7 @@ def test_restore_on_a_changed_rewrite_is_refused(editor, seed_record):
 
 
 def test_editing_a_published_rewrite_marks_unpublished_changes(editor, seed_record):
-    rewrite = draft_from_seed(seed_record, status="published", publishedAt="2026-07-04T15:13:32.000Z")
+    rewrite = make_draft(seed=seed_record, status="published", publishedAt="2026-07-04T15:13:32.000Z")
 
     edit_field(rewrite_id=rewrite.id, field="summary", value="Updated summary.", base_version=1, user=editor)
 
@@ -217,14 +218,14 @@ def test_editing_a_published_rewrite_marks_unpublished_changes(editor, seed_reco
 
 
 def test_queued_rewrites_cannot_be_edited_yet(editor, seed_record):
-    rewrite = draft_from_seed(seed_record, status="generating")
+    rewrite = make_draft(seed=seed_record, status="generating")
 
     with pytest.raises(ReviewError, match="once the draft is written"):
         edit_field(rewrite_id=rewrite.id, field="summary", value="x", base_version=1, user=editor)
 
 
 def test_unsupported_claim_is_highlighted_and_its_evidence_shown(client, editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     edit_field(
         rewrite_id=rewrite.id, field="summary", base_version=1, user=editor,
         value="Alibaba will ban Claude Code from July 10, 2026, affecting 45,000 staff.",
@@ -244,7 +245,7 @@ def test_unsupported_claim_is_highlighted_and_its_evidence_shown(client, editor,
 
 
 def test_presence_shows_another_editor(editor, admin_user, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     first, second = csrf_client(editor), csrf_client(admin_user)
 
     post_with_csrf(first, f"/rewrites/{rewrite.id}/presence/", {})
@@ -260,21 +261,21 @@ def test_word_diff_marks_added_and_removed_words():
 
 
 def test_workspace_query_count_does_not_grow_with_sources_or_revisions(client, editor, seed_record, django_assert_num_queries):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client.force_login(editor)
     client.get(f"/rewrites/{rewrite.id}/")
     with django_assert_num_queries(9) as few:
         client.get(f"/rewrites/{rewrite.id}/")
 
     for number in range(6):
-        add_source_article(rewrite.cluster, source_name=f"Source {number}", title=f"記事 {number}", text="本文")
+        make_article(cluster=rewrite.cluster, source=make_source(name=f"Source {number}"), title=f"記事 {number}", text="本文")
         edit_field(rewrite_id=rewrite.id, field="summary", value=f"Summary {number}.", base_version=number + 1, user=editor)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(f"/rewrites/{rewrite.id}/")
 
 
 def test_regenerate_queues_a_job_shows_progress_and_finishes(editor, seed_record, run_jobs, django_capture_on_commit_callbacks):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client = csrf_client(editor)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -295,7 +296,7 @@ def test_regenerate_queues_a_job_shows_progress_and_finishes(editor, seed_record
 
 
 def test_regenerating_one_field_changes_only_that_field(editor, seed_record, run_jobs, django_capture_on_commit_callbacks):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     before = {name: getattr(rewrite, name) for name in ["headline", "summary", "twitter_post"]}
     client = csrf_client(editor)
 
@@ -312,7 +313,7 @@ def test_regenerating_one_field_changes_only_that_field(editor, seed_record, run
 
 
 def test_regenerate_is_refused_for_staff_and_needs_csrf(staff, editor, seed_record):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
 
     assert post_with_csrf(csrf_client(staff), f"/rewrites/{rewrite.id}/regenerate/", {}).status_code == 403
     assert csrf_client(editor).post(f"/rewrites/{rewrite.id}/regenerate/", {}).status_code == 403
@@ -320,7 +321,7 @@ def test_regenerate_is_refused_for_staff_and_needs_csrf(staff, editor, seed_reco
 
 
 def test_when_the_job_queue_is_unreachable_reads_work_and_actions_say_why(editor, seed_record, settings):
-    rewrite = draft_from_seed(seed_record)
+    rewrite = make_draft(seed=seed_record)
     client = csrf_client(editor)
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
 

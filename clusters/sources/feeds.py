@@ -336,6 +336,12 @@ def parse_feed(body: bytes, *, content_type: str = "", url: str = "") -> ParsedF
         raise FeedError("The feed is empty.")
     text, encoding = decode_feed(body, content_type=content_type)
     stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("{") or "json" in content_type.lower():
-        return _parse_json_feed(stripped, encoding=encoding)
-    return _parse_xml(text, url=url, encoding=encoding)
+    try:
+        if stripped.startswith("{") or "json" in content_type.lower():
+            return _parse_json_feed(stripped, encoding=encoding)
+        return _parse_xml(text, url=url, encoding=encoding)
+    except RecursionError as error:
+        raise FeedError(
+            "The feed is nested too deeply to be read (thousands of levels of objects or elements inside each "
+            "other); no real feed looks like this, so it was refused."
+        ) from error

@@ -27,6 +27,37 @@ from newsroom.outbound import FetchError, fetch
 
 logger = logging.getLogger(__name__)
 
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _control_character_name(text: str) -> str | None:
+    """Names the first control character in text ("a NUL character", "a control character (0x1b)"), or None."""
+    match = CONTROL_CHARACTER.search(text)
+    if match is None:
+        return None
+    return "a NUL character" if match.group() == "\x00" else f"a control character (0x{ord(match.group()):02x})"
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    """text as it can be shown in a refusal: control characters visible, and cut to about limit characters."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _visible(text: str, limit: int) -> str:
+    """text with control characters written as escapes, cut to limit characters."""
+    text = CONTROL_CHARACTER.sub(lambda match: repr(match.group())[1:-1], text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def capped(text: str, *, limit: int, what: str, notes: list[str]) -> str:
+    """Returns text cut to limit characters, adding a note saying so to notes when it was cut."""
+    if len(text) <= limit:
+        return text
+    notes.append(f"The {what} was cut from {len(text):,} to {limit:,} characters (the ingest limit).")
+    return text[: limit - 1].rstrip() + "…"
+
+
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 
 
@@ -110,20 +141,26 @@ def _build_article(entry: FeedEntry, *, source: Source, link: str, canonical: st
         except FetchError as error:
             page_error = str(error)
     chosen = choose_text(page_html=page_html, page_error=page_error, feed_html=entry.feed_html, url=link)
-    title = entry.title or chosen.text[:120] or link
+    notes = [chosen.note] if chosen.note else []
+    # PostgreSQL cannot store NUL in text; a stray one in a page is dropped rather than losing the article.
+    text = capped(chosen.text.replace("\x00", ""), limit=settings.NEWSROOM_INGEST_MAX_TEXT_CHARS, what="text",
+                  notes=notes)
+    title = capped(entry.title or text[:120] or link, limit=settings.NEWSROOM_INGEST_MAX_TITLE_CHARS, what="title",
+                   notes=notes)
+    image_url = (entry.image_url or chosen.image_url).replace("\x00", "")
     article = Article(
         source=source,
         url=link,
         canonical_url=canonical,
         title=title,
-        language=detect_language(f"{title}\n{chosen.text}", declared=entry.language or source.language),
+        language=detect_language(f"{title}\n{text}", declared=entry.language or source.language),
         published_at=entry.published_at,
         fetched_at=timezone.now(),
-        text=chosen.text,
+        text=text,
         text_origin=chosen.origin,
-        extraction_note=chosen.note,
-        content_hash=content_hash(title=title, text=chosen.text),
-        image_url=(entry.image_url or chosen.image_url)[:2000],
+        extraction_note=" ".join(notes),
+        content_hash=content_hash(title=title, text=text),
+        image_url=image_url if len(image_url) <= 2000 else "",
     )
     return article
 
@@ -165,12 +202,19 @@ def ingest_feed_bytes(
         )
 
     links: dict[int, tuple[str, str]] = {}
+    unusable: dict[int, str] = {}
     for index, entry in enumerate(entries):
-        if entry.link:
+        if not entry.link:
+            unusable[index] = "The entry was skipped because it has no link."
+        elif character := _control_character_name(entry.link):
+            unusable[index] = f"The entry was skipped because its link contains {character}: {_shown(entry.link)}."
+        elif "\x00" in entry.title:
+            unusable[index] = f"The entry was skipped because its title contains a NUL character: {_shown(entry.title)}."
+        else:
             try:
                 links[index] = (entry.link, canonical_url(entry.link))
             except ValueError:
-                pass
+                unusable[index] = f"The entry was skipped because its link {_shown(entry.link)} is not a valid address."
     known = set(
         Article.objects.filter(canonical_url__in=[canonical for _, canonical in links.values()]).values_list(
             "canonical_url", flat=True
@@ -179,9 +223,8 @@ def ingest_feed_bytes(
 
     for index, entry in enumerate(entries):
         title = entry.title or "(untitled)"
-        if index not in links:
-            reason = "it has no link" if not entry.link else f"its link {entry.link!r} is not a valid address"
-            outcomes.append(EntryOutcome("refused", title, entry.link, reason=f"The entry was skipped because {reason}."))
+        if index in unusable:
+            outcomes.append(EntryOutcome("refused", _visible(title, 300), _visible(entry.link, 2000), reason=unusable[index]))
             continue
         link, canonical = links[index]
         if not canonical.startswith(("http://", "https://")):

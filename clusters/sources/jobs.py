@@ -1,4 +1,5 @@
-"""Ingest jobs on the ``ingest`` queue: fetching a source now, and the scheduled sweep of due sources."""
+"""Ingest jobs on the ``ingest`` queue: fetching a source now (and how that fetch is getting on), and the
+scheduled sweep of due sources."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.utils import timezone
 
 from clusters.models import Source
 from clusters.sources.ingest import ingest_source
-from newsroom.queues import get_queue
+from newsroom.progress import JobReading, Progress, ProgressState, read_job
+from newsroom.queues import UNREACHABLE, JobState, get_queue
 
 QUEUE = "ingest"
 
@@ -36,6 +38,35 @@ def enqueue_ingest(source_id: int) -> str:
 
     transaction.on_commit(enqueue)
     return job_id
+
+
+def ingest_progress(*, source: Source, job_id: str, reading: JobReading | None = None) -> Progress:
+    """How a "fetch now" job is getting on, from the queue (or the given reading) and, once it ends, its report."""
+    job = reading or read_job(job_id)
+    name = source.name
+    if job.state == JobState.UNREACHABLE:
+        return Progress(ProgressState.UNKNOWN, f"{name}: {UNREACHABLE}")
+    if job.state == JobState.QUEUED:
+        return Progress(ProgressState.QUEUED, f"{name}: waiting in the ingest queue…")
+    if job.state == JobState.RUNNING:
+        return Progress(ProgressState.RUNNING, f"{name}: fetching the feed and its articles…")
+    if job.state == JobState.FINISHED:
+        return Progress(ProgressState.DONE, f"{name}: {(job.result or {}).get('summary', 'fetched.')}")
+    if job.state == JobState.FAILED:
+        return Progress(
+            ProgressState.FAILED,
+            f"{name}: the fetch job failed: {job.error}. It can be retried from the queue dashboard or with “Fetch now”.",
+        )
+    if job.state == JobState.STOPPED:
+        return Progress(
+            ProgressState.FAILED,
+            f"{name}: the worker stopped before the fetch finished; the articles stored so far are kept. "
+            "Press “Fetch now” to fetch the rest.",
+        )
+    return Progress(
+        ProgressState.UNKNOWN,
+        f"{name}: no record of this fetch (it may have expired); the table shows the source's latest health.",
+    )
 
 
 def enqueue_due_sources() -> int:

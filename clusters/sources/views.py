@@ -4,15 +4,16 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpRequest, trigger_client_event
-from rq.job import JobStatus
 
 from clusters.models import Source
 from clusters.sources.forms import SourceForm
-from clusters.sources.jobs import enqueue_ingest
-from newsroom.queues import fetch_job
+from clusters.sources.jobs import enqueue_ingest, ingest_progress
+from newsroom.progress import JobReading, Progress
+from newsroom.queues import JobState
 from newsroom.rules import Action, requires
 
 
@@ -74,11 +75,8 @@ def fetch_now(request: HttpRequest, source_id: int):
     job_id = enqueue_ingest(source.id)
     if request.htmx:
         # The job reaches the queue when the transaction commits, so it is shown as queued here.
-        return TemplateResponse(
-            request,
-            "clusters/sources.html#fetch-status",
-            {"source": source, "job_id": job_id, "state": "queued", "done": False},
-        )
+        progress = ingest_progress(source=source, job_id=job_id, reading=JobReading(JobState.QUEUED))
+        return _progress_response(request, source=source, job_id=job_id, progress=progress)
     messages.success(request, f"Fetching {source.name} now; the health below updates when it is done.")
     return redirect("sources:list")
 
@@ -94,28 +92,20 @@ def fetch_status(request: HttpRequest, source_id: int, job_id: str) -> TemplateR
 
 
 def _status_response(request: HttpRequest, *, source: Source, job_id: str) -> TemplateResponse:
-    job = fetch_job(job_id)
-    status = job.get_status() if job is not None else None
-    result = job.return_value() if job is not None and status == JobStatus.FINISHED else None
-    error = ""
-    if status == JobStatus.FAILED and job is not None:
-        lines = (job.latest_result().exc_string if job.latest_result() else "") or ""
-        error = lines.strip().splitlines()[-1] if lines.strip() else "the job failed without a message"
-    if job is None:
-        state, done = "unknown", True
-    elif status == JobStatus.FINISHED:
-        state, done = "finished", True
-    elif status in {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}:
-        state, done = "failed", True
-    elif status == JobStatus.STARTED:
-        state, done = "started", False
-    else:
-        state, done = "queued", False
-    response = TemplateResponse(
-        request,
-        "clusters/sources.html#fetch-status",
-        {"source": source, "job_id": job_id, "state": state, "done": done, "result": result, "error": error},
-    )
-    if done and request.htmx:
+    progress = ingest_progress(source=source, job_id=job_id)
+    response = _progress_response(request, source=source, job_id=job_id, progress=progress)
+    if progress.finished and request.htmx:
         trigger_client_event(response, "source-fetched")
     return response
+
+
+def _progress_response(request: HttpRequest, *, source: Source, job_id: str, progress: Progress) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "progress.html",
+        {
+            "progress": progress,
+            "progress_id": f"fetch-progress-{source.id}",
+            "poll_url": reverse("sources:fetch-status", args=[source.id, job_id]),
+        },
+    )

@@ -1,7 +1,5 @@
 """The records API: the same JSON as import and export."""
 
-from datetime import datetime
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
@@ -11,7 +9,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from newsroom.rules import Action, requires
-from rewrites.records import format_timestamp, record_for, records_queryset
+from newsroom.timestamps import format_timestamp, parse_timestamp
+from rewrites.records import record_for, records_queryset
 
 
 def _refuse(status: int, message: str) -> JsonResponse:
@@ -32,11 +31,11 @@ def record(request: HttpRequest, rewrite_id: str) -> JsonResponse:
     return _json(record_for(rewrite))
 
 
-def _parse_time(value: str, name: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError(f"'{name}' has no time zone; end it with Z for UTC.")
-    return moment
+def _time_parameter(value: str, name: str):
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise ValueError(f"'{name}' must be an ISO 8601 time with a time zone: {error}.") from None
 
 
 @login_not_required
@@ -50,16 +49,16 @@ def records(request: HttpRequest) -> JsonResponse:
     """
     rewrites = records_queryset().order_by("updated_at", "id")
     since = request.GET.get("since")
+    after = request.GET.get("after")
     try:
         if since:
-            rewrites = rewrites.filter(updated_at__gte=_parse_time(since, "since"))
-        after = request.GET.get("after")
+            rewrites = rewrites.filter(updated_at__gte=_time_parameter(since, "since"))
         if after:
             moment, _, last_id = after.partition("|")
-            moment = _parse_time(moment, "after")
+            moment = _time_parameter(moment, "after")
             rewrites = rewrites.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=last_id))
     except ValueError as error:
-        return _refuse(400, f"Times must be ISO 8601, such as 2026-07-04T00:00:00Z: {error}")
+        return _refuse(400, str(error))
     try:
         limit = min(max(int(request.GET.get("limit", settings.NEWSROOM_API_PAGE_SIZE)), 1), 1000)
     except ValueError:

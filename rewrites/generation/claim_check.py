@@ -20,7 +20,7 @@ import unicodedata
 from django.db import models, transaction
 
 from clusters.models import Article
-from rewrites.claims import Evidence, split_sentences
+from rewrites.claims.support import Evidence, split_sentences
 from rewrites.generation.budget import OverBudget
 from rewrites.generation.model import GenerationFailed, call_model, parse_reply
 from rewrites.generation.prompt import source_payload

@@ -5,6 +5,7 @@ new cluster, ``regenerate_rewrite`` for an editor's request, and the scheduled
 sweeps (``enqueue_settled_clusters``, ``enqueue_due_repairs``,
 ``recover_interrupted_generations``). Jobs are enqueued once the transaction
 commits; the job itself takes ids and calls ``write.write_rewrite``.
+``generation_progress`` tells the workspace how a job is getting on.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from rq import Retry
 from rq.job import Job
 
 from clusters.models import Cluster
+from newsroom.progress import Progress, ProgressState, read_job
+from newsroom.queues import UNREACHABLE, JobState, get_queue
 from newsroom.queues import active_job as active_queue_job
-from newsroom.queues import get_queue
 from newsroom.rules import Action
 from rewrites import states
 from rewrites.generation.write import is_being_generated, write_rewrite
@@ -70,6 +72,36 @@ def enqueue_generation(rewrite_id: str, *, field: str | None = None, regenerate:
     transaction.on_commit(lambda: enqueue_now(rewrite_id, field=field, regenerate=regenerate))
     return job_id_for(rewrite_id, field)
 
+
+def generation_progress(rewrite: Rewrite, *, field: str | None = None) -> Progress:
+    """How the rewrite's (or one field's) generation job is getting on: its state from the queue, its outcome
+    from the rewrite."""
+    what = f"the {field} field" if field else "the rewrite"
+    job = read_job(job_id_for(rewrite.id, field))
+    if job.state == JobState.UNREACHABLE:
+        return Progress(ProgressState.UNKNOWN, UNREACHABLE)
+    if job.state == JobState.QUEUED:
+        return Progress(ProgressState.QUEUED, f"Waiting for a worker to write {what}…")
+    if job.state == JobState.RUNNING:
+        return Progress(ProgressState.RUNNING, f"Writing {what} with the language model…")
+    if job.state == JobState.STOPPED:
+        # The scheduler's recovery puts it back in the queue, so the page keeps following it.
+        return Progress(
+            ProgressState.QUEUED,
+            f"The worker writing {what} stopped before it finished; it goes back in the queue by itself.",
+        )
+    if job.state == JobState.FAILED:
+        return Progress(
+            ProgressState.FAILED,
+            rewrite.failure_reason or f"Writing {what} failed in the worker; an admin can see why at /admin/rq/.",
+        )
+    if rewrite.status == Rewrite.Status.FAILED:
+        return Progress(ProgressState.FAILED, rewrite.failure_reason or f"Writing {what} failed.")
+    if rewrite.status in {Rewrite.Status.QUEUED, Rewrite.Status.GENERATING} and job.state == JobState.MISSING:
+        return Progress(ProgressState.QUEUED, rewrite.failure_reason or f"Waiting to write {what}…")
+    if rewrite.failure_reason:
+        return Progress(ProgressState.FAILED, rewrite.failure_reason)
+    return Progress(ProgressState.DONE, f"Finished writing {what}.")
 
 
 class RegenerateRefused(Exception):

@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import replace
 
-from clusters.models import Article
+from clusters.models import Article, empty_entities
 from rewrites.counters import NETWORKS, Network, truncate_to
 from rewrites.models import DOMAINS
 
@@ -74,16 +74,7 @@ def offline_reply(*, articles: list[Article]) -> dict:
             {"source": article.source.name, "url": article.url, "title": article.title} for article in articles
         ],
         "keyFacts": sentences[:3],
-        "entities": {
-            "anime_titles": [],
-            "manga_titles": [],
-            "work_titles": [],
-            "studios": [],
-            "people": [],
-            "type": "news",
-            "domain": _domain(articles),
-            "is_roundup": False,
-        },
+        "entities": empty_entities(domain=_domain(articles)),
     }
 
 

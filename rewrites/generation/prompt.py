@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from clusters.models import Article
+from clusters.models import ENTITY_KEYS, ENTITY_NAME_KEYS, Article
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import CONTENT_TYPES, DOMAINS
 
@@ -37,15 +37,9 @@ OUTPUT_SCHEMA: dict[str, Any] = {
         "entities": {
             "type": "object",
             "additionalProperties": False,
-            "required": [
-                "anime_titles", "manga_titles", "work_titles", "studios", "people", "type", "domain", "is_roundup",
-            ],
+            "required": list(ENTITY_KEYS),
             "properties": {
-                "anime_titles": _STRINGS,
-                "manga_titles": _STRINGS,
-                "work_titles": _STRINGS,
-                "studios": _STRINGS,
-                "people": _STRINGS,
+                **{key: _STRINGS for key in ENTITY_NAME_KEYS},
                 "type": {"type": "string", "enum": CONTENT_TYPES},
                 "domain": {"type": "string", "enum": DOMAINS},
                 "is_roundup": {"type": "boolean"},
@@ -53,7 +47,6 @@ OUTPUT_SCHEMA: dict[str, Any] = {
         },
     },
 }
-ENTITY_KEYS = OUTPUT_SCHEMA["properties"]["entities"]["required"]
 
 SYSTEM_PROMPT = """You are a careful news editor at an English-language news desk. You write an English rewrite of one story from the source articles you are given.
 

@@ -10,11 +10,10 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clusters.models import Article, Cluster
+from clusters.models import ENTITY_KEYS, Article, Cluster
 from rewrites import states
 from rewrites.generation.budget import OverBudget, today_start
 from rewrites.generation.model import Reply
-from rewrites.generation.prompt import ENTITY_KEYS
 from rewrites.lint import (
     ERROR,
     MODEL_ATTRIBUTES,

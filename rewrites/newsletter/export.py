@@ -6,7 +6,6 @@ stories are read from the database in chunks, never all at once.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +15,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 
+from newsroom.csv_safety import SafeCsvWriter
+from newsroom.timestamps import format_timestamp
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import source_credit
 
@@ -216,9 +217,12 @@ CSV_COLUMNS = ["position", "published_at", "headline", "blurb", "url", "source_c
 
 
 def as_csv(items: Iterable[Blurb], *, title: str) -> Iterator[str]:
-    """CSV with a header row; starts with a byte-order mark so spreadsheet programs read UTF-8."""
+    """CSV with a header row; starts with a byte-order mark so spreadsheet programs read UTF-8.
+
+    Cells a spreadsheet would run as formulas are neutralised (newsroom.csv_safety).
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -232,7 +236,7 @@ def as_csv(items: Iterable[Blurb], *, title: str) -> Iterator[str]:
         writer.writerow(
             [
                 position,
-                item.published_at.isoformat().replace("+00:00", "Z"),
+                format_timestamp(item.published_at),
                 item.headline,
                 item.blurb,
                 item.url,

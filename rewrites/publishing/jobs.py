@@ -2,6 +2,7 @@
 
 Everything that puts work on the ``publish`` queue is here, enqueued once the
 transaction commits; the jobs take ids and call ``publish.py`` and ``webhooks.py``.
+``publish_progress`` tells the desk how a publish job is getting on.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from rq.job import Job
 
-from newsroom.queues import get_queue, redis_connection
+from newsroom.progress import Progress, ProgressState, read_job
+from newsroom.queues import UNREACHABLE, JobState, get_queue, redis_connection
 from rewrites.models import PublishedStory, PublishJob, Rewrite, WebhookDelivery
 from rewrites.publishing.publish import (
     KillResult,
@@ -33,6 +35,7 @@ MISSING_PUBLICATIONS_PER_TICK = 500
 MISSING_PUBLICATION_RETRY = timedelta(hours=1)
 LOST_JOB_AFTER = timedelta(minutes=5)
 LOST_DELIVERY_AFTER = timedelta(minutes=2)
+WORKER_STOPPED = "The worker stopped while publishing, so nothing was made public. Publish again."
 
 
 # Jobs
@@ -82,6 +85,45 @@ def run_webhook_delivery(delivery_id: int) -> str:
     return f"attempt {attempt.number}: {attempt.status_code or attempt.error}"
 
 
+# Progress
+
+
+def publish_progress(job: PublishJob) -> Progress:
+    """How a publish job is getting on: its PublishJob row, and while that is pending, the queue's reading."""
+    if job.state == PublishJob.State.DONE:
+        return Progress(ProgressState.DONE, f"{job.get_action_display()} done: {job.outcome or 'finished'}.")
+    if job.state == PublishJob.State.FAILED:
+        return Progress(ProgressState.FAILED, job.error or "Publishing failed.")
+    reading = read_job(job.rq_job_id)
+    if reading.state == JobState.UNREACHABLE:
+        return Progress(ProgressState.UNKNOWN, UNREACHABLE)
+    if _ended_in_the_worker(job, reading.state):
+        return Progress(ProgressState.FAILED, WORKER_STOPPED)
+    if job.state == PublishJob.State.QUEUED and reading.state in {JobState.QUEUED, JobState.MISSING}:
+        # MISSING: not enqueued until the request commits, or lost by Redis (the sweep puts it back).
+        return Progress(ProgressState.QUEUED, "Waiting for a worker to publish…")
+    return Progress(ProgressState.RUNNING, "Publishing the story page, the feeds and the card…")
+
+
+def _ended_in_the_worker(job: PublishJob, state: JobState) -> bool:
+    """A pending publish whose job the queue has ended without the job recording it: its worker died."""
+    return job.is_pending and state in {JobState.STOPPED, JobState.FAILED}
+
+
+def fail_if_worker_stopped(job: PublishJob) -> bool:
+    """Marks a pending publish job failed when its worker died mid-run; returns whether it did.
+
+    A publish is one transaction, so a job whose worker died made nothing public.
+    """
+    if not _ended_in_the_worker(job, read_job(job.rq_job_id).state):
+        return False
+    return bool(
+        PublishJob.objects.filter(id=job.id, state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]).update(
+            state=PublishJob.State.FAILED, finished_at=timezone.now(), error=WORKER_STOPPED
+        )
+    )
+
+
 # Enqueueing
 
 
@@ -125,7 +167,7 @@ def request_publish(*, rewrite_id: str, user, correction_note: str = "") -> Publ
     if note and not PublishedStory.objects.live().filter(rewrite=rewrite).exists():
         raise PublishError("A correction note can only be attached when republishing a story that is already public.")
     pending = rewrite.publish_jobs.filter(state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]).first()
-    if pending is not None:
+    if pending is not None and not fail_if_worker_stopped(pending):
         return pending
     job = PublishJob.objects.create(rewrite=rewrite, requested_by=user, correction_note=note)
     job.rq_job_id = f"publish-job-{job.id}"
@@ -158,14 +200,12 @@ def requeue_lost_publish_jobs() -> int:
         if not Job.exists(job.rq_job_id, connection=connection):
             _enqueue_publish_job(job)
             count += 1
+    for job in PublishJob.objects.filter(state=PublishJob.State.RUNNING):
+        count += fail_if_worker_stopped(job)
     count += PublishJob.objects.filter(
         state=PublishJob.State.RUNNING,
         started_at__lt=now - timedelta(seconds=settings.RQ_QUEUES[QUEUE]["DEFAULT_TIMEOUT"] * 2),
-    ).update(
-        state=PublishJob.State.FAILED,
-        finished_at=now,
-        error="The worker stopped while publishing, so nothing was made public. Publish again.",
-    )
+    ).update(state=PublishJob.State.FAILED, finished_at=now, error=WORKER_STOPPED)
     return count
 
 

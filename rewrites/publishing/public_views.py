@@ -21,6 +21,7 @@ from django.utils import feedgenerator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
+from newsroom.timestamps import format_timestamp
 from rewrites.models import Correction, PublishedStory
 from rewrites.publishing.publish import source_credit
 from rewrites.webcard import safe_web_card
@@ -199,10 +200,6 @@ def rss_feed(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _rfc3339(value) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 @login_not_required
 @require_safe
 @_public_cache
@@ -217,8 +214,8 @@ def json_feed(request: HttpRequest) -> HttpResponse:
             "title": story.headline,
             "content_html": _item_html(story),
             "summary": story.summary,
-            "date_published": _rfc3339(story.published_at),
-            "date_modified": _rfc3339(story.updated_at),
+            "date_published": format_timestamp(story.published_at),
+            "date_modified": format_timestamp(story.updated_at),
             "tags": [c for c in (story.domain, story.content_type) if c],
             "language": "en",
             "_newsroom": {"rewrite_id": story.rewrite_id, "sources": story.sources},

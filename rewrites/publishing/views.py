@@ -1,4 +1,4 @@
-"""Publish, republish and kill from the desk, with the publish job's progress (htmx partial)."""
+"""Publish, republish and kill from the desk, and the publish job's progress (newsroom/progress.py, htmx)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django_htmx.http import HttpRequest, trigger_client_event
 from newsroom.queues import queue_problem
 from newsroom.responses import respond_after_action
 from newsroom.rules import Action, allowed_actions, refusal, requires
-from rewrites.models import PublishedStory, Rewrite
-from rewrites.publishing.jobs import kill_story, request_publish
+from rewrites.models import PublishedStory, PublishJob, Rewrite
+from rewrites.publishing.jobs import kill_story, publish_progress, request_publish
 from rewrites.publishing.publish import PublishError, publish_action
 
 PUBLISH_ACTIONS = [Action.PUBLISH, Action.REPUBLISH, Action.KILL]
@@ -25,14 +25,17 @@ def publish_status_context(request: HttpRequest, rewrite: Rewrite, *, error: str
     """What rewrites/publish_status.html#publish-status needs, for pages that include the partial."""
     story = PublishedStory.objects.filter(rewrite=rewrite).first()
     jobs = list(rewrite.publish_jobs.select_related("requested_by")[:RECENT_JOBS])
-    pending = any(job.is_pending for job in jobs)
+    followed = next((job for job in jobs if job.is_pending), None)
+    progress = publish_progress(followed) if followed is not None else None
     is_live = story is not None and story.is_live
     allowed = allowed_actions(request.user, rewrite, PUBLISH_ACTIONS, live=is_live)
     return {
         "rewrite": rewrite,
         "story": story,
         "jobs": jobs,
-        "pending": pending,
+        "pending": progress is not None and not progress.finished,
+        "publish_progress": progress,
+        "publish_progress_url": reverse("publishing:progress", args=[rewrite.id, followed.id]) if followed else "",
         "corrections": rewrite.corrections.all(),
         "actions": {action.value: action in allowed for action in PUBLISH_ACTIONS},
         "is_live": is_live,
@@ -48,14 +51,26 @@ def _render_status(request: HttpRequest, rewrite: Rewrite, **extra) -> TemplateR
     context = publish_status_context(request, rewrite, **extra)
     if not request.htmx:
         return TemplateResponse(request, "rewrites/publish_status.html", context)
-    response = TemplateResponse(request, "rewrites/publish_status.html#publish-status", context)
-    # Lets the workspace refresh what depends on the rewrite's status when a job moves on.
-    latest = context["jobs"][0] if context["jobs"] else None
-    trigger_client_event(
-        response,
-        "publish-status",
-        {"rewrite": rewrite.id, "state": latest.state if latest else "", "live": context["is_live"]},
+    return TemplateResponse(request, "rewrites/publish_status.html#publish-status", context)
+
+
+@require_GET
+@requires(Action.VIEW)
+def publish_job_progress(request: HttpRequest, rewrite_id: str, job_id: int) -> TemplateResponse:
+    """One publish job's progress, polled by htmx until it ends; then the publishing section reloads."""
+    job = get_object_or_404(PublishJob, id=job_id, rewrite_id=rewrite_id)
+    progress = publish_progress(job)
+    response = TemplateResponse(
+        request,
+        "progress.html",
+        {
+            "progress": progress,
+            "progress_id": "publish-progress",
+            "poll_url": reverse("publishing:progress", args=[rewrite_id, job.id]),
+        },
     )
+    if progress.finished:
+        trigger_client_event(response, "publish-finished")
     return response
 
 

@@ -21,6 +21,13 @@
     link.focus();
   }
 
+  // The search box refreshes the list as one types; its own change event (on blur) must not refresh it again.
+  // (Done here rather than with an htmx trigger filter, which the Content-Security-Policy forbids as eval.)
+  document.addEventListener("DOMContentLoaded", function () {
+    const search = document.getElementById("queue-search");
+    if (search) search.addEventListener("change", (event) => event.stopPropagation());
+  });
+
   document.addEventListener("keydown", function (event) {
     const target = event.target;
     const typing = target.matches("input, textarea, select, [contenteditable]");

@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from clusters.clustering import lock_clusters, rebuild_centroid
 from clusters.models import Cluster
+from newsroom.commands import DatabaseCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Builds the clustering index for live clusters that have none (for example clusters created by "
         "`import_records`), so that new articles can join them. With --all, rebuilds every live cluster."

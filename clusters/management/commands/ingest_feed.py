@@ -1,11 +1,12 @@
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from clusters.models import Source
 from clusters.sources.feeds import FeedError
 from clusters.sources.ingest import IngestReport, ingest_feed_bytes, ingest_source
+from newsroom.commands import DatabaseCommand
 
 
 def _source_for(*, name: str | None, url: str, fallback_name: str) -> Source:
@@ -23,7 +24,7 @@ def _source_for(*, name: str | None, url: str, fallback_name: str) -> Source:
     return Source.objects.create(name=candidate, feed_url=url)
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Ingests one feed now, in the foreground, with the same code as the scheduled jobs: a feed address "
         "(fetched with the usual safety limits) or a local file. Prints each entry as stored, duplicate or refused."

@@ -1,12 +1,12 @@
 import signal
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
+from newsroom.commands import DatabaseCommand
 from newsroom.scheduler import run_due_tasks, run_forever
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Enqueues due periodic work (source polls, repairs, settled clusters) every few seconds."
 
     def add_arguments(self, parser):

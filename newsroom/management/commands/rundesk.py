@@ -8,16 +8,20 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from newsroom.first_admin import ensure_admin
 from newsroom.roles import ensure_roles
-from newsroom.setup import ensure_admin
+from newsroom.runtime import stop_on_signals
 
 QUEUES = ["default", "ingest", "generate", "publish"]
+# Seconds each child gets after SIGTERM, then after a second SIGTERM (an RQ worker's cold shutdown, which
+# also stops the job it is running), before its whole process group is killed.
+GRACE_SECONDS = 10
 
 
 class Command(BaseCommand):
     help = (
-        "Brings up the whole desk: database, queue, migrations, roles, an admin login, demo content, "
-        "then the web server, an RQ worker and the scheduler until Ctrl-C."
+        "Brings up the whole desk in development mode: database, queue, migrations, roles, an admin login, "
+        "demo content, then the web server, an RQ worker and the scheduler until Ctrl-C or SIGTERM."
     )
 
     def add_arguments(self, parser):
@@ -26,6 +30,22 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo content.")
 
     def handle(self, *args, host: str, port: int, no_demo: bool, **options):
+        # manage.py installs these before the settings load; again here for call_command("rundesk").
+        stop_on_signals()
+        children: dict[str, subprocess.Popen] = {}
+        try:
+            self.run_desk(host=host, port=port, no_demo=no_demo, children=children)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            # A second Ctrl-C must not cut the shutdown short and leave processes behind.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            self.stdout.write("Stopping the desk...")
+            stop_children(children)
+            self.stdout.write("Stopped. Data is kept in var/ for the next start.")
+
+    def run_desk(self, *, host: str, port: int, no_demo: bool, children: dict[str, subprocess.Popen]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         ensure_roles()
         admin, password = ensure_admin()
@@ -55,10 +75,8 @@ class Command(BaseCommand):
             "worker": manage + ["rqworker", *QUEUES, "--with-scheduler"],
             "scheduler": manage + ["run_scheduler"],
         }
-        children = {
-            name: subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
-            for name, command in commands.items()
-        }
+        for name, command in commands.items():
+            spawn_child(children, name, command, env=env)
 
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nNewsroom is running at {url}"))
@@ -70,27 +88,59 @@ class Command(BaseCommand):
                 f"Log in as '{admin.get_username()}' with the password printed when the desk was first started "
                 "(reset it with: .venv/bin/python manage.py changepassword admin)."
             )
+        mode = "DEBUG on" if settings.DEBUG else "DEBUG off"
+        self.stdout.write(self.style.WARNING(
+            f"This is development mode ({mode}, one machine, embedded servers where no URL is set): "
+            "not for production. To run the desk in production, see README.md, section \"Running in production\"."
+        ))
         self.stdout.write("Press Ctrl-C to stop.\n")
 
-        stopping = []
-        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-        try:
-            while not stopping:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(f"The {name} process exited with code {child.returncode}; stopping the desk.")
-                        stopping.append(True)
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        self.stdout.write("Stopping the desk...")
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for child in children.values():
+        while True:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    self.stderr.write(f"The {name} process exited with code {child.returncode}; stopping the desk.")
+                    return
+            time.sleep(0.5)
+
+
+def spawn_child(children: dict[str, subprocess.Popen], name: str, command: list[str], *, env: dict) -> None:
+    """Starts a child in its own session and records it, with no window where a signal could lose it."""
+    interrupted = []
+    previous = {
+        number: signal.signal(number, lambda *_: interrupted.append(True)) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        children[name] = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _signal_group(child: subprocess.Popen, number: int) -> None:
+    try:
+        os.killpg(child.pid, number)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_children(children: dict[str, subprocess.Popen]) -> None:
+    """Stops every child and everything it started (its whole process group): SIGTERM, again, then SIGKILL."""
+    for attempt in (signal.SIGTERM, signal.SIGTERM, signal.SIGKILL):
+        running = [child for child in children.values() if child.poll() is None]
+        if not running:
+            break
+        for child in running:
+            child.send_signal(attempt)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for child in running:
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
-        self.stdout.write("Stopped. Data is kept in var/ for the next start.")
+                pass
+    for child in children.values():
+        # A work horse or web worker whose parent has gone still belongs to the child's group.
+        _signal_group(child, signal.SIGKILL)
+        if child.poll() is None:
+            child.wait()

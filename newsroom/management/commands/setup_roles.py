@@ -1,9 +1,9 @@
-from django.core.management.base import BaseCommand
 
+from newsroom.commands import DatabaseCommand
 from newsroom.roles import ensure_roles
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Creates or updates the Editors, Staff and Admins groups and their permissions."
 
     def handle(self, *args, **options):

@@ -1,11 +1,11 @@
-from datetime import datetime
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
-
+from newsroom.commands import DatabaseCommand
+from newsroom.timestamps import parse_timestamp
 from rewrites.records import dump_record, record_for, records_queryset
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Writes records as JSON Lines, one record per line, oldest change first."
 
     def add_arguments(self, parser):
@@ -23,11 +23,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No rewrite with id {', '.join(sorted(missing))}.")
         if since:
             try:
-                moment = datetime.fromisoformat(since)
-            except ValueError:
-                raise CommandError(f"--since '{since}' is not an ISO-8601 time such as 2026-07-04T00:00:00Z.")
-            if moment.tzinfo is None:
-                raise CommandError(f"--since '{since}' has no time zone; end it with Z for UTC.")
+                moment = parse_timestamp(since)
+            except ValueError as error:
+                raise CommandError(f"--since {error}.") from None
             rewrites = rewrites.filter(updated_at__gte=moment)
         for rewrite in rewrites.iterator(chunk_size=500):
             self.stdout.write(dump_record(record_for(rewrite)))

@@ -2,11 +2,12 @@ import json
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from clusters.models import Cluster
+from newsroom.commands import DatabaseCommand
 from rewrites import states
 from rewrites.generation.jobs import RegenerateRefused, regeneration_mode
 from rewrites.generation.write import write_rewrite
@@ -15,7 +16,7 @@ from rewrites.models import Rewrite
 from rewrites.records import record_for
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Writes the rewrite of one cluster in the foreground with the configured model (or the offline writer), "
         "running its lints and repairs, and prints the record. Exits non-zero, saying why, if it failed."

@@ -1,11 +1,12 @@
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from newsroom.commands import DatabaseCommand
 from rewrites.records import RecordError, import_record, parse_records
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Imports records (one JSON record, a JSON array of records, or JSON Lines) from PATH or '-' "
         "for standard input. Each record is stored whole or not at all; existing ids are updated."

@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
+from newsroom.commands import DatabaseCommand
 from rewrites.demo import load_demo_records, load_demo_sources
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Loads the demo content: the bundled records, and the demo sources whose feeds the desk serves "
         "at /demo-feeds/ (ingested by the worker once the web server is up)."

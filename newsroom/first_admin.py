@@ -1,4 +1,4 @@
-"""Bringing a desk up: the first admin."""
+"""The first admin of a new desk, created by `make run` (rundesk) when there is no superuser."""
 
 import secrets
 

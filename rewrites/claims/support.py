@@ -2,18 +2,21 @@
 cluster's articles, in any script, with the closest source sentence as evidence.
 
 ``SourceMaterial`` reads the sources once (sentences, quantities, dates, names and, for English
-sources, word n-grams) and answers the unsupported-claim lints in ``rewrites/lint.py``:
+sources, the position of every word) and answers the unsupported-claim lints in ``rewrites/lint.py``:
 
 - ``quantity_support`` and ``date_support``: a source sentence holding the same quantity or an
   agreeing date, whatever the script (``newsroom.facts`` reads 「19秒19」 as 19.19 seconds);
 - ``name_support``: a source naming it in Latin script, or in kana or kanji whose romanisation
   matches (``newsroom.facts.same_name``);
-- ``content_score``: how much of an English sentence the English sources do not back, the mean of
-  two fractions: its word trigrams found nowhere in the sources, and its pairs of rare words
-  (numbers, and words in at most two source sentences) that no two adjacent source sentences hold
-  together. A field is flagged when the mean over its sentences reaches
-  ``NEWSROOM_LINT_CONTENT_THRESHOLD``; the method and threshold were chosen by cross-validation on
-  FRANK (docs/benchmarks.md).
+- ``content_scores``: how much of each English sentence of a field the sources do not back: the
+  share of its pairs of neighbouring content words (each with the next one, stopwords aside) that no
+  source sentence holds within ``PAIR_WINDOW`` words of each other. A word no source uses fails both of its
+  pairs; a fact moved onto another subject ("X's Y" where the sources speak of Z's Y), a number, date
+  or place attached to another event, or a verb the sources never use of that subject fails the pair
+  that joins them. A field is flagged when the mean over its sentences reaches
+  ``NEWSROOM_LINT_CONTENT_THRESHOLD`` with at least ``MIN_UNBACKED_PAIRS`` pairs unbacked; the method, the window and the threshold were chosen by
+  cross-validation over articles on FRANK, against the alternatives measured in the same run
+  (docs/benchmarks.md).
 
 Every answer comes with an ``Evidence``: the article id, the source sentence, and the character
 range of the matched number or name inside that sentence (None when nothing matched, and the
@@ -22,13 +25,14 @@ sentence is only the closest by shared words).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import unicodedata
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from newsroom.facts import (
     DateMention,
@@ -44,6 +48,16 @@ from newsroom.facts import (
 _JAPANESE_RE = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")
 _LATIN_LETTER_RE = re.compile(r"[A-Za-z]")
 _SENTENCE_RE = re.compile(r"[^\n。！？!?]*?(?:[。！？!?]+|\.(?=\s|$)|\n|$)")
+# How near (in words, within one source sentence) two neighbouring content words of the output must
+# be found for the sources to back them together. FRANK's cross-validated recall is flat from 4 to 12
+# (docs/benchmarks.md); 8 is the middle of that plateau.
+PAIR_WINDOW = 8
+# Sentences shorter than this (in words) are too short to judge their wording.
+MIN_SENTENCE_WORDS = 3
+# A field needs at least this many unbacked word pairs to be flagged, whatever its score: one pair
+# is often a paraphrase, and alone it would flag most one-sentence posts (FRANK's cross-validated
+# numbers are the same with 1 or 2, lower with 3).
+MIN_UNBACKED_PAIRS = 2
 _STRONG_UNITS = {"s", "month", "year", "%", "clock", "JPY", "USD", "EUR", "GBP", "CNY", "KRW", "AUD", "CAD", "HKD"}
 
 STOPWORDS = frozenset(
@@ -113,8 +127,37 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _trigrams(words: list[str]) -> Iterable[tuple[str, str, str]]:
-    return zip(words, words[1:], words[2:])
+class ContentScore(NamedTuple):
+    """How well the sources back one sentence's wording: ``score`` is the share of its neighbouring
+    content-word pairs that are ``unbacked``; ``spans`` run from the first to the second word of each
+    unbacked pair, merged."""
+
+    score: float
+    unbacked: int
+    spans: list[tuple[int, int]]
+
+
+def field_content_score(scored: list[ContentScore]) -> float:
+    """The score of a field: the mean of its sentences' scores, or 0 when fewer than MIN_UNBACKED_PAIRS
+    of its word pairs are unbacked."""
+    if not scored or sum(sentence.unbacked for sentence in scored) < MIN_UNBACKED_PAIRS:
+        return 0.0
+    return sum(sentence.score for sentence in scored) / len(scored)
+
+
+def content_words(text: str) -> list[tuple[str, int, int]]:
+    """(stemmed word, start, end) of the words of text that carry content: no stopwords, no single letters."""
+    return [token for token in word_tokens(text) if token[0] not in STOPWORDS and len(token[0]) > 1]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 class SourceMaterial:
@@ -126,9 +169,9 @@ class SourceMaterial:
         self.quantities: list[tuple[Quantity, Sentence]] = []
         self.dates: list[tuple[DateMention, Sentence]] = []
         self.names: list[tuple[Name, Sentence]] = []
-        english_words: list[str] = []
-        self.english_sentences: list[set[str]] = []
-        latin_words: set[str] = set()
+        self.word_positions: dict[str, list[int]] = {}
+        self.sentence_of_position: list[int] = []
+        self.has_english = False
         for source in self.sources:
             article_id = getattr(source, "article_id", "") or ""
             body = f"{source.title}\n{source.text}" if source.title else source.text or ""
@@ -153,25 +196,19 @@ class SourceMaterial:
                 sentence = sentence_at(name.span[0])
                 if sentence:
                     self.names.append((name, sentence))
-            words = word_tokens(body)
-            latin_words.update(word for word, _, _ in words)
             if not mostly_japanese(body):
-                english_words.extend(word for word, _, _ in words)
-                english_words.append("\0")
-                for sentence in sentences:
-                    self.english_sentences.append({word for word, _, _ in word_tokens(sentence.text)})
-        self.latin_words = latin_words
+                self.has_english = self.has_english or bool(sentences)
+                # One stream of words over every English sentence, a sentence number for each position:
+                # word pairs are looked up by position (bisect), never stored pair by pair.
+                for number, sentence in enumerate(sentences, start=len(self.sentences) - len(sentences)):
+                    for word, _, _ in word_tokens(sentence.text):
+                        self.word_positions.setdefault(word, []).append(len(self.sentence_of_position))
+                        self.sentence_of_position.append(number)
         self.sentence_keys = [f" {name_key(sentence.text)} " for sentence in self.sentences]
+        self.quantity_values = [quantity.values for quantity, _ in self.quantities]
+        self.sentence_words = [{word for word, _, _ in word_tokens(sentence.text)} for sentence in self.sentences]
         self.latin_keys = {word for sentence_key in self.sentence_keys for word in sentence_key.split()}
-        self.english_trigrams = set(_trigrams(english_words))
-        self.english_words = set(english_words)
-        self.windows = [
-            self.english_sentences[i] | (self.english_sentences[i + 1] if i + 1 < len(self.english_sentences) else set())
-            for i in range(len(self.english_sentences))
-        ]
-        self.word_sentence_counts = Counter(word for words in self.english_sentences for word in words)
         self.is_japanese = any(mostly_japanese(f"{s.title}\n{s.text}") for s in self.sources)
-        self.has_english = bool(self.english_sentences)
 
     # Numbers and dates
 
@@ -194,10 +231,10 @@ class SourceMaterial:
                     return Evidence(sentence.article_id, sentence.text, (at, at + len(quantity.text)))
             return None
         loose = quantity.kind in ("count", "ordinal", "year", "range") and quantity.unit not in _STRONG_UNITS
-        for source, sentence in self.quantities:
+        for (source, sentence), source_values in zip(self.quantities, self.quantity_values):
             if source.kind == "date" and quantity.kind not in ("count", "year", "range"):
                 continue
-            values = source.values if loose or source.kind != "date" else {source.value}
+            values = source_values if loose or source.kind != "date" else {source.value}
             if value in values and _units_agree(quantity.unit, source.unit):
                 return self._evidence(sentence, source.span)
         return None
@@ -247,51 +284,46 @@ class SourceMaterial:
                 return Evidence(sentence.article_id, sentence.text, _find_folded(sentence.text, phrase))
         return None
 
-    def content_score(self, sentence: str) -> tuple[float, list[tuple[int, int]]]:
-        """(score, spans) for an English sentence: the mean of its share of word trigrams found in no
-        English source and its share of rare-word pairs no two adjacent source sentences hold together;
-        spans are the runs of words no source trigram covers that hold a word no English source uses or
-        a rare word the sources never use together with the others."""
-        tokens = word_tokens(sentence)
-        words = [word for word, _, _ in tokens]
-        grams = list(_trigrams(words))
-        if not grams:
-            return 0.0, []
-        covered = [False] * len(words)
-        novel = 0
-        for index, gram in enumerate(grams):
-            if gram in self.english_trigrams:
-                covered[index] = covered[index + 1] = covered[index + 2] = True
-            else:
-                novel += 1
-        trigram_share = novel / len(grams)
-        rare = [
-            word for word in dict.fromkeys(words)
-            if word not in STOPWORDS and len(word) > 1 and (word.isdigit() or self.word_sentence_counts.get(word, 0) <= 2)
-        ]
-        pairs = [(a, b) for i, a in enumerate(rare) for b in rare[i + 1:]]
-        apart_words: set[str] = set()
-        if pairs:
-            windows = self.windows
-            apart = [(a, b) for a, b in pairs if not any(a in window and b in window for window in windows)]
-            pair_share = len(apart) / len(pairs)
-            apart_words = {word for pair in apart for word in pair}
-        else:
-            pair_share = 0.0
-        spans: list[tuple[int, int]] = []
-        run: list[int] = []
-        for index, is_covered in enumerate(covered + [True]):
-            if not is_covered:
-                run.append(index)
+    def together(self, first: str, second: str, *, window: int = PAIR_WINDOW) -> bool:
+        """Whether an English source sentence holds both (stemmed) words within ``window`` words of each other."""
+        positions, others = self.word_positions.get(first), self.word_positions.get(second)
+        if not positions or not others:
+            return False
+        if len(positions) > len(others):
+            positions, others = others, positions
+        sentence_of = self.sentence_of_position
+        for position in positions:
+            at = bisect.bisect_left(others, position - window)
+            while at < len(others) and others[at] <= position + window:
+                if sentence_of[others[at]] == sentence_of[position]:
+                    return True
+                at += 1
+        return False
+
+    def content_score(self, sentence: str, *, window: int = PAIR_WINDOW) -> ContentScore:
+        """How well the English sources back one sentence: its pairs of neighbouring content words that
+        no English source sentence holds within ``window`` words of each other."""
+        words = content_words(sentence)
+        pairs = [(a, b) for a, b in zip(words, words[1:]) if a[0] != b[0]]
+        if not pairs:
+            return ContentScore(0.0, 0, [])
+        apart = [(a, b) for a, b in pairs if not self.together(a[0], b[0], window=window)]
+        return ContentScore(len(apart) / len(pairs), len(apart), _merged([(a[1], b[2]) for a, b in apart]))
+
+    def content_scores(self, text: str, *, window: int = PAIR_WINDOW) -> list[ContentScore]:
+        """``content_score`` of each sentence of text long enough to judge, with spans into text.
+
+        Empty when no source is in English: only English sources can back wording.
+        """
+        if not self.has_english:
+            return []
+        scored = []
+        for start, end in split_sentences(text):
+            if len(word_tokens(text[start:end])) < MIN_SENTENCE_WORDS:
                 continue
-            # A run of known words in a new order is usually a paraphrase: only runs holding a word no
-            # English source uses, or a rare word the sources never use with the others, are shown.
-            if run and any(
-                words[i] not in STOPWORDS and (words[i] not in self.english_words or words[i] in apart_words) for i in run
-            ):
-                spans.append((tokens[run[0]][1], tokens[run[-1]][2]))
-            run = []
-        return (trigram_share + pair_share) / 2, spans
+            score, unbacked, spans = self.content_score(text[start:end], window=window)
+            scored.append(ContentScore(score, unbacked, [(start + a, start + b) for a, b in spans]))
+        return scored
 
     # Evidence
 
@@ -327,12 +359,11 @@ class SourceMaterial:
         wanted = {word for word, _, _ in word_tokens(text) if word not in STOPWORDS and len(word) > 1}
         wanted_values = {q.value for q in extract_quantities(text)}
         best, best_score = None, 0
-        for sentence in self.sentences:
-            words = {word for word, _, _ in word_tokens(sentence.text)}
+        for sentence, words in zip(self.sentences, self.sentence_words):
             score = len(wanted & words)
             best_score, best = (score, sentence) if score > best_score else (best_score, best)
-        for quantity, sentence in self.quantities:
-            if wanted_values & quantity.values and best_score < 2:
+        for (quantity, sentence), values in zip(self.quantities, self.quantity_values):
+            if wanted_values & values and best_score < 2:
                 return self._evidence(sentence, quantity.span)
         return Evidence(best.article_id, best.text, None) if best is not None else None
 

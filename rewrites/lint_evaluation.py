@@ -17,6 +17,7 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from django.conf import settings
 
@@ -80,19 +81,21 @@ class Judged:
 
     row: dict
     codes: set[str]
-    sentences: list[tuple[float, bool]]  # (content score, has a highlight) of each summary sentence
+    content_score: float  # the summary's unsupported-content score (claims.field_content_score)
 
     @property
-    def content_score(self) -> float:
-        return sum(score for score, _ in self.sentences) / len(self.sentences) if self.sentences else 0.0
+    def hard(self) -> bool:
+        """Whether a number, date, name or quote lint flags it, whatever the content threshold."""
+        return bool(self.codes - {"unsupported-content"})
 
     def flagged_at(self, threshold: float) -> bool:
         """Whether the production lints flag the summary with NEWSROOM_LINT_CONTENT_THRESHOLD = threshold."""
-        if self.codes - {"unsupported-content"}:
-            return True
-        return threshold > 0 and self.content_score >= threshold and any(
-            score >= threshold and highlighted for score, highlighted in self.sentences
-        )
+        return flagged(hard=self.hard, score=self.content_score, threshold=threshold)
+
+
+def flagged(*, hard: bool, score: float, threshold: float) -> bool:
+    """A summary is flagged by a hard finding, or by a content score at or over a threshold above 0."""
+    return hard or (threshold > 0 and score >= threshold)
 
 
 _TOKENISER_MARKS = [(re.compile(r"\s*\[?\bUNK\b\]?"), ""), (re.compile(r"-lrb-", re.IGNORECASE), "("), (re.compile(r"-rrb-", re.IGNORECASE), ")")]
@@ -117,21 +120,15 @@ def _draft(row: dict):
 def judge(row: dict) -> Judged:
     """Runs the production claim lints on the row's summary against its article."""
     from rewrites import lint
-    from rewrites.claims import split_sentences, word_tokens
+    from rewrites.claims.support import field_content_score
 
     draft = _draft(row)
     codes = set()
     for check in (lint.lint_unsupported_numbers, lint.lint_unsupported_dates, lint.lint_unsupported_names,
                   lint.lint_unsupported_quotes, lint.lint_unsupported_content):
         codes.update(f.code for f in check(draft) if f.severity in (lint.ERROR, lint.WARNING) and f.code in CLAIM_CODES)
-    text = draft.text("summary")
-    sentences = []
-    if draft.material.has_english:
-        for start, end in split_sentences(text):
-            if len(word_tokens(text[start:end])) >= 3:
-                score, spans = draft.material.content_score(text[start:end])
-                sentences.append((score, bool(spans)))
-    return Judged(row=row, codes=codes, sentences=sentences)
+    score = field_content_score(draft.material.content_scores(draft.text("summary")))
+    return Judged(row=row, codes=codes, content_score=score)
 
 
 def naive_flag(row: dict) -> bool:
@@ -183,37 +180,63 @@ def evaluate(rows: list[dict], *, threshold: float | None = None) -> dict:
     return result
 
 
-def best_threshold(judged: list[Judged], *, max_false_alarms: float = 0.20) -> float:
+def best_threshold(
+    rows: list[dict], scores: list[float], hard: list[bool], *, max_false_alarms: float = 0.20
+) -> float:
     """The threshold flagging the most EntE/CircE summaries with at most max_false_alarms of faithful ones flagged."""
-    candidates = sorted({round(j.content_score, 4) for j in judged if j.content_score > 0})
-    entity = [j for j in judged if is_entity_or_circumstance_error(j.row)]
-    faithful = [j for j in judged if is_faithful(j.row)]
+    entity = [i for i, row in enumerate(rows) if is_entity_or_circumstance_error(row)]
+    faithful = [i for i, row in enumerate(rows) if is_faithful(row)]
     best, best_recall = 1.0, -1.0
-    for threshold in candidates:
-        false_alarms = sum(j.flagged_at(threshold) for j in faithful) / max(1, len(faithful))
-        if false_alarms > max_false_alarms:
+    for threshold in sorted({round(score, 4) for score in scores if score > 0}):
+        false_alarms = sum(flagged(hard=hard[i], score=scores[i], threshold=threshold) for i in faithful)
+        if false_alarms > max_false_alarms * max(1, len(faithful)):
             continue
-        recall = sum(j.flagged_at(threshold) for j in entity) / max(1, len(entity))
+        recall = sum(flagged(hard=hard[i], score=scores[i], threshold=threshold) for i in entity)
         if recall > best_recall:
             best, best_recall = threshold, recall
     return best
 
 
-def cross_validate(judged: list[Judged], *, folds: int = 5, seed: int = 12) -> tuple[dict, list[float]]:
+def article_folds(rows: list[dict], *, folds: int = 5, seed: int = 12) -> list[int]:
+    """The fold of each row: articles (FRANK's ``hash``) shuffled with seed and dealt round, so every
+    summary of an article is in the same fold."""
+    def article(row: dict) -> str:
+        return row.get("hash") or row["article"][:200]
+
+    articles = sorted({article(row) for row in rows})
+    random.Random(seed).shuffle(articles)
+    fold_of = {name: index % folds for index, name in enumerate(articles)}
+    return [fold_of[article(row)] for row in rows]
+
+
+def cross_validate_scores(
+    rows: list[dict], scores: list[float], hard: list[bool], *, folds: int = 5, seed: int = 12,
+    fit: Callable[[list[int]], list[float]] | None = None,
+) -> tuple[dict, list[float]]:
     """Chooses the threshold on all but one fold of articles and flags the held-out fold with it, for every fold.
 
+    ``fit``, when given, is called with each fold's training rows (indices) and returns the scores
+    of every row from a model trained on those rows only; otherwise ``scores`` are used as they are.
     Returns the summary of the held-out flags and the threshold chosen for each fold.
     """
-    articles = sorted({j.row.get("hash") or j.row["article"][:200] for j in judged})
-    random.Random(seed).shuffle(articles)
-    fold_of = {article: index % folds for index, article in enumerate(articles)}
-    flagged = [False] * len(judged)
+    fold_of = article_folds(rows, folds=folds, seed=seed)
+    flags = [False] * len(rows)
     thresholds = []
     for fold in range(folds):
-        training = [j for j in judged if fold_of[j.row.get("hash") or j.row["article"][:200]] != fold]
-        threshold = best_threshold(training)
+        training = [i for i in range(len(rows)) if fold_of[i] != fold]
+        fold_scores = fit(training) if fit else scores
+        threshold = best_threshold(
+            [rows[i] for i in training], [fold_scores[i] for i in training], [hard[i] for i in training]
+        )
         thresholds.append(threshold)
-        for index, j in enumerate(judged):
-            if fold_of[j.row.get("hash") or j.row["article"][:200]] == fold:
-                flagged[index] = j.flagged_at(threshold)
-    return summarise([j.row for j in judged], flagged), thresholds
+        for i in range(len(rows)):
+            if fold_of[i] == fold:
+                flags[i] = flagged(hard=hard[i], score=fold_scores[i], threshold=threshold)
+    return summarise(rows, flags), thresholds
+
+
+def cross_validate(judged: list[Judged], *, folds: int = 5, seed: int = 12) -> tuple[dict, list[float]]:
+    """``cross_validate_scores`` for the production checks' judgements."""
+    return cross_validate_scores(
+        [j.row for j in judged], [j.content_score for j in judged], [j.hard for j in judged], folds=folds, seed=seed
+    )

@@ -1,0 +1,40 @@
+"""The one way the desk writes and reads times in records, the API, exports and feeds."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from newsroom.timestamps import format_timestamp, parse_timestamp
+
+
+def test_times_are_written_in_utc_with_milliseconds_and_a_z():
+    tokyo = timezone(timedelta(hours=9))
+
+    written = format_timestamp(datetime(2026, 7, 5, 0, 10, 0, 999_999, tzinfo=tokyo))
+
+    assert written == "2026-07-04T15:10:00.999Z"
+
+
+def test_no_time_is_written_as_none():
+    assert format_timestamp(None) is None
+
+
+@pytest.mark.parametrize("text", ["2026-07-04T15:10:00.999Z", "2026-07-05T00:10:00.999+09:00"])
+def test_times_with_z_or_an_offset_read_as_the_same_moment(text):
+    assert parse_timestamp(text) == datetime(2026, 7, 4, 15, 10, 0, 999_000, tzinfo=UTC)
+
+
+def test_a_written_time_reads_back_as_itself():
+    moment = datetime(2026, 7, 4, 15, 8, 56, 123_000, tzinfo=UTC)
+
+    assert parse_timestamp(format_timestamp(moment)) == moment
+
+
+def test_a_time_without_a_time_zone_is_refused_with_what_to_add():
+    with pytest.raises(ValueError, match="'2026-07-04T15:10:00' has no time zone; end it with Z for UTC"):
+        parse_timestamp("2026-07-04T15:10:00")
+
+
+def test_text_that_is_not_a_time_is_refused_with_an_example():
+    with pytest.raises(ValueError, match=r"'tuesday' is not an ISO-8601 time such as 2026-07-04T15:08:56\.000Z"):
+        parse_timestamp("tuesday")
