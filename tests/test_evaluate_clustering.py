@@ -145,3 +145,11 @@ def test_multilingual_dev_set_reaches_the_target_b_cubed_f1(capsys):
     result = json.loads(capsys.readouterr().out.strip())
     assert result["articles"] == 44
     assert result["bcubed_f1"] >= 0.80
+
+
+def test_replaying_the_database_corrections_refuses_an_unmigrated_database(monkeypatch):
+    import clusters.management.commands.evaluate_clustering as command
+
+    monkeypatch.setattr(command, "database_problem", lambda: "The database has no tables yet: run `make run` once")
+    with pytest.raises(CommandError, match="The database has no tables yet"):
+        call_command("evaluate_clustering", "--corrections")

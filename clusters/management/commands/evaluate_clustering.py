@@ -12,6 +12,7 @@ from clusters.evaluation import (
     replay_corrections,
     scratch_database,
 )
+from newsroom.commands import database_problem
 
 
 class Command(BaseCommand):
@@ -36,6 +37,8 @@ class Command(BaseCommand):
                 if corrections:
                     found, skipped = read_corrections(Path(corrections)), 0
                 else:
+                    if problem := database_problem():
+                        raise CommandError(problem)
                     found, skipped = corrections_from_database()
                 result = replay_corrections(found)
                 result["skipped"] = skipped

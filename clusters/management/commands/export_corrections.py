@@ -1,11 +1,10 @@
 import json
 
-from django.core.management.base import BaseCommand
-
 from clusters.evaluation import corrections_from_database
+from newsroom.commands import DatabaseCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Writes editors' merges and moves of clusters (the Clusters page's changes) as JSON Lines, each with the "
         "articles involved, for `evaluate_clustering --corrections FILE` on this or another desk."
