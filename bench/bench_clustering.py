@@ -627,7 +627,11 @@ def throughput_section() -> str:
             f"| {size:,} | {rows:,} | {mean * 1000:.1f} | {median * 1000:.1f} | {p95 * 1000:.1f} | "
             f"{1 / mean:.0f} | {mean / base:.2f}x |"
         )
+    load = os.getloadavg()[0]
     lines += [
+        "",
+        f"Load average when the timing ended: {load:.1f} on {os.cpu_count()} cores (other work on the machine "
+        "inflates these times, the larger archives' most, since their index no longer stays in memory).",
         "",
         "Candidates come from the (term, last_seen_at) index, reading at most "
         f"{POSTINGS_PER_TERM} recent clusters per term "
