@@ -38,9 +38,10 @@ def _mark_rewrite_stale(cluster: Cluster) -> None:
 
 
 def _record(*, action: str, cluster: Cluster, other: Cluster | None = None, article: Article | None = None,
-            user=None, reason: str, description: str) -> ClusterChange:
+            user=None, reason: str, description: str, groups: dict | None = None) -> ClusterChange:
     return ClusterChange.objects.create(
         action=action,
+        groups=groups or {},
         cluster=cluster,
         other_cluster=other,
         article=article,
@@ -49,6 +50,10 @@ def _record(*, action: str, cluster: Cluster, other: Cluster | None = None, arti
         reason=reason.strip(),
         description=description,
     )
+
+
+def _article_ids(cluster: Cluster) -> list[str]:
+    return list(Article.objects.filter(cluster=cluster).order_by("id").values_list("id", flat=True))
 
 
 def merge_clusters(*, keep_id: str, merge_id: str, user=None, reason: str = "") -> Cluster:
@@ -67,6 +72,7 @@ def merge_clusters(*, keep_id: str, merge_id: str, user=None, reason: str = "") 
             merge_cluster(away, into=keep)
         except TransitionRefused as refused:
             raise ClusterEditError(str(refused)) from refused
+        groups = {"kept": _article_ids(keep), "merged": _article_ids(away)}
         moved = Article.objects.filter(cluster=away).update(cluster=keep)
         for cluster in (keep, away):
             refresh_cluster(cluster)
@@ -75,6 +81,7 @@ def merge_clusters(*, keep_id: str, merge_id: str, user=None, reason: str = "") 
         _record(
             action=ClusterChange.Action.MERGE, cluster=keep, other=away, user=user, reason=reason,
             description=f"Merged “{away.canonical_title}” ({away.id}, {moved} articles) into “{keep.canonical_title}” ({keep.id}).",
+            groups=groups,
         )
     return keep
 
@@ -102,6 +109,11 @@ def move_article(*, article_id: str, to_cluster_id: str | None = None, user=None
                 )
             if origin is not None and origin.id == target.id:
                 raise ClusterEditError("The article is already in that cluster.")
+        groups = {
+            "article": article.id,
+            "from": [other for other in _article_ids(origin) if other != article.id] if origin else [],
+            "to": _article_ids(target) if to_cluster_id is not None else [],
+        }
         article.cluster = target
         article.save(update_fields=["cluster"])
         touched = [target]
@@ -118,6 +130,7 @@ def move_article(*, article_id: str, to_cluster_id: str | None = None, user=None
         _record(
             action=ClusterChange.Action.MOVE, cluster=target, other=origin, article=article, user=user,
             reason=reason, description=f"Moved “{article.title}” ({article.id}){came_from} to {where}.",
+            groups=groups,
         )
     return target
 

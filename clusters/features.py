@@ -4,7 +4,9 @@ Pure functions with no Django and no network. Text is NFKC-normalised and
 case-folded, so full-width and half-width forms (ＡＢＣ / ABC, ｶﾀｶﾅ / カタカナ)
 give the same terms. Runs of Japanese or Chinese script, which have no spaces
 between words, become overlapping character trigrams (shorter runs stay whole); other scripts become
-words, without stop words and with a light plural stemmer.
+words, without stop words and with a light plural stemmer. Anchors (names, numbers, dates read by
+newsroom.facts) are kept apart from the words so that articles in different languages can meet.
+Weights are TF-IDF with a background prior from general word frequencies (clusters.background).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
+
+from clusters.background import document_share
+from newsroom.facts import extract_dates, extract_names, extract_quantities, name_key
 
 # Hiragana, katakana (with the prolonged sound mark), CJK ideographs, iteration marks.
 CJK_CHARS = r"\u3005\u3006\u303b\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -87,80 +92,103 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-# A capitalised Latin word that does not start a sentence: usually a name (a person, place,
-# company, product), which identifies a story better than common words.
-NAME_WORD = re.compile(r"(?<![.!?:\n]\s)(?<![.!?:\n])(?<!^)\b([A-Z][\w'’-]+)")
-LATIN_TERM = re.compile(r"^[a-z0-9']+$")
+# The headline counts three times: it names the story; the lead (the first LEAD_CHARS characters of
+# the text) tells it, and later paragraphs drift into background. Both measured in docs/benchmarks.md.
+TITLE_WEIGHT = 3
+LEAD_CHARS = 1500
 
 
-def name_terms(text: str) -> list[str]:
-    """Returns the terms of capitalised words that do not begin a sentence (likely names)."""
-    return [term for word in NAME_WORD.findall(text or "") for term in tokens(word)]
-
-
-def word_pairs(text: str) -> list[str]:
-    """Returns adjacent pairs of Latin-script terms ("falcon heavy"): phrases are sharper than words."""
-    found = tokens(text)
-    return [
-        f"{first} {second}"
-        for first, second in zip(found, found[1:])
-        if LATIN_TERM.match(first) and LATIN_TERM.match(second)
-    ]
-
-
-def term_counts(title: str, text: str, *, title_weight: float, text_chars: int, name_weight: float = 0.0,
-                pair_weight: float = 0.0) -> Counter:
-    """Returns term frequencies of an article's body: the title counted title_weight times, then
-    the first text_chars characters of the text (the lead carries the story); names and word pairs
-    are added with their own weights."""
-    lead = (text or "")[:text_chars]
+def term_counts(title: str, text: str, *, tokenize=None) -> Counter:
+    """Returns the term frequencies of an article: the headline's terms counted TITLE_WEIGHT times,
+    then the terms of the lead (the first LEAD_CHARS characters of the text)."""
+    tokenize = tokenize or tokens
     counts: Counter = Counter()
-    for term in tokens(title):
-        counts[term] += title_weight
-    counts.update(tokens(lead))
-    if name_weight:
-        for term in name_terms(f"{title}. {lead}"):
-            counts[term] += name_weight
-    if pair_weight:
-        for pair in word_pairs(title):
-            counts[pair] += title_weight * pair_weight
-        for pair in word_pairs(lead):
-            counts[pair] += pair_weight
+    for term in tokenize(title or ""):
+        counts[term] += TITLE_WEIGHT
+    counts.update(tokenize((text or "")[:LEAD_CHARS]))
     return counts
 
 
-def title_counts(title: str) -> Counter:
-    """Returns the term frequencies of a headline alone, words and word pairs."""
-    return Counter(tokens(title)) + Counter(word_pairs(title))
+# Anchors: names, numbers and dates in a form that does not depend on the language they were
+# written in, so an English and a Japanese report of one event can be compared. They carry this
+# prefix and make up their own unit vector beside the words.
+ANCHOR = "#"
+SMALLEST_ANCHOR_NUMBER = 10
 
 
-TITLE_PREFIX = "t:"
+def anchor_counts(title: str, text: str) -> Counter:
+    """Returns the article's anchors: every name word (Japanese names by their romanised readings),
+    every number of at least SMALLEST_ANCHOR_NUMBER that is not a year, and every day of a month
+    mentioned in the headline and the lead."""
+    counts: Counter = Counter()
+    for part, weight in ((title or "", TITLE_WEIGHT), ((text or "")[:LEAD_CHARS], 1)):
+        found = set()
+        for name in extract_names(part):
+            for reading in name.readings or (name.text,):
+                found.update(
+                    f"{ANCHOR}n:{word}" for word in name_key(reading).split() if len(word) >= 3 and not word.isdigit()
+                )
+        for quantity in extract_quantities(part):
+            if quantity.kind in ("year", "date", "time") or quantity.value < SMALLEST_ANCHOR_NUMBER:
+                continue
+            found.add(f"{ANCHOR}q:{format(quantity.value.normalize(), 'f')}")
+        for mention in extract_dates(part):
+            if mention.month and mention.day:
+                found.add(f"{ANCHOR}d:{mention.month:02d}-{mention.day:02d}")
+        for term in found:
+            counts[term] += weight
+    return counts
 
 
-def article_vector(body: dict[str, float], title: dict[str, float], *, title_share: float) -> dict[str, float]:
-    """Joins a body vector and a headline vector (both unit length) into one unit vector whose
-    cosine with another such vector is title_share parts headline similarity to the rest body
-    similarity; headline terms carry the prefix "t:"."""
-    body_scale = math.sqrt(1.0 - title_share)
-    title_scale = math.sqrt(title_share)
-    joined = {term: weight * body_scale for term, weight in body.items()}
-    joined.update({TITLE_PREFIX + term: weight * title_scale for term, weight in title.items()})
-    return unit(joined)
+def is_anchor(term: str) -> bool:
+    return term.startswith(ANCHOR)
 
 
-def idf(document_frequency: int, documents: int) -> float:
-    """Smoothed inverse document frequency."""
-    return math.log((documents + 1) / (document_frequency + 1)) + 1.0
+def background_share(term: str) -> float:
+    """Share of news articles expected to contain term before the desk has counted any (see clusters.background)."""
+    if term.startswith(ANCHOR + "n:"):
+        return document_share(term[3:])
+    if is_anchor(term):
+        return 0.0
+    return document_share(term)
 
 
-def weigh(counts: Counter, frequencies: dict[str, int], documents: int, *, max_terms: int) -> dict[str, float]:
+# The background (clusters.background) counts as this many articles already read: on a new desk
+# common words are known to be common, and as the desk reads more its own counts take over.
+PRIOR_DOCUMENTS = 1000
+# Heaviest terms kept per article: enough for a news lead, and a bound on the index's size.
+ARTICLE_TERMS = 150
+
+
+def idf(document_frequency: int, documents: int, prior_share: float = 0.0) -> float:
+    """Smoothed inverse document frequency, with PRIOR_DOCUMENTS background articles of which
+    prior_share contained the term."""
+    return math.log((documents + PRIOR_DOCUMENTS + 1) / (document_frequency + PRIOR_DOCUMENTS * prior_share + 1)) + 1.0
+
+
+def weigh(counts: Counter, frequencies: dict[str, int], documents: int, *, max_terms: int = ARTICLE_TERMS) -> dict[str, float]:
     """Returns the unit-length TF-IDF vector of counts, keeping its max_terms heaviest terms."""
     weights = {
-        term: (1.0 + math.log(count) if count >= 1 else count) * idf(frequencies.get(term, 0), documents)
+        term: (1.0 + math.log(count) if count >= 1 else count)
+        * idf(frequencies.get(term, 0), documents, background_share(term))
         for term, count in counts.items()
         if count > 0
     }
     return unit(top_terms(weights, max_terms))
+
+
+def article_vector(words: dict[str, float], anchors: dict[str, float]) -> dict[str, float]:
+    """Joins the unit vector of an article's words and the unit vector of its anchors into one
+    mapping; each part is compared on its own (see clusters.clustering)."""
+    return {**words, **anchors}
+
+
+def split(vector: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """Returns the word part and the anchor part of a vector."""
+    words, anchors = {}, {}
+    for term, weight in vector.items():
+        (anchors if is_anchor(term) else words)[term] = weight
+    return words, anchors
 
 
 def top_terms(vector: dict[str, float], limit: int) -> dict[str, float]:

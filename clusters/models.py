@@ -205,16 +205,21 @@ class ArticleVector(models.Model):
     """An article's clustering features: its unit-length TF-IDF vector over terms."""
 
     article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="vector")
-    terms = models.JSONField(help_text="Term to weight; the vector has unit length.")
+    terms = models.JSONField(help_text="Term to weight: words and anchors (prefix '#'), each part of unit length.")
+    script = models.CharField(max_length=8, default="latin", help_text="'cjk' (mostly Japanese or Chinese) or 'latin'.")
+    facts = models.JSONField(default=dict, help_text="Distinguishing facts (clusters.conflicts): frame to values.")
     created_at = models.DateTimeField(default=timezone.now)
 
 
 class ClusterVector(models.Model):
-    """A cluster's centroid: the sum of its articles' vectors, trimmed to the heaviest terms."""
+    """A cluster's summed vector (trimmed to the heaviest terms), its articles' facts and scripts."""
 
     cluster = models.OneToOneField(Cluster, primary_key=True, on_delete=models.CASCADE, related_name="vector")
-    terms = models.JSONField(help_text="Term to summed weight.")
+    terms = models.JSONField(default=dict, help_text="Term to summed weight.")
     members = models.PositiveIntegerField(default=0)
+    facts = models.JSONField(
+        default=dict, help_text="Union of the articles' distinguishing facts, and under 'scripts' articles per script."
+    )
 
 
 class ClusterTerm(models.Model):
@@ -267,6 +272,11 @@ class ClusterChange(models.Model):
     username = models.CharField(max_length=150, blank=True, help_text="Kept if the account is deleted.")
     reason = models.TextField(blank=True)
     description = models.TextField(help_text="What changed, in words.")
+    groups = models.JSONField(
+        default=dict, blank=True,
+        help_text="The articles as the editor found them: for a merge 'kept' and 'merged' article ids; for a "
+        "move 'article', the ids left 'from' and the ids it joined 'to' (empty for a new cluster).",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -266,22 +266,10 @@ NEWSROOM_AFTER_ARTICLE_STORED: list[str] = env_list("NEWSROOM_AFTER_ARTICLE_STOR
 
 # Clustering (clusters/clustering.py).
 NEWSROOM_CLUSTER_WINDOW_HOURS = float(os.environ.get("NEWSROOM_CLUSTER_WINDOW_HOURS", "8760"))
+# Chosen by cross-validation over events (docs/clustering.md, docs/benchmarks.md).
 NEWSROOM_CLUSTER_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD", "0.14"))
-# Japanese and Chinese text is compared by character trigrams, which stories on one topic share more
-# of (台風, 五輪 ...), so it needs a higher similarity to join a cluster.
-NEWSROOM_CLUSTER_THRESHOLD_JA = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_JA", "0.25"))
-NEWSROOM_CLUSTER_THRESHOLD_PER_DAY = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_PER_DAY", "0.001"))
-NEWSROOM_CLUSTER_TITLE_WEIGHT = float(os.environ.get("NEWSROOM_CLUSTER_TITLE_WEIGHT", "3"))
-NEWSROOM_CLUSTER_TEXT_CHARS = int(os.environ.get("NEWSROOM_CLUSTER_TEXT_CHARS", "1500"))
-NEWSROOM_CLUSTER_NAME_WEIGHT = float(os.environ.get("NEWSROOM_CLUSTER_NAME_WEIGHT", "1"))
-NEWSROOM_CLUSTER_PAIR_WEIGHT = float(os.environ.get("NEWSROOM_CLUSTER_PAIR_WEIGHT", "0.5"))
-NEWSROOM_CLUSTER_TITLE_SHARE = float(os.environ.get("NEWSROOM_CLUSTER_TITLE_SHARE", "0.2"))
-NEWSROOM_CLUSTER_ARTICLE_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_ARTICLE_TERMS", "150"))
-NEWSROOM_CLUSTER_CENTROID_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_CENTROID_TERMS", "500"))
-NEWSROOM_CLUSTER_INDEX_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_INDEX_TERMS", "300"))
-NEWSROOM_CLUSTER_CANDIDATES = int(os.environ.get("NEWSROOM_CLUSTER_CANDIDATES", "10"))
-NEWSROOM_CLUSTER_QUERY_TERMS = int(os.environ.get("NEWSROOM_CLUSTER_QUERY_TERMS", "30"))
-NEWSROOM_CLUSTER_POSTINGS_PER_TERM = int(os.environ.get("NEWSROOM_CLUSTER_POSTINGS_PER_TERM", "30"))
+NEWSROOM_CLUSTER_THRESHOLD_JA = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_JA", "0.3"))
+NEWSROOM_CLUSTER_ANCHOR_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_ANCHOR_THRESHOLD", "0.1"))
 
 # Generation, lints and the repair loop (rewrites/generation/write.py, rewrites/lint.py).
 # Listed with their defaults in docs/generation.md.

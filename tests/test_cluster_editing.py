@@ -5,7 +5,7 @@ import pytest
 from clusters.editing import ClusterEditError, mark_roundup, merge_clusters, move_article
 from clusters.models import Article, Cluster, ClusterChange, ClusterTerm
 from rewrites.models import Rewrite
-from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, SUBWAY_FARE
+from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, VOLCANO
 from tests.factories import make_article, make_clustered_article, make_source
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +20,8 @@ def with_rewrite(cluster: Cluster) -> Rewrite:
 def test_merge_moves_every_article_and_keeps_counts_true(editor):
     crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
     fare_source = make_source(trust=5)
-    fare = make_clustered_article(source=fare_source, title=SUBWAY_FARE[0], text=SUBWAY_FARE[1], hours=1)
-    fare_again = make_clustered_article(source=fare_source, title=SUBWAY_FARE[0], text=SUBWAY_FARE[1], hours=2)
+    fare = make_clustered_article(source=fare_source, title=VOLCANO[0], text=VOLCANO[1], hours=1)
+    fare_again = make_clustered_article(source=fare_source, title=VOLCANO[0], text=VOLCANO[1], hours=2)
     keep, away = crash.cluster, fare.cluster
     assert keep.id != away.id and fare_again.cluster_id == away.id
     with_rewrite(keep)
@@ -80,7 +80,7 @@ def test_move_to_a_new_cluster_splits_and_keeps_counts_true(editor):
 
 def test_move_to_another_cluster_and_emptying_the_origin(editor):
     crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
-    fare = make_clustered_article(source=make_source(), title=SUBWAY_FARE[0], text=SUBWAY_FARE[1], hours=1)
+    fare = make_clustered_article(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=1)
     origin = fare.cluster
 
     target = move_article(article_id=fare.id, to_cluster_id=crash.cluster_id, user=editor)
@@ -120,10 +120,10 @@ def test_mark_roundup_sets_the_entity_and_leaves_matching(editor):
 
 def test_a_merged_cluster_still_matches_nothing_and_new_articles_join_the_kept_one():
     crash = make_clustered_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
-    fare = make_clustered_article(source=make_source(), title=SUBWAY_FARE[0], text=SUBWAY_FARE[1], hours=1)
+    fare = make_clustered_article(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=1)
     merge_clusters(keep_id=crash.cluster_id, merge_id=fare.cluster_id)
 
-    later = make_clustered_article(source=make_source(), title=SUBWAY_FARE[0], text=SUBWAY_FARE[1], hours=2)
+    later = make_clustered_article(source=make_source(), title=VOLCANO[0], text=VOLCANO[1], hours=2)
 
     assert later.cluster_id == crash.cluster_id
     assert Article.objects.filter(cluster_id=fare.cluster_id).count() == 0

@@ -21,7 +21,8 @@ from newsroom.commands import NO_TABLES, DatabaseCommand
 ROOT = Path(__file__).resolve().parent.parent
 DESK_APPS = {"newsroom", "clusters", "rewrites"}
 # Desk commands that do not read the desk's tables: rundesk migrates first; evaluate_clustering clusters in a
-# scratch database it migrates itself; evaluate_extraction reads files.
+# scratch database it migrates itself (and checks the database itself before replaying its corrections);
+# evaluate_extraction reads files.
 WITHOUT_TABLES = {"rundesk", "evaluate_clustering", "evaluate_extraction", "evaluate_claims"}
 COMMANDS = [
     ("import_records", "-"),
@@ -29,6 +30,7 @@ COMMANDS = [
     ("ingest_feed", "https://news.example/feed"),
     ("generate_rewrite", "c_" + "0" * 24),
     ("index_clusters",),
+    ("export_corrections",),
     ("load_demo",),
     ("setup_roles",),
     ("run_scheduler", "--once"),
