@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0003_clustering_facts_and_scripts'),
+        ('clusters', '0004_clustering_facts_and_scripts'),
     ]
 
     operations = [

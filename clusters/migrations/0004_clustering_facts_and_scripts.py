@@ -13,7 +13,7 @@ def forget_old_features(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0002_clustering_index_and_changes'),
+        ('clusters', '0003_source_licence_article_image_credit'),
     ]
 
     operations = [
