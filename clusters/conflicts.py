@@ -19,7 +19,8 @@ counts) to the values found in it:
   when the two also name the same specific person, place or thing (a follow-up of one story).
 
 Facts are read from the headline and, for a frame the headline does not mention, from the first
-sentence of the text, where news reports state the event; later sentences give background (earlier
+sentence of the story (after a repeated headline and a dateline, which says when the page was
+written, not when the event happened), where news reports state the event; later sentences give background (earlier
 typhoons, last year's result) and are not read. A cluster's facts are the union of its articles'
 facts, so a cluster conflicts with an article only where none of its articles agrees with it.
 """
@@ -171,13 +172,42 @@ def name_keys(text: str) -> set[str]:
     return keys
 
 
-def distinguishing_facts(title: str, text: str) -> Facts:
-    """Returns the frames and values that identify the story of an article (see the module
-    docstring), and under ``names`` the keys of the names in its headline and first sentence."""
+_WEEKDAY = re.compile(
+    r"[\s(（)）,、・]|[月火水木金土日](?:曜日?)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:mon|tue|wed|thu|fri|sat|sun)\b",
+    re.IGNORECASE,
+)
+
+
+def is_dateline(line: str) -> bool:
+    """Whether a line only gives a date (and its weekday), as news pages print above the story:
+    「2009年8月17日 (月)」, "Tuesday, August 16, 2005". It is when the page was written, not the event."""
+    line = line.strip()
+    if not line or len(line) > 40:
+        return False
+    dates = extract_dates(line)
+    if not dates:
+        return False
+    rest = line
+    for found in sorted(dates, key=lambda d: d.span[0], reverse=True):
+        rest = rest[: found.span[0]] + rest[found.span[1]:]
+    return not _WEEKDAY.sub("", rest)
+
+
+def story_lead(title: str, text: str) -> str:
+    """The first sentence of the story itself: after a repeated headline and any dateline."""
     body = (text or "").strip()
     if title and body.startswith(title.strip()):
         body = body[len(title.strip()):]  # extracted pages often repeat the headline first
-    lead = first_sentence(body)
+    lines = body.strip().split("\n")
+    while lines and is_dateline(lines[0]):
+        lines.pop(0)
+    return first_sentence("\n".join(lines))
+
+
+def distinguishing_facts(title: str, text: str) -> Facts:
+    """Returns the frames and values that identify the story of an article (see the module
+    docstring), and under ``names`` the keys of the names in its headline and first sentence."""
+    lead = story_lead(title, text)
     facts = _frames(title or "")
     for frame, values in _frames(lead).items():
         facts.setdefault(frame, values)
