@@ -124,7 +124,7 @@ def test_the_workspace_shows_a_running_generation_as_running(editor):
 
     progress = client.get(f"/rewrites/{rewrite.id}/progress/", **HX).content.decode()
 
-    assert "Writing the rewrite with the language model" in progress
+    assert "Writing the rewrite with the offline writer" in progress
     assert 'hx-trigger="every 1s"' in progress
 
 

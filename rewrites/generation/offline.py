@@ -19,6 +19,13 @@ from rewrites.models import DOMAINS
 
 OFFLINE_MODEL = "newsroom-offline-1"
 
+
+def writer_name(model: str | None) -> str:
+    """How pages name the writer of a text: the model's name, or "the offline writer"."""
+    if not model:
+        return "no writer yet"
+    return "the offline writer" if model.startswith("newsroom-offline") else model
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])\s*(?=\S)")
 
 
