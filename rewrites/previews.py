@@ -63,7 +63,7 @@ def display_link(record_name: str, url: str) -> str:
     if keep is None:  # Bluesky keeps the host and cuts the path
         return host + (path[: _BLUESKY_PATH_CHARS - 2] + mark if len(path) > _BLUESKY_PATH_CHARS else path)
     shown = host + path
-    return shown if len(shown) <= keep else shown[: keep - 1] + mark
+    return shown if len(shown) <= keep else shown[:keep] + mark
 
 
 def _card_for(url: str, links: StoryLinks) -> LinkCard:
@@ -104,12 +104,13 @@ def post_preview(record_name: str, text: str | None, *, links: StoryLinks) -> Po
     for start, end, kind in marks:
         if start < position:
             continue
-        segments.append(("text", text[position:start]))
+        before = text[position:start]
+        segments.append(("text", before.rstrip() if (start, end) == hidden else before))
         if (start, end) != hidden:
             shown = display_link(record_name, text[start:end]) if kind == "link" else text[start:end]
             segments.append((kind, shown))
         position = end
-    segments.append(("text", text[position:].rstrip() if hidden else text[position:]))
+    segments.append(("text", "" if hidden else text[position:]))
     segments = [(kind, part) for kind, part in segments if part]
     if card is None:
         note = "No link in this post, so the network shows no link card."
