@@ -306,3 +306,17 @@ def test_approving_offers_the_next_rewrite_in_the_queue(editor, seed_record):
 
 def test_word_diff_of_history_separates_a_replacement():
     assert word_diff("version A", "version Canada")[-3:] == [("removed", "A"), ("gap", " "), ("added", "Canada")]
+
+
+def test_a_finding_inside_a_longer_one_keeps_a_highlight_of_its_own():
+    from rewrites.evidence import highlight_segments
+
+    text = "Alibaba bans it, affecting 45,000 staff."
+    content = {"code": "unsupported-content", "severity": "warning", "span": [0, 39]}
+    number = {"code": "unsupported-number", "severity": "error", "span": [27, 33]}
+
+    segments = highlight_segments(text, [content, number])
+
+    assert [(segment.text, segment.index) for segment in segments] == [
+        ("Alibaba bans it, affecting ", 0), ("45,000", 1), (" staff", 0), (".", None)
+    ]

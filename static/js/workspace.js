@@ -93,9 +93,18 @@
     element.querySelectorAll("textarea[data-counter-field]").forEach(updateCounter);
     element.querySelectorAll("textarea.autogrow").forEach(grow);
     const focus = element.querySelector("textarea");
-    if (focus && element.matches(".field")) {
+    if (focus && element.matches(".field") && document.activeElement !== focus) {
       focus.focus();
       focus.setSelectionRange(focus.value.length, focus.value.length);
+    }
+  });
+
+  // The web card's preview frame carries the page's nonce for its one inline style; a part of the page
+  // drawn by a later request carries that request's nonce, which this page's policy does not accept.
+  const pageNonce = document.querySelector('meta[name="csp-nonce"]').content;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (typeof event.detail.serverResponse === "string") {
+      event.detail.serverResponse = event.detail.serverResponse.replace(/nonce=&quot;[^&]*&quot;/g, `nonce=&quot;${pageNonce}&quot;`);
     }
   });
 
@@ -192,7 +201,8 @@
     if (editAfterSave && target.matches(".field") && target.dataset.field === editAfterSave.from) {
       const plan = editAfterSave;
       editAfterSave = null;
-      if (!target.matches(".conflict") && !target.querySelector(".field-form")) editNeighbour(target, plan.step);
+      const saved = document.getElementById(target.id);
+      if (saved && !saved.matches(".conflict") && !saved.querySelector(".field-form")) editNeighbour(saved, plan.step);
     }
   });
 
