@@ -5,10 +5,11 @@ import re
 
 import pytest
 
-from rewrites.models import CheckedFinding, Rewrite
+from rewrites.models import CheckedFinding, Correction, PublishJob, Rewrite
+from rewrites.publishing.publish import publish_rewrite
 from rewrites.review import edit_field
 from tests.browser import log_in, screenshot
-from tests.factories import make_article, make_draft, make_source
+from tests.factories import make_approved, make_article, make_draft, make_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,7 +86,12 @@ def test_marking_a_finding_checked_in_the_browser_silences_it_and_keeps_it_in_hi
 
 
 def test_the_publish_panel_leaves_the_comparison_in_view(page, live_server, editor, seed_record):
-    rewrite = make_draft(seed=seed_record)
+    rewrite = make_approved(seed=seed_record, number=3)
+    publish_rewrite(rewrite_id=rewrite.id, user=editor)
+    for note in ["The date was wrong.", "The studio's name was misspelt.", "A quote was cut."]:
+        PublishJob.objects.create(rewrite=rewrite, state=PublishJob.State.DONE, outcome="republished",
+                                  requested_by=editor, correction_note=note)
+        Correction.objects.create(rewrite=rewrite, text=note, created_by=editor)
     open_workspace(page, live_server, rewrite)
 
     top = page.locator(".workspace").bounding_box()["y"]

@@ -48,22 +48,20 @@ def assert_every_panel_is_true(page, url: str) -> None:
     assert panels(page) == expected
 
 
-def test_an_idle_workspace_sends_one_presence_request_per_interval(page, live_server, editor, seed_record):
+def test_an_idle_workspace_sends_one_presence_request_per_interval(page, live_server, editor, seed_record, settings):
+    # A one-second interval stands in for the usual fifteen. (Playwright's fake clock also slows the runaway
+    # "load" loop this guards against down to its own pace, so it could not show the flood.)
+    settings.NEWSROOM_PRESENCE_SECONDS = 1
     rewrite = make_draft(seed=seed_record)
     log_in(page, live_server, username="eda")
     heartbeats = []
     page.on("request", lambda request: heartbeats.append(request.url) if request.url.endswith("/presence/") else None)
-    page.clock.install()
 
-    with page.expect_response(lambda response: response.url.endswith("/presence/")):
-        page.goto(f"{live_server.url}/rewrites/{rewrite.id}/")
-    intervals = 4
-    for _ in range(intervals):
-        with page.expect_response(lambda response: response.url.endswith("/presence/")):
-            page.clock.fast_forward("00:15")
-    page.wait_for_timeout(1000)  # long enough for a flood to show itself; the test counts, it does not time
+    page.goto(f"{live_server.url}/rewrites/{rewrite.id}/")
+    page.wait_for_timeout(4_000)
 
-    assert len(heartbeats) == 1 + intervals
+    # One on load and one per interval; the runaway loop sent some thirty a second.
+    assert 3 <= len(heartbeats) <= 1 + 4 + 1
 
 
 def test_every_action_leaves_every_panel_as_a_fresh_load_shows_it(page, live_server, editor, admin_user, seed_record, run_jobs, settings):

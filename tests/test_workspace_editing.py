@@ -210,12 +210,13 @@ def test_the_evidence_quotes_the_source_sentence_in_its_language_with_the_match_
 
 
 def test_the_x_over_limit_highlight_starts_at_a_word():
-    text = ("Alibaba has banned Claude Code for every employee after researchers found hidden code. " * 4).strip()
+    # The 281st weighted character falls inside "banned".
+    text = "A " + ("Alibaba has banned Claude Code for every employee after researchers found hidden code. " * 4).strip()
 
     [finding] = lint.lint_network_limits(lint.Draft(fields={"twitterPost": text}))
 
     start = finding.span[0]
-    assert text[start - 1] == " " and text[start] != " "
+    assert text[start - 1] == " " and text[start:].startswith("banned Claude Code")
 
 
 def test_x_preview_shortens_links_and_hides_the_one_that_makes_the_card():
