@@ -44,7 +44,8 @@ from rewrites.review_queue import SORTS, QueueFilters, cursor_for, filter_choice
 from rewrites.workspace import (
     KEY_FACTS,
     SHOWN_FIELDS,
-    field_panel,
+    field_text,
+    one_field,
     progress_context,
     state_token,
     workspace_state,
@@ -117,7 +118,7 @@ def _field_context(request: HttpRequest, rewrite: Rewrite, field: str, **options
     if field not in SHOWN_FIELDS:
         raise Http404("No such field.")
     options.setdefault("editable", _can_edit(request, rewrite))
-    return field_panel(rewrite, field, **options)
+    return one_field(rewrite, field, **options)
 
 
 def changed(response: HttpResponse, rewrite: Rewrite, *, elsewhere: bool = False) -> HttpResponse:
@@ -186,11 +187,11 @@ def workspace_panels(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     job finishes, and when the presence heartbeat sees that someone else changed it.
     """
     rewrite = _load_rewrite(rewrite_id)
-    context = {**workspace_state_context(request, rewrite), "oob": True}
+    context = {**_state_context(request, rewrite), "oob": True}
     return TemplateResponse(request, "rewrites/workspace.html#state", context)
 
 
-def workspace_state_context(request: HttpRequest, rewrite: Rewrite) -> dict:
+def _state_context(request: HttpRequest, rewrite: Rewrite) -> dict:
     return workspace_state(request, rewrite, articles=_articles(rewrite))
 
 
@@ -381,7 +382,7 @@ def _credit_rows(data) -> list[dict]:
 
 
 def _credits_response(request: HttpRequest, rewrite: Rewrite, *, rows: list[dict] | None = None, error: str = "") -> TemplateResponse:
-    context = workspace_state_context(request, rewrite)
+    context = _state_context(request, rewrite)
     if rows is not None:
         context["credits"]["form_rows"] = rows
     context.update({"credits_error": error, "credits_editing": bool(error)})
@@ -396,7 +397,7 @@ def credits_form(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     editing = request.GET.get("edit") == "1"
     if editing:
         require(request.user, Action.EDIT)
-    context = workspace_state_context(request, rewrite)
+    context = _state_context(request, rewrite)
     context["credits_editing"] = editing and context["editable"]
     return TemplateResponse(request, "rewrites/workspace.html#credits", context)
 
@@ -422,7 +423,7 @@ def _slug_response(request: HttpRequest, rewrite: Rewrite, *, error: str = "", n
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or notice)
         return redirect("rewrites:workspace", rewrite_id=rewrite.id)
-    context = workspace_state_context(request, rewrite)
+    context = _state_context(request, rewrite)
     context.update({"slug_error": error, "slug_notice": notice})
     if wanted:
         context["slug"]["wanted"] = wanted
@@ -615,7 +616,7 @@ def evidence(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
         "can_check": flag.get("code") in CHECKABLE_CODES and bool(flag.get("text")) and _can_edit(request, rewrite),
     }
     if context["quote"] is None:
-        text = field_panel(rewrite, field_name)["field"]["value"]
+        text = field_text(rewrite, field_name)
         start, end = (flag.get("span") or [0, 0])[:2]
         context["evidence"] = find_evidence(text=text, start=start, end=end, articles=articles)
     return TemplateResponse(request, "rewrites/workspace.html#evidence", context)

@@ -94,6 +94,22 @@ def field_panel(
     return {"rewrite": rewrite, "field": panel, "editing": editing, "error": error}
 
 
+def one_field(rewrite: Rewrite, field: str, **options) -> dict:
+    """``field_panel`` for one field on its own (after a save, or opened for editing), with its open
+    suggestion, checked marks and preview looked up as the whole page does."""
+    record_name = SHOWN_FIELDS[field]["record_name"]
+    links = None
+    if field in SOCIAL_FIELDS:
+        articles = list(rewrite.cluster.articles.all())
+        links = story_links(rewrite, articles, PublishedStory.objects.filter(rewrite=rewrite).first())
+    return field_panel(
+        rewrite, field,
+        suggestion=rewrite.suggestions.open().filter(field=field).select_related("requested_by").first(),
+        checked=list(rewrite.checked_findings.active().filter(field=record_name).select_related("user")),
+        links=links, **options,
+    )
+
+
 def story_links(rewrite: Rewrite, articles, story: PublishedStory | None) -> StoryLinks:
     paths = {f"/stories/{slug}/" for slug in (rewrite.slug, story.slug if story else None) if slug}
     live_card = story is not None and story.is_live and story.card and story.slug == rewrite.slug

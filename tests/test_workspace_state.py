@@ -282,3 +282,18 @@ def test_the_workspace_shows_an_open_suggestion_beside_its_field(client, editor,
     assert "New text from test-model" in field
     assert "Use the new text" in field and "Keep mine, discard it" in field
     assert "1 regenerated text waits beside its field" in html
+
+
+def test_the_state_refresh_costs_the_same_queries_whatever_the_history(client, editor, seed_record, django_assert_num_queries):
+    rewrite = make_draft(seed=seed_record)
+    client.force_login(editor)
+    url = f"/rewrites/{rewrite.id}/state/"
+    client.get(url, **HX)
+    with django_assert_num_queries(11) as few:
+        client.get(url, **HX)
+
+    for number, field in enumerate(["summary", "twitter_post", "threads_post"], start=1):
+        edit_field(rewrite_id=rewrite.id, field=field, value=f"Alibaba banned it, part {number}.", base_version=number, user=editor)
+        Suggestion.objects.create(rewrite=rewrite, field=field, text=f"The model's text {number}.")
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url, **HX)
