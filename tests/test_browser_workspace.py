@@ -99,7 +99,7 @@ def test_two_editors_edit_the_same_field_and_the_second_sees_the_conflict(chromi
     conflict.wait_for()
     assert "Second editor's summary." in conflict.locator(".yours").inner_text()
     assert "First editor's summary." in conflict.locator(".theirs").inner_text()
-    screenshot(second, "workspace-conflict")
+    screenshot(second, "workspace-conflict", docs=True, full_page=False)
     second.get_by_role("button", name="Save mine on top").click()
     second.locator("#field-summary:not(.conflict)").get_by_text("Second editor's summary.").wait_for()
     assert Rewrite.objects.get(id=rewrite.id).summary == "Second editor's summary."

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from rewrites.models import CheckedFinding, Correction, PublishJob, Rewrite
+from rewrites.models import CheckedFinding, Correction, PublishJob, Rewrite, Suggestion
 from rewrites.publishing.publish import publish_rewrite
 from rewrites.review import edit_field
 from tests.browser import log_in, screenshot
@@ -13,8 +13,23 @@ from tests.factories import make_approved, make_article, make_draft, make_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LONG_SOURCE = " ".join(
-    f"Paragraph {number}: Alibaba's staff were told about the internal notice on software risks." for number in range(60)
+SUBJECTS = ["Chinese technology companies", "Banks in Shanghai", "Large retailers", "Game studios", "Carmakers",
+            "Telecom operators"]
+PREDICATES = [
+    "have tightened their rules on foreign software over the past two years.",
+    "asked engineers to stop sending source code to services hosted abroad.",
+    "now keep a list of tools that staff may not install.",
+    "adopted coding assistants quickly, often without approval.",
+    "have been warned by regulators about data leaving the country.",
+]
+LONG_SOURCE = "\n\n".join(
+    [
+        "Alibaba Group has told its employees to stop using Anthropic's Claude Code from July 10, 2026.",
+        "The internal notice lists Claude Code among high-risk software and tells staff to use Qoder, "
+        "the company's own coding platform.",
+        *(f"{subject} {predicate}" for subject in SUBJECTS for predicate in PREDICATES),
+        "Alibaba employs about 200,000 people worldwide, most of them in China.",
+    ]
 )
 NUMBER = re.compile(r"^45,000$")
 X_TOO_LONG = ("Alibaba has banned Claude Code for every employee after researchers found hidden code. " * 4).strip()
@@ -28,8 +43,8 @@ def open_workspace(page, live_server, rewrite, username="eda"):
 def flagged_draft(seed_record, editor):
     """A draft whose newsletter blurb (low on the page) claims a number the sources do not have."""
     rewrite = make_draft(seed=seed_record)
-    make_article(cluster=rewrite.cluster, source=make_source(name="Long Wire"), title="A long article", text=LONG_SOURCE,
-                 language="en", hours=-1)
+    make_article(cluster=rewrite.cluster, source=make_source(name="Tech Wire"), title="Alibaba tells staff to drop Claude Code",
+                 text=LONG_SOURCE, language="en", hours=-1)
     edit_field(rewrite_id=rewrite.id, field="newsletter_blurb", base_version=1, user=editor,
                value="Alibaba will ban Claude Code from July 10, 2026, affecting 45,000 staff.")
     return Rewrite.objects.get(id=rewrite.id)
@@ -257,3 +272,19 @@ def test_after_approving_the_next_draft_in_the_queue_is_one_key_away(page, live_
     page.keyboard.press("n")
 
     page.wait_for_url(f"**/rewrites/{second.id}/**")
+
+
+def test_a_regenerated_text_that_arrived_after_an_edit_is_accepted_beside_the_field(page, live_server, editor, seed_record):
+    rewrite = make_draft(seed=seed_record)
+    Suggestion.objects.create(rewrite=rewrite, field="why_it_matters", model="test-model", requested_by=editor,
+                              text="Alibaba's ban shows how far companies now go to control the AI tools staff use.")
+    open_workspace(page, live_server, rewrite)
+    field = page.locator("#field-why_it_matters")
+    field.get_by_text("New text from test-model").scroll_into_view_if_needed()
+    screenshot(page, "workspace-suggestion", docs=True, full_page=False)
+
+    field.get_by_role("button", name="Use the new text").click()
+
+    page.locator("#field-why_it_matters:not(.has-suggestion)").get_by_text("how far companies now go").wait_for()
+    assert Rewrite.objects.get(id=rewrite.id).why_it_matters.startswith("Alibaba's ban shows")
+    page.locator("#lint-summary:not(:has-text('regenerated text'))").wait_for()

@@ -124,6 +124,8 @@ def test_every_action_leaves_every_panel_as_a_fresh_load_shows_it(page, live_ser
 
     # Regenerate the whole draft (asks first: there are edits), written by a worker
     click(page.get_by_role("button", name="Regenerate", exact=True))
+    page.get_by_role("button", name="Regenerate and replace these edits").wait_for()
+    screenshot(page, "workspace-regenerate-asks", docs=True, full_page=False)
     page.get_by_role("button", name="Regenerate and replace these edits").click()
     page.locator("#generation").get_by_text("with the offline writer").wait_for()
     run_jobs("generate")
