@@ -588,8 +588,9 @@ def presence(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     moved = rewrite is not None and shown and shown != state_token(rewrite)
     if moved:
         latest = rewrite.revisions.select_related("user").first()
-        context["changed_by"] = latest.user.get_username() if latest and latest.user else "the desk"
-        context["changed_version"] = rewrite.version
+        if latest is None or latest.user_id != request.user.id:
+            context["changed_by"] = latest.user.get_username() if latest and latest.user else "the desk"
+            context["changed_version"] = rewrite.version
     response = TemplateResponse(request, "rewrites/workspace.html#presence", context)
     return changed(response, rewrite, elsewhere=True) if moved else response
 

@@ -138,7 +138,10 @@
   });
 
   document.body.addEventListener("rewrite-changed", (event) => {
-    const { version, elsewhere } = event.detail;
+    const { version, elsewhere, state } = event.detail;
+    // The heartbeat compares this with the rewrite; the panels on their way will show the same state.
+    const shown = document.getElementById("shown-state");
+    if (shown && state) shown.value = state;
     // Forms opened on the version just before this editor's own change are still current; forms on
     // anything older, and every form when the change came from elsewhere, keep their version, so
     // saving them is checked against the change and shows a conflict instead of overwriting it.
