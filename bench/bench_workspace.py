@@ -67,7 +67,6 @@ def send(client: Client, method: str, path: str, data):
     """PAGE: a full page load; GET and POST: htmx requests, as the workspace makes them."""
     if method == "PAGE":
         return client.get(path)
-    data = data() if callable(data) else data
     send_as = client.get if method == "GET" else client.post
     return send_as(path, data, HTTP_HX_REQUEST="true")
 
@@ -76,6 +75,7 @@ def measure_requests(client: Client, requests: list) -> tuple[float, float, int,
     """(median ms, p95 ms, queries of the last request, KB of the last response) for (method, path, data) requests."""
     samples = []
     for method, path, data in requests:
+        data = data() if callable(data) else data
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             response = send(client, method, path, data)
