@@ -3,10 +3,14 @@
 import time
 
 import redis
+from django.conf import settings
 
 from newsroom.queues import quick_connection
 
-FRESH_SECONDS = 45
+
+def fresh_seconds() -> int:
+    """How long a heartbeat counts: three intervals of the workspace's heartbeat (at least 45 seconds)."""
+    return max(45, 3 * settings.NEWSROOM_PRESENCE_SECONDS)
 
 
 def touch_presence(*, key: str, username: str) -> list[str] | None:
@@ -17,9 +21,9 @@ def touch_presence(*, key: str, username: str) -> list[str] | None:
         connection = quick_connection()
         pipeline = connection.pipeline()
         pipeline.zadd(name, {username: now})
-        pipeline.zremrangebyscore(name, 0, now - FRESH_SECONDS)
+        pipeline.zremrangebyscore(name, 0, now - fresh_seconds())
         pipeline.zrange(name, 0, -1)
-        pipeline.expire(name, FRESH_SECONDS * 2)
+        pipeline.expire(name, fresh_seconds() * 2)
         _, _, members, _ = pipeline.execute()
     except (redis.RedisError, OSError):
         return None

@@ -208,6 +208,8 @@ LOGGING = {
 
 # The desk's own settings.
 NEWSROOM_PAGE_SIZE = int(os.environ.get("NEWSROOM_PAGE_SIZE", "50"))
+# How often an open workspace says it is still there (and learns whether someone else changed the rewrite).
+NEWSROOM_PRESENCE_SECONDS = int(os.environ.get("NEWSROOM_PRESENCE_SECONDS", "15"))
 NEWSROOM_API_PAGE_SIZE = int(os.environ.get("NEWSROOM_API_PAGE_SIZE", "100"))
 NEWSROOM_ADMIN_PASSWORD = os.environ.get("NEWSROOM_ADMIN_PASSWORD", "")
 

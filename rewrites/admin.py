@@ -8,6 +8,8 @@ from rewrites.models import (
     PublishedStory,
     PublishJob,
     Rewrite,
+    StoryRedirect,
+    Suggestion,
     Webhook,
     WebhookAttempt,
     WebhookDelivery,
@@ -114,3 +116,18 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Queued {len(copies)} redeliver{'y' if len(copies) == 1 else 'ies'} on the publish queue."
         )
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "rewrite", "field", "model", "resolution", "resolved_by"]
+    list_filter = ["resolution", "field"]
+    search_fields = ["rewrite__id", "text"]
+    raw_id_fields = ["rewrite", "requested_by", "resolved_by"]
+
+
+@admin.register(StoryRedirect)
+class StoryRedirectAdmin(admin.ModelAdmin):
+    list_display = ["slug", "story", "created_at"]
+    search_fields = ["slug", "story__slug"]
+    raw_id_fields = ["story"]

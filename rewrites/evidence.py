@@ -30,28 +30,29 @@ def flags_for(flags: list[dict], field: str) -> list[dict]:
 def highlight_segments(text: str | None, flags: list[dict]) -> list[Segment]:
     """Splits text into plain and flagged segments from the flags' character spans.
 
-    Overlapping spans keep the first; spans outside the text are ignored (their
-    flags are still listed with the field).
+    Where spans overlap, each stretch of text goes to the narrowest span over it (an error before a
+    warning of the same width), so a number flagged inside a sentence-long warning stays a highlight
+    of its own, with the warning's highlight on either side of it. Spans outside the text are
+    ignored (their flags are still listed with the field).
     """
     text = text or ""
-    spans = sorted(
-        (
-            (flag["span"][0], flag["span"][1], index, flag)
-            for index, flag in enumerate(flags)
-            if flag.get("span") and 0 <= flag["span"][0] < flag["span"][1] <= len(text)
-        ),
-        key=lambda item: (item[0], item[1]),
-    )
-    segments, position = [], 0
-    for start, end, index, flag in spans:
-        if start < position:
-            continue
-        if start > position:
-            segments.append(Segment(text[position:start]))
-        segments.append(Segment(text[start:end], flag, index))
-        position = end
-    if position < len(text) or not segments:
-        segments.append(Segment(text[position:]))
+    spans = [
+        (flag["span"][0], flag["span"][1], index, flag)
+        for index, flag in enumerate(flags)
+        if flag.get("span") and 0 <= flag["span"][0] < flag["span"][1] <= len(text)
+    ]
+    if not spans:
+        return [Segment(text)]
+    bounds = sorted({0, len(text), *(start for start, _, _, _ in spans), *(end for _, end, _, _ in spans)})
+    segments: list[Segment] = []
+    for start, end in zip(bounds, bounds[1:]):
+        covering = [span for span in spans if span[0] <= start and end <= span[1]]
+        best = min(covering, key=lambda span: (span[1] - span[0], span[3].get("severity") != "error", span[2]), default=None)
+        flag, index = (best[3], best[2]) if best else (None, None)
+        if segments and segments[-1].index == index and segments[-1].flag is flag:
+            segments[-1].text += text[start:end]
+        else:
+            segments.append(Segment(text[start:end], flag, index))
     return segments
 
 

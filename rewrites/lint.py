@@ -170,8 +170,25 @@ def lint_network_limits(draft: Draft) -> Iterator[Finding]:
                 name,
                 ERROR,
                 f"{count} {network.unit}; {network.name} allows {network.limit}. Cut {count - network.limit}.",
-                (offset_at_limit(text, network), len(text)),
+                (_word_start(text, offset_at_limit(text, network)), len(text)),
             )
+
+
+def _word_start(text: str, offset: int) -> int:
+    """The start of the word that offset falls in, so a highlight never splits a word.
+
+    Only words of spaced scripts count: Japanese and Chinese text and emoji have no spaces to
+    keep, so there the offset stays where it is.
+    """
+    while 0 < offset < len(text) and _in_word(text[offset - 1]) and _in_word(text[offset]):
+        offset -= 1
+    while offset < len(text) - 1 and text[offset].isspace():
+        offset += 1
+    return offset
+
+
+def _in_word(char: str) -> bool:
+    return (char.isalnum() or char in "'’-") and unicodedata.east_asian_width(char) not in ("W", "F")
 
 
 def lint_headline_length(draft: Draft) -> Iterator[Finding]:

@@ -166,6 +166,10 @@ OUTPUT_FIELDS = [
     ("newsletter_blurb", "newsletterBlurb", "Newsletter blurb"),
 ]
 OUTPUT_FIELD_NAMES = [name for name, _, _ in OUTPUT_FIELDS]
+# What a revision keeps besides the output fields: the credits, so that restoring brings them back too.
+HISTORY_FIELDS = OUTPUT_FIELDS + [("attribution_json", "attributionJson", "Attribution")]
+HISTORY_FIELD_NAMES = [name for name, _, _ in HISTORY_FIELDS]
+HISTORY_LABELS = {name: label for name, _, label in HISTORY_FIELDS} | {"slug": "Slug"}
 
 
 class Revision(models.Model):
@@ -193,6 +197,9 @@ class Revision(models.Model):
     reason = models.TextField(blank=True)
     fields = models.JSONField(help_text="The output fields as they were after this change.")
     changed_fields = models.JSONField(default=list)
+    version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The rewrite's version once this change was made (older revisions: unknown)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -201,6 +208,55 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rewrite_id} #{self.number} ({self.kind})"
+
+    @property
+    def changed_labels(self) -> list[str]:
+        """The changed fields as editors name them (Summary, X post, Attribution ...)."""
+        return [HISTORY_LABELS.get(name, name) for name in self.changed_fields]
+
+
+class SuggestionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class Suggestion(models.Model):
+    """Regenerated text that arrived after an editor had changed the same field.
+
+    It is never written over the editor's text: the workspace shows it beside the field, and an
+    editor accepts it (it becomes the field's text, as a new revision) or discards it.
+    """
+
+    class Resolution(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DISCARDED = "discarded", "Discarded"
+        REPLACED = "replaced", "Replaced by a newer suggestion"
+
+    rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="suggestions")
+    field = models.CharField(max_length=50, help_text="The model field it would replace (summary, twitter_post ...).")
+    text = models.TextField()
+    base_text = models.TextField(
+        null=True, blank=True, help_text="The field's text when the regeneration was asked for."
+    )
+    model = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["rewrite", "resolved_at"], name="suggestion_rewrite_open")]
+
+    def __str__(self) -> str:
+        return f"{self.field} of {self.rewrite_id} ({self.resolution or 'open'})"
 
 
 class CheckedFindingQuerySet(models.QuerySet):
@@ -369,6 +425,17 @@ class SourceTranslation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}: {self.title}"
+
+
+class StoryRedirect(models.Model):
+    """An address a story used to have: it answers with a permanent redirect to the story's address now."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    story = models.ForeignKey(PublishedStory, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"/stories/{self.slug}/ → {self.story.slug}"
 
 
 class PublishJob(models.Model):

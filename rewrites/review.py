@@ -1,4 +1,5 @@
-"""Editors' changes to a rewrite: edits with version checks, approval, spiking, restoring, findings marked checked, history.
+"""Editors' changes to a rewrite: edits with version checks, approval, spiking, restoring, findings marked checked,
+credits and slug, regenerated text offered as a suggestion, history.
 
 Every change runs inside one transaction that locks the rewrite's row, raises
 its version and records a Revision, so two editors can never overwrite each
@@ -8,21 +9,37 @@ other silently: a save made on an older version raises EditConflict.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
 
 from newsroom.rules import Action
 from rewrites import states
 from rewrites.claims.checked import CHECKABLE_CODES
 from rewrites.lint import claim_check_findings, lint_rewrite, store_lints
-from rewrites.models import OUTPUT_FIELD_NAMES, OUTPUT_FIELDS, CheckedFinding, Revision, Rewrite
+from rewrites.models import (
+    HISTORY_FIELD_NAMES,
+    HISTORY_FIELDS,
+    HISTORY_LABELS,
+    OUTPUT_FIELD_NAMES,
+    CheckedFinding,
+    PublishedStory,
+    Revision,
+    Rewrite,
+    StoryRedirect,
+    Suggestion,
+)
 from rewrites.webcard import safe_web_card
 
-FIELD_LABELS = {name: label for name, _, label in OUTPUT_FIELDS}
+FIELD_LABELS = HISTORY_LABELS
+MAX_CREDITS = 20
 
 
 class ReviewError(Exception):
@@ -46,7 +63,8 @@ class EditConflict(Exception):
 
 
 def snapshot(rewrite: Rewrite) -> dict[str, str | None]:
-    return {name: getattr(rewrite, name) for name in OUTPUT_FIELD_NAMES}
+    """The rewrite's text as a revision keeps it: every output field and the credits."""
+    return {name: getattr(rewrite, name) for name in HISTORY_FIELD_NAMES}
 
 
 def record_revision(
@@ -62,6 +80,7 @@ def record_revision(
         reason=reason,
         fields=snapshot(rewrite),
         changed_fields=changed_fields or [],
+        version=rewrite.version,
     )
 
 
@@ -166,7 +185,11 @@ def restore_revision(*, rewrite_id: str, number: int, user, base_version: int) -
     revision = rewrite.revisions.filter(number=number).first()
     if revision is None:
         raise ReviewError(f"This rewrite has no revision {number}.")
-    changed = [name for name in OUTPUT_FIELD_NAMES if revision.fields.get(name) != getattr(rewrite, name)]
+    # Revisions made before the credits were kept in history leave the credits as they are.
+    changed = [
+        name for name in HISTORY_FIELD_NAMES
+        if name in revision.fields and revision.fields[name] != getattr(rewrite, name)
+    ]
     for name in changed:
         setattr(rewrite, name, revision.fields.get(name))
     states.restore(rewrite)
@@ -216,30 +239,244 @@ def mark_finding_checked(*, rewrite_id: str, field: str, code: str, text: str, r
     return mark
 
 
+@transaction.atomic
+def edit_attribution(*, rewrite_id: str, credits: list[dict], base_version: int, user) -> Rewrite:
+    """Saves the credits (source, link, English title of each), re-runs the lints and records an "edited" revision.
+
+    Blank rows are dropped. Raises ReviewError naming the credit at fault (no source name, a link that
+    is not an http(s) address, too many credits), EditConflict when the rewrite changed since
+    base_version.
+    """
+    cleaned = clean_credits(credits)
+    rewrite = _locked(rewrite_id)
+    value = json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+    if rewrite.version != base_version:
+        raise EditConflict(rewrite=rewrite, field="attribution_json", your_value=value, base_version=base_version)
+    _check(rewrite, Action.EDIT)
+    if cleaned == rewrite.attribution:
+        return rewrite
+    rewrite.attribution_json = value
+    _after_output_change(rewrite)
+    record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, changed_fields=["attribution_json"])
+    return rewrite
+
+
+def clean_credits(credits: list[dict]) -> list[dict]:
+    """The credits with blanks trimmed and empty rows left out; raises ReviewError for one that cannot be kept."""
+    cleaned = []
+    check_url = URLValidator(schemes=["http", "https"])
+    rows = [
+        {key: (str(credit.get(key) or "")).strip() for key in ("source", "url", "title")} for credit in credits
+    ]
+    rows = [row for row in rows if any(row.values())]
+    if len(rows) > MAX_CREDITS:
+        raise ReviewError(f"A story can credit at most {MAX_CREDITS} sources; remove {len(rows) - MAX_CREDITS}.")
+    for position, row in enumerate(rows, start=1):
+        if not row["source"]:
+            raise ReviewError(f"Credit {position} needs the name of its source (for example GIGAZINE).")
+        if len(row["source"]) > 200:
+            raise ReviewError(f"Credit {position}: the source name is longer than 200 characters.")
+        try:
+            check_url(row["url"])
+        except ValidationError:
+            raise ReviewError(
+                f"Credit {position} ({row['source']}) needs the address of the article it credits, "
+                "starting with https:// or http://."
+            ) from None
+        cleaned.append(row)
+    return cleaned
+
+
+@transaction.atomic
+def change_slug(*, rewrite_id: str, slug: str, base_version: int, user) -> Rewrite:
+    """Gives the rewrite a new slug (its address /stories/<slug>/), made lower case with hyphens.
+
+    A story already on the public site moves to the new address when it is republished; its old
+    address then answers with a permanent redirect (``publishing.publish``). Raises ReviewError when
+    the slug is empty or belongs to another story, or the rewrite changed since base_version.
+    """
+    wanted = slugify(slug)[:200].strip("-")
+    if not wanted:
+        raise ReviewError("A slug needs letters or digits, for example alibaba-bans-claude-code.")
+    rewrite = _locked(rewrite_id)
+    if rewrite.version != base_version:
+        raise ReviewError("The rewrite changed while you were editing its slug; reload and try again.")
+    _check(rewrite, Action.EDIT)
+    if wanted == rewrite.slug:
+        return rewrite
+    if (
+        Rewrite.objects.exclude(id=rewrite.id).filter(slug=wanted).exists()
+        or PublishedStory.objects.exclude(rewrite=rewrite).filter(slug=wanted).exists()
+        or StoryRedirect.objects.exclude(story__rewrite=rewrite).filter(slug=wanted).exists()
+    ):
+        raise ReviewError(f"The address /stories/{wanted}/ already belongs to another story; choose another slug.")
+    old = rewrite.slug
+    rewrite.slug = wanted
+    live = PublishedStory.objects.live().filter(rewrite=rewrite).exists()
+    # The text is unchanged, so an approved rewrite stays approved; a published one has a change to republish.
+    states.change_output(rewrite, has_errors=False)
+    mark_changed(rewrite)
+    rewrite.save()
+    reason = f"Slug changed from {old or '(none)'} to {wanted}."
+    if live:
+        reason += " The story moves there when it is republished; the old address then redirects."
+    record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, reason=reason, changed_fields=["slug"])
+    return rewrite
+
+
+@transaction.atomic
+def accept_suggestion(*, suggestion_id: int, base_version: int, user) -> Rewrite:
+    """Makes a regenerated suggestion the field's text, as a "regenerated" revision by the editor who accepted it.
+
+    Raises EditConflict when the rewrite changed since base_version (the suggestion stays open), and
+    ReviewError when the suggestion was already accepted or discarded.
+    """
+    rewrite_id = Suggestion.objects.filter(id=suggestion_id).values_list("rewrite_id", flat=True).first()
+    if rewrite_id is None:
+        raise ReviewError("That suggestion no longer exists; reload the workspace.")
+    rewrite = _locked(rewrite_id)
+    suggestion = Suggestion.objects.select_for_update().get(id=suggestion_id)
+    if suggestion.resolved_at is not None:
+        raise ReviewError(f"That suggestion was already {suggestion.get_resolution_display().lower()}; reload the workspace.")
+    if rewrite.version != base_version:
+        raise EditConflict(rewrite=rewrite, field=suggestion.field, your_value=suggestion.text, base_version=base_version)
+    _check(rewrite, Action.EDIT)
+    setattr(rewrite, suggestion.field, _clean_value(suggestion.field, suggestion.text))
+    _after_output_change(rewrite)
+    _resolve(suggestion, Suggestion.Resolution.ACCEPTED, user)
+    record_revision(
+        rewrite=rewrite, kind=Revision.Kind.REGENERATED, user=user, changed_fields=[suggestion.field],
+        reason=f"Accepted the regenerated text written by {suggestion.model or 'the model'}.",
+    )
+    return rewrite
+
+
+@transaction.atomic
+def discard_suggestion(*, suggestion_id: int, user) -> Suggestion:
+    """Drops a regenerated suggestion; the field keeps its text. Raises ReviewError when it is already resolved."""
+    suggestion = Suggestion.objects.select_for_update().filter(id=suggestion_id).first()
+    if suggestion is None:
+        raise ReviewError("That suggestion no longer exists; reload the workspace.")
+    if suggestion.resolved_at is not None:
+        raise ReviewError(f"That suggestion was already {suggestion.get_resolution_display().lower()}; reload the workspace.")
+    _resolve(suggestion, Suggestion.Resolution.DISCARDED, user)
+    return suggestion
+
+
+def _resolve(suggestion: Suggestion, resolution: str, user) -> None:
+    suggestion.resolution = resolution
+    suggestion.resolved_at = timezone.now()
+    suggestion.resolved_by = user if user is not None and user.is_authenticated else None
+    suggestion.save(update_fields=["resolution", "resolved_at", "resolved_by"])
+
+
+# Revisions whose text the model wrote (an import counts: an earlier pipeline wrote it), and editors' text changes.
+WRITTEN_BY_MODEL = {Revision.Kind.IMPORTED, Revision.Kind.GENERATED, Revision.Kind.REPAIRED}
+EDITORS_TEXT = {Revision.Kind.EDITED, Revision.Kind.RESTORED}
+
+
+@dataclass
+class EditedSinceWritten:
+    """A field an editor changed after the model last wrote it: what a regeneration would replace."""
+
+    field: str
+    label: str
+    editors: list[str]
+    written: str | None  # the model's text, None when the history does not go back that far
+    current: str
+    parts: list[tuple[str, str]]
+
+
+def edits_since_generation(rewrite: Rewrite, *, field: str | None = None) -> list[EditedSinceWritten]:
+    """The fields (or the one field) that editors changed since the model last wrote them, newest history first.
+
+    A field counts when an edit or restore changed it after the last generation, repair or
+    regeneration that wrote it, and its text now differs from what the model wrote.
+    """
+    wanted = [field] if field else list(OUTPUT_FIELD_NAMES)
+    pending, editors, written = set(wanted), {name: [] for name in wanted}, {}
+    for revision in rewrite.revisions.select_related("user").order_by("-number"):
+        if not pending:
+            break
+        if revision.kind in WRITTEN_BY_MODEL or revision.kind == Revision.Kind.REGENERATED:
+            covered = set(revision.changed_fields) if revision.kind == Revision.Kind.REGENERATED else set(OUTPUT_FIELD_NAMES)
+            for name in pending & covered:
+                written[name] = revision.fields.get(name) or ""
+            pending -= covered
+        elif revision.kind in EDITORS_TEXT:
+            who = revision.user.get_username() if revision.user else "the desk"
+            for name in pending & set(revision.changed_fields):
+                if who not in editors[name]:
+                    editors[name].append(who)
+    edited = []
+    for name in wanted:
+        current = getattr(rewrite, name) or ""
+        before = written.get(name)
+        if not editors[name] or before == current:
+            continue
+        edited.append(EditedSinceWritten(
+            field=name, label=FIELD_LABELS[name], editors=editors[name], written=before, current=current,
+            parts=word_diff(before, current) if before is not None else [],
+        ))
+    return edited
+
+
 TOKEN = re.compile(r"\s+|[^\s]+")
 
 
 def word_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
-    """Returns [(op, text)] with op in "same", "removed", "added", word by word."""
+    """Returns [(op, text)] with op in "same", "removed", "added" or "gap", word by word.
+
+    Words replaced by others come as one removed run then one added run (the blanks between
+    changed words go with them), with a "gap" (one space) between the two when neither brings a
+    blank of its own, so that "A" replaced by "Canada" reads "A Canada", not "ACanada".
+    """
     before, after = TOKEN.findall(old or ""), TOKEN.findall(new or "")
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    parts: list[tuple[str, str]] = []
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            parts.append(("same", "".join(before[a1:a2])))
+    opcodes = matcher.get_opcodes()
+    runs: list[list] = []  # ["same", text] or ["changed", removed, added]
+    for index, (op, a1, a2, b1, b2) in enumerate(opcodes):
+        removed, added = "".join(before[a1:a2]), "".join(after[b1:b2])
+        between_changes = 0 < index < len(opcodes) - 1 and not removed.strip()
+        if op == "equal" and not between_changes:
+            runs.append(["same", removed])
+        elif runs and runs[-1][0] == "changed":
+            runs[-1][1] += removed
+            runs[-1][2] += added
         else:
-            if a2 > a1:
-                parts.append(("removed", "".join(before[a1:a2])))
-            if b2 > b1:
-                parts.append(("added", "".join(after[b1:b2])))
+            runs.append(["changed", removed, added])
+    parts: list[tuple[str, str]] = []
+    for run in runs:
+        if run[0] == "same":
+            parts.append(("same", run[1]))
+            continue
+        _, removed, added = run
+        if removed:
+            parts.append(("removed", removed))
+        if removed and added and not removed[-1].isspace() and not added[0].isspace():
+            parts.append(("gap", " "))
+        if added:
+            parts.append(("added", added))
     return parts
+
+
+def _history_text(name: str, value) -> str | None:
+    if name != "attribution_json" or not value:
+        return value
+    try:
+        credits = json.loads(value)
+    except ValueError:
+        return value
+    return "\n".join(f"{c.get('source', '')}: {c.get('title', '')} <{c.get('url', '')}>" for c in credits)
 
 
 def compare_revisions(first: Revision, second: Revision) -> list[dict]:
     """Word-level differences between two revisions, field by field (changed fields only)."""
     differences = []
-    for name, _, label in OUTPUT_FIELDS:
-        old, new = first.fields.get(name), second.fields.get(name)
+    for name, _, label in HISTORY_FIELDS:
+        if name not in first.fields or name not in second.fields:
+            continue
+        old, new = _history_text(name, first.fields.get(name)), _history_text(name, second.fields.get(name))
         if old != new:
             differences.append({"field": name, "label": label, "parts": word_diff(old, new)})
     return differences

@@ -202,3 +202,11 @@ def filter_choices() -> dict:
         }
         cache.set("queue-filter-choices", choices, 60)
     return choices
+
+
+def cursor_for(rewrite: Rewrite, filters: QueueFilters) -> str:
+    """The cursor that seeks past rewrite in the queue sorted as filters say (for "next in queue")."""
+    value = rewrite
+    for part in SORTS[filters.sort][0].split("__"):
+        value = getattr(value, part)
+    return _encode_cursor(value, rewrite.id)

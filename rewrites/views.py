@@ -1,6 +1,9 @@
+import hashlib
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -9,35 +12,44 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpRequest, push_url, trigger_client_event
 
 from newsroom.presence import leave_presence, touch_presence
-from newsroom.progress import ProgressState
 from newsroom.queues import queue_problem
 from newsroom.responses import respond_after_action
-from newsroom.rules import Action, allowed_actions, refusal, require, requires
+from newsroom.rules import Action, refusal, require, requires
 from rewrites import states
-from rewrites.counters import COUNTER_SPEC, count_for
-from rewrites.evidence import find_evidence, flags_for, highlight_segments
-from rewrites.generation.jobs import RegenerateRefused, generation_progress, regenerate_rewrite
-from rewrites.lint import TEXT_FIELDS
-from rewrites.models import OUTPUT_FIELDS, Rewrite
-from rewrites.publishing.views import publish_status_context
+from rewrites.claims.checked import CHECKABLE_CODES
+from rewrites.evidence import find_evidence, flags_for
+from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
+from rewrites.lint import MODEL_ATTRIBUTES, TEXT_FIELDS
+from rewrites.models import Rewrite, Suggestion
+from rewrites.publishing.cards import render_social_card
+from rewrites.publishing.publish import source_credit
 from rewrites.records import record_for
 from rewrites.review import (
     EditConflict,
     ReviewError,
+    accept_suggestion,
     approve_rewrite,
+    change_slug,
     compare_revisions,
+    discard_suggestion,
+    edit_attribution,
     edit_field,
+    edits_since_generation,
+    mark_finding_checked,
     restore_revision,
     spike_rewrite,
     word_diff,
 )
-from rewrites.review_queue import SORTS, QueueFilters, filter_choices, queue_page
-from rewrites.webcard import safe_web_card
-
-FIELD_INFO = {name: {"record_name": record_name, "label": label} for name, record_name, label in OUTPUT_FIELDS}
-_RECORD_TO_FIELD = [(record_name, name) for name, record_name, _ in OUTPUT_FIELDS]
-SOCIAL_FIELDS = {"bluesky_post", "twitter_post", "threads_post"}
-LONG_FIELDS = {"summary", "why_it_matters", "web_card_html", "threads_post", "newsletter_blurb"}
+from rewrites.review_queue import SORTS, QueueFilters, cursor_for, filter_choices, queue_page
+from rewrites.workspace import (
+    KEY_FACTS,
+    SHOWN_FIELDS,
+    field_text,
+    one_field,
+    progress_context,
+    state_token,
+    workspace_state,
+)
 
 
 @require_GET
@@ -94,75 +106,66 @@ def _load_rewrite(rewrite_id: str) -> Rewrite:
     return get_object_or_404(Rewrite.objects.select_related("cluster"), id=rewrite_id)
 
 
-def _field_context(
-    rewrite: Rewrite, field: str, *, editable: bool = False, editing: bool = False, error: str = ""
-) -> dict:
-    if field not in FIELD_INFO:
-        raise Http404("No such field.")
-    value = getattr(rewrite, field) or ""
-    flags = flags_for(rewrite.lint_flags, FIELD_INFO[field]["record_name"])
-    return {
-        "rewrite": rewrite,
-        "field": {
-            "name": field,
-            "label": FIELD_INFO[field]["label"],
-            "value": value,
-            "segments": highlight_segments(value, flags),
-            "flags": flags,
-            "count": count_for(FIELD_INFO[field]["record_name"], value) if field in SOCIAL_FIELDS else None,
-            "is_social": field in SOCIAL_FIELDS,
-            "is_html": field == "web_card_html",
-            "rows": 8 if field in LONG_FIELDS else 2,
-            "safe_html": safe_web_card(value) if field == "web_card_html" else "",
-        },
-        "editable": editable,
-        "editing": editing,
-        "error": error,
-    }
-
-
-# Publish, republish and kill are offered by the publishing part of the page (publish_status_context).
-REVIEW_ACTIONS = [Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE]
-
-
-def _actions(request: HttpRequest, rewrite: Rewrite) -> dict[str, bool]:
-    """The review actions this user may do to the rewrite now (role and status), by name."""
-    allowed = allowed_actions(request.user, rewrite, REVIEW_ACTIONS)
-    return {action.value: action in allowed for action in REVIEW_ACTIONS}
+def _articles(rewrite: Rewrite) -> list:
+    return list(rewrite.cluster.articles.select_related("source").order_by("published_at", "id"))
 
 
 def _can_edit(request: HttpRequest, rewrite: Rewrite) -> bool:
     return not refusal(request.user, Action.EDIT, rewrite)
 
 
-def _progress_context(rewrite: Rewrite, *, field: str | None = None) -> dict:
-    """What the workspace's progress partial needs to show and follow a generation job."""
-    url = reverse("rewrites:progress", args=[rewrite.id]) + (f"?{urlencode({'field': field})}" if field else "")
-    return {"progress": generation_progress(rewrite, field=field), "progress_url": url}
+def _field_context(request: HttpRequest, rewrite: Rewrite, field: str, **options) -> dict:
+    if field not in SHOWN_FIELDS:
+        raise Http404("No such field.")
+    options.setdefault("editable", _can_edit(request, rewrite))
+    return one_field(rewrite, field, **options)
 
 
-def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
-    publishing = publish_status_context(request, rewrite)
-    actions = _actions(request, rewrite)
-    being_written = rewrite.status in states.WRITING
-    articles = list(rewrite.cluster.articles.select_related("source").order_by("published_at", "id"))
-    flags = rewrite.lint_flags
+def changed(response: HttpResponse, rewrite: Rewrite, *, elsewhere: bool = False) -> HttpResponse:
+    """Tells the page the rewrite changed, so that it fetches its panels again (``workspace_state``).
+
+    ``elsewhere``: the change was not made by this page (another editor, a finished job), so
+    its open edit forms keep their version and a save from them is checked against the change.
+    """
+    return trigger_client_event(
+        response, "rewrite-changed", {"version": rewrite.version, "elsewhere": elsewhere, "state": state_token(rewrite)}
+    )
+
+
+# Where "next in queue" goes when the page was not opened from a filtered queue: the drafts waiting for review.
+DEFAULT_NEXT_STATUS = Rewrite.Status.DRAFT
+
+
+def _queue_query(request: HttpRequest) -> str:
+    """The queue view the workspace was opened from (its query string), from ?queue= or the referring queue page."""
+    if "queue" in request.GET:
+        return request.GET["queue"][:1000]
+    referrer = urlsplit(request.headers.get("Referer", ""))
+    if referrer.path == reverse("rewrites:queue") and referrer.netloc == request.get_host():
+        return referrer.query[:1000]
+    return ""
+
+
+def _next_url(request: HttpRequest, rewrite: Rewrite) -> str:
+    query = _queue_query(request)
+    filters = _next_filters(query)
+    params = {"queue": query, "after": cursor_for(rewrite, filters)}
+    return reverse("rewrites:next", args=[rewrite.id]) + "?" + urlencode(params)
+
+
+def _next_filters(query: str) -> QueueFilters:
+    filters = QueueFilters.from_query(QueryDict(query))
+    filters.status = filters.status or DEFAULT_NEXT_STATUS
+    return filters
+
+
+def _page_context(request: HttpRequest, rewrite: Rewrite) -> dict:
+    articles = _articles(rewrite)
     return {
-        "rewrite": rewrite,
-        "rewrite_id": rewrite.id,
-        "cluster": rewrite.cluster,
+        **workspace_state(request, rewrite, articles=articles),
         "articles": articles,
-        "fields": [_field_context(rewrite, name)["field"] for name, _, _ in OUTPUT_FIELDS],
-        "actions": actions,
-        "editable": actions[Action.EDIT],
-        "being_written": being_written,
-        "flags": flags,
-        "error_count": sum(1 for flag in flags if flag.get("severity") == "error"),
-        "revisions": rewrite.revisions.select_related("user")[:5],
-        "counter_spec": COUNTER_SPEC,
-        "publishing": publishing,
-        "regenerable_fields": [(name, FIELD_INFO[attr]["label"]) for name, attr in _RECORD_TO_FIELD if name in TEXT_FIELDS],
-        **(_progress_context(rewrite) if being_written else {}),
+        "next_url": _next_url(request, rewrite),
+        "presence_seconds": settings.NEWSROOM_PRESENCE_SECONDS,
     }
 
 
@@ -171,9 +174,25 @@ def _workspace_context(request: HttpRequest, rewrite: Rewrite) -> dict:
 def workspace(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     """One rewrite: its source articles beside every output field, with actions and history."""
     rewrite = _load_rewrite(rewrite_id)
-    context = _workspace_context(request, rewrite)
     template = "rewrites/workspace.html#actions" if request.htmx else "rewrites/workspace.html"
-    return TemplateResponse(request, template, context)
+    return TemplateResponse(request, template, _page_context(request, rewrite))
+
+
+@require_GET
+@requires(Action.VIEW)
+def workspace_panels(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+    """Every panel that depends on the rewrite's state, each to be swapped in place (htmx out-of-band).
+
+    The workspace asks for it whenever the rewrite changed: after the editor's own action, when a
+    job finishes, and when the presence heartbeat sees that someone else changed it.
+    """
+    rewrite = _load_rewrite(rewrite_id)
+    context = {**_state_context(request, rewrite), "oob": True}
+    return TemplateResponse(request, "rewrites/workspace.html#state", context)
+
+
+def _state_context(request: HttpRequest, rewrite: Rewrite) -> dict:
+    return workspace_state(request, rewrite, articles=_articles(rewrite))
 
 
 @require_http_methods(["GET", "POST"])
@@ -181,15 +200,16 @@ def workspace(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateResponse:
     """One output field: shown, opened for editing (?edit=1) or saved (POST)."""
     rewrite = _load_rewrite(rewrite_id)
+    if field_name == KEY_FACTS and (request.method == "POST" or request.GET.get("edit") == "1"):
+        raise Http404("Key facts are changed by regenerating the rewrite.")
     if request.method == "GET":
         if request.GET.get("edit") != "1":
-            context = _field_context(rewrite, field_name, editable=_can_edit(request, rewrite))
-            return TemplateResponse(request, "rewrites/workspace.html#field", context)
+            return TemplateResponse(request, "rewrites/workspace.html#field", _field_context(request, rewrite, field_name))
         require(request.user, Action.EDIT)
         if reason := states.refusal(rewrite, Action.EDIT):
-            context = _field_context(rewrite, field_name, error=reason)
+            context = _field_context(request, rewrite, field_name, editable=False, error=reason)
             return TemplateResponse(request, "rewrites/workspace.html#field", context, status=400)
-        context = _field_context(rewrite, field_name, editable=True, editing=True)
+        context = _field_context(request, rewrite, field_name, editable=True, editing=True)
         return TemplateResponse(request, "rewrites/workspace.html#field", context)
 
     value = request.POST.get("value", "")
@@ -198,7 +218,7 @@ def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateRes
     except ValueError:
         return TemplateResponse(
             request, "rewrites/workspace.html#field",
-            _field_context(rewrite, field_name, editing=True, error="The form was missing its version; reload the page."),
+            _field_context(request, rewrite, field_name, editing=True, error="The form was missing its version; reload the page."),
             status=400,
         )
     try:
@@ -206,38 +226,49 @@ def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateRes
             rewrite_id=rewrite.id, field=field_name, value=value, base_version=base_version, user=request.user
         )
     except EditConflict as conflict:
-        context = _field_context(conflict.rewrite, field_name, editable=True)
-        context["conflict"] = {
-            "message": str(conflict),
-            "yours": conflict.your_value,
-            "theirs": getattr(conflict.rewrite, field_name) or "",
-            "diff": word_diff(getattr(conflict.rewrite, field_name) or "", conflict.your_value),
-        }
-        return TemplateResponse(request, "rewrites/workspace.html#conflict", context, status=409)
+        return _conflict_response(request, conflict)
     except ReviewError as error:
-        context = _field_context(rewrite, field_name, editable=True, editing=True, error=str(error))
+        context = _field_context(request, rewrite, field_name, editable=True, editing=True, error=str(error))
         context["field"]["value"] = value
         return TemplateResponse(request, "rewrites/workspace.html#field", context, status=400)
     if not request.htmx:
         return redirect("rewrites:workspace", rewrite_id=rewrite.id)
-    context = _field_context(rewrite, field_name, editable=_can_edit(request, rewrite))
-    response = TemplateResponse(request, "rewrites/workspace.html#field", context)
-    return trigger_client_event(response, "rewrite-changed", {"version": rewrite.version})
+    response = TemplateResponse(request, "rewrites/workspace.html#field", _field_context(request, rewrite, field_name))
+    return changed(response, rewrite)
 
 
-def _action_response(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> HttpResponse:
-    def actions_part() -> HttpResponse:
-        context = _workspace_context(request, rewrite)
-        context.update({"action_error": error, "action_notice": notice})
-        response = TemplateResponse(request, "rewrites/workspace.html#actions", context, status=400 if error else 200)
-        if not error:
-            trigger_client_event(response, "rewrite-changed", {"version": rewrite.version})
-        return response
+def _conflict_response(request: HttpRequest, conflict: EditConflict) -> TemplateResponse:
+    context = _field_context(request, conflict.rewrite, conflict.field, editable=True)
+    theirs = getattr(conflict.rewrite, conflict.field) or ""
+    context["conflict"] = {
+        "message": str(conflict),
+        "yours": conflict.your_value,
+        "theirs": theirs,
+        "diff": word_diff(theirs, conflict.your_value),
+    }
+    return TemplateResponse(request, "rewrites/workspace.html#conflict", context, status=409)
+
+
+def _action_response(
+    request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "", extra: dict | None = None
+) -> HttpResponse:
+    """The answer to a workspace action: htmx gets the outcome sentence (and the page refreshes its panels
+    when something changed); a plain form post is redirected to the workspace with it as a message."""
+    def result_part() -> HttpResponse:
+        context = {"rewrite": rewrite, "action_error": error, "action_notice": notice, **(extra or {})}
+        response = TemplateResponse(
+            request, "rewrites/workspace.html#action-result", context, status=400 if error else 200
+        )
+        return response if error else changed(response, rewrite)
 
     return respond_after_action(
-        request, partial=actions_part, redirect_to=reverse("rewrites:workspace", args=[rewrite.id]),
+        request, partial=result_part, redirect_to=reverse("rewrites:workspace", args=[rewrite.id]),
         error=error, notice=notice,
     )
+
+
+def _next_link(request: HttpRequest, rewrite: Rewrite) -> dict:
+    return {"next_url": request.POST.get("next") or _next_url(request, rewrite)}
 
 
 @require_POST
@@ -252,7 +283,7 @@ def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
         )
     except ReviewError as error:
         return _action_response(request, rewrite, error=str(error))
-    return _action_response(request, rewrite, notice="Approved.")
+    return _action_response(request, rewrite, notice="Approved.", extra=_next_link(request, rewrite))
 
 
 @require_POST
@@ -265,19 +296,37 @@ def spike(request: HttpRequest, rewrite_id: str) -> HttpResponse:
         rewrite = spike_rewrite(rewrite_id=rewrite.id, user=request.user, reason=request.POST.get("reason", ""))
     except ReviewError as error:
         return _action_response(request, rewrite, error=str(error))
-    return _action_response(request, rewrite, notice="Spiked.")
+    return _action_response(request, rewrite, notice="Spiked.", extra=_next_link(request, rewrite))
 
 
-@require_POST
-@requires(Action.REGENERATE)
+@require_http_methods(["GET", "POST"])
+@requires(Action.VIEW, POST=Action.REGENERATE)
 def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
-    """Queues a new model pass over the whole rewrite or one field, then shows its progress."""
+    """Queues a new model pass over the whole rewrite or one field, then shows its progress.
+
+    When editors changed the text since the model last wrote it, the first POST only answers with
+    what would be replaced; the editor confirms (confirm=1) or cancels. GET answers with nothing,
+    which is how the confirmation is cancelled.
+    """
     rewrite = _load_rewrite(rewrite_id)
+    if request.method == "GET":
+        return TemplateResponse(request, "rewrites/workspace.html#action-result", {"rewrite": rewrite})
     field_name = request.POST.get("field") or None
+    if field_name is not None and field_name not in TEXT_FIELDS:
+        return _action_response(request, rewrite, error=f"'{field_name}' is not a field that can be regenerated.")
     if reason := refusal(request.user, Action.REGENERATE, rewrite):
         return _action_response(request, rewrite, error=reason)
     if problem := queue_problem():
         return _action_response(request, rewrite, error=problem)
+    attribute = MODEL_ATTRIBUTES[field_name] if field_name else None
+    if request.POST.get("confirm") != "1" and (edits := edits_since_generation(rewrite, field=attribute)):
+        context = {
+            "rewrite": rewrite, "confirm": {"field": field_name or "", "edits": edits, "label": SHOWN_FIELDS[attribute]["label"] if attribute else ""},
+        }
+        template = "rewrites/workspace.html#action-result"
+        if not request.htmx:
+            return TemplateResponse(request, "rewrites/workspace.html", {**_page_context(request, rewrite), **context})
+        return TemplateResponse(request, template, context)
     try:
         regenerate_rewrite(rewrite_id=rewrite.id, field=field_name, user=request.user)
     except RegenerateRefused as error:
@@ -285,20 +334,190 @@ def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     rewrite.refresh_from_db()
     response = _action_response(request, rewrite, notice="Regeneration queued.")
     if request.htmx:
-        response.context_data.update(_progress_context(rewrite, field=field_name))
+        response.context_data.update({"generation": progress_context(rewrite, field=field_name)})
     return response
 
 
 @require_GET
 @requires(Action.VIEW)
 def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
-    """The generation job's progress; when it ends, the page reloads to show the new text."""
+    """The generation job's progress; when it ends, the page fetches its panels again to show the new text."""
     rewrite = _load_rewrite(rewrite_id)
-    context = _progress_context(rewrite, field=request.GET.get("field") or None)
+    context = progress_context(rewrite, field=request.GET.get("field") or None)
     response = TemplateResponse(request, "rewrites/workspace.html#progress", context)
-    if context["progress"].state == ProgressState.DONE:
-        response["HX-Refresh"] = "true"
+    if context["progress"].finished:
+        changed(response, rewrite, elsewhere=True)
     return response
+
+
+@require_POST
+@requires(Action.EDIT)
+def attribution(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+    """Saves the credits: source, link and English title of each (rows source-N, url-N, title-N)."""
+    rewrite = _load_rewrite(rewrite_id)
+    rows = _credit_rows(request.POST)
+    try:
+        base_version = int(request.POST.get("version", ""))
+        rewrite = edit_attribution(rewrite_id=rewrite.id, credits=rows, base_version=base_version, user=request.user)
+    except ValueError:
+        return _credits_response(request, rewrite, rows=rows, error="The form was missing its version; reload the page.")
+    except EditConflict as conflict:
+        return _credits_response(
+            request, conflict.rewrite, rows=rows,
+            error=f"{conflict} Your credits are still in the form; save them again to put them on top.",
+        )
+    except ReviewError as error:
+        return _credits_response(request, rewrite, rows=rows, error=str(error))
+    if not request.htmx:
+        return redirect("rewrites:workspace", rewrite_id=rewrite.id)
+    return changed(_credits_response(request, rewrite), rewrite)
+
+
+def _credit_rows(data) -> list[dict]:
+    rows = data.get("rows", "")
+    count = min(int(rows), 50) if rows.isdigit() else 0
+    return [
+        {key: data.get(f"{key}-{index}", "") for key in ("source", "url", "title")} for index in range(count)
+    ]
+
+
+def _credits_response(request: HttpRequest, rewrite: Rewrite, *, rows: list[dict] | None = None, error: str = "") -> TemplateResponse:
+    context = _state_context(request, rewrite)
+    if rows is not None:
+        context["credits"]["form_rows"] = rows
+    context.update({"credits_error": error, "credits_editing": bool(error)})
+    return TemplateResponse(request, "rewrites/workspace.html#credits", context, status=400 if error else 200)
+
+
+@require_GET
+@requires(Action.VIEW)
+def credits_form(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+    """The credits section, opened for editing (?edit=1) or shown."""
+    rewrite = _load_rewrite(rewrite_id)
+    editing = request.GET.get("edit") == "1"
+    if editing:
+        require(request.user, Action.EDIT)
+    context = _state_context(request, rewrite)
+    context["credits_editing"] = editing and context["editable"]
+    return TemplateResponse(request, "rewrites/workspace.html#credits", context)
+
+
+@require_POST
+@requires(Action.EDIT)
+def slug(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """Gives the rewrite a new slug; a public story moves to it when republished, its old address redirecting."""
+    rewrite = _load_rewrite(rewrite_id)
+    try:
+        base_version = int(request.POST.get("version", ""))
+        rewrite = change_slug(rewrite_id=rewrite.id, slug=request.POST.get("slug", ""), base_version=base_version, user=request.user)
+    except ValueError:
+        return _slug_response(request, rewrite, error="The form was missing its version; reload the page.")
+    except ReviewError as error:
+        return _slug_response(request, rewrite, error=str(error), wanted=request.POST.get("slug", ""))
+    if not request.htmx:
+        return redirect("rewrites:workspace", rewrite_id=rewrite.id)
+    return changed(_slug_response(request, rewrite, notice="Slug saved."), rewrite)
+
+
+def _slug_response(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "", wanted: str = "") -> HttpResponse:
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, error or notice)
+        return redirect("rewrites:workspace", rewrite_id=rewrite.id)
+    context = _state_context(request, rewrite)
+    context.update({"slug_error": error, "slug_notice": notice})
+    if wanted:
+        context["slug"]["wanted"] = wanted
+    return TemplateResponse(request, "rewrites/workspace.html#slug", context, status=400 if error else 200)
+
+
+def _suggestion(rewrite: Rewrite, suggestion_id: int) -> Suggestion:
+    return get_object_or_404(Suggestion, id=suggestion_id, rewrite=rewrite)
+
+
+@require_POST
+@requires(Action.EDIT)
+def suggestion(request: HttpRequest, rewrite_id: str, suggestion_id: int, choice: str) -> HttpResponse:
+    """Accepts (the regenerated text becomes the field's) or discards a suggestion shown beside a field."""
+    if choice not in {"accept", "discard"}:
+        raise Http404("A suggestion can be accepted or discarded.")
+    rewrite = _load_rewrite(rewrite_id)
+    offered = _suggestion(rewrite, suggestion_id)
+    try:
+        if choice == "accept":
+            rewrite = accept_suggestion(
+                suggestion_id=offered.id, base_version=int(request.POST.get("version", "0") or 0), user=request.user
+            )
+        else:
+            discard_suggestion(suggestion_id=offered.id, user=request.user)
+    except EditConflict as conflict:
+        return _conflict_response(request, conflict)
+    except ReviewError as error:
+        context = _field_context(request, rewrite, offered.field, error=str(error))
+        return TemplateResponse(request, "rewrites/workspace.html#field", context, status=400)
+    if not request.htmx:
+        return redirect("rewrites:workspace", rewrite_id=rewrite.id)
+    rewrite.refresh_from_db()
+    response = TemplateResponse(request, "rewrites/workspace.html#field", _field_context(request, rewrite, offered.field))
+    return changed(response, rewrite)
+
+
+@require_POST
+@requires(Action.EDIT)
+def check_finding(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """Marks a lint finding "checked, correct" with the editor's reason; the lint stays silent until that text changes."""
+    rewrite = _load_rewrite(rewrite_id)
+    field_name = request.POST.get("field", "")
+    if field_name not in SHOWN_FIELDS:
+        raise Http404("No such field.")
+    try:
+        mark_finding_checked(
+            rewrite_id=rewrite.id, field=SHOWN_FIELDS[field_name]["record_name"], code=request.POST.get("code", ""),
+            text=request.POST.get("text", ""), reason=request.POST.get("reason", ""), user=request.user,
+        )
+    except ReviewError as error:
+        return TemplateResponse(
+            request, "rewrites/workspace.html#check-result", {"check_error": str(error)}, status=400
+        )
+    if not request.htmx:
+        messages.success(request, "Marked as checked and correct.")
+        return redirect("rewrites:workspace", rewrite_id=rewrite.id)
+    rewrite.refresh_from_db()
+    response = TemplateResponse(
+        request, "rewrites/workspace.html#check-result",
+        {"check_notice": "Marked as checked and correct; the lint stays silent for this text until it changes."},
+    )
+    return changed(response, rewrite)
+
+
+@require_GET
+@requires(Action.VIEW)
+def next_in_queue(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """Opens the rewrite after this one in the queue view the editor came from (the drafts, unless it was filtered)."""
+    query = request.GET.get("queue", "")[:1000]
+    filters = _next_filters(query)
+    after = request.GET.get("after", "")
+    candidates = queue_page(filters, after=after, size=10).rows + queue_page(filters, size=10).rows
+    following = next((row for row in candidates if row.id != rewrite_id), None)
+    if following is None:
+        messages.info(request, "Nothing else in this queue view needs you now.")
+        return redirect(reverse("rewrites:queue") + (f"?{query}" if query else ""))
+    return redirect(reverse("rewrites:workspace", args=[following.id]) + "?" + urlencode({"queue": query}))
+
+
+@require_GET
+@requires(Action.VIEW)
+def card_preview(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """The social card the story would get if it were published now, for the posts' link-card previews."""
+    rewrite = get_object_or_404(Rewrite.objects.prefetch_related("attributions"), id=rewrite_id)
+    sources = [{"source": entry.source} for entry in rewrite.attributions.all()]
+    credit = source_credit(sources)
+    etag = '"' + hashlib.sha256(f"{rewrite.headline}|{credit}|{settings.NEWSROOM_SITE_NAME}".encode()).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304, headers={"ETag": etag})
+    card = render_social_card(
+        headline=rewrite.headline or rewrite.id, source_credit=credit, site_name=settings.NEWSROOM_SITE_NAME
+    )
+    return HttpResponse(card.png, content_type="image/png", headers={"ETag": etag, "Cache-Control": "private, no-cache"})
 
 
 @require_GET
@@ -327,7 +546,7 @@ def history(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
             "rewrite": rewrite,
             "revisions": revisions,
             "comparison": comparison,
-            "actions": _actions(request, rewrite),
+            "actions": {"restore": not refusal(request.user, Action.RESTORE, rewrite)},
         },
     )
 
@@ -355,36 +574,72 @@ def restore(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_POST
 @requires(Action.VIEW)
-def presence(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
-    """Heartbeat from an open workspace; answers with who else is there."""
+def presence(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """Heartbeat from an open workspace; answers with who else is there, and tells the page when the
+    rewrite changed since the state it shows (``state``), so that it fetches its panels again."""
     key = f"rewrite:{rewrite_id}"
     if request.POST.get("leaving") == "1":
         leave_presence(key=key, username=request.user.get_username())
         return HttpResponse(status=204)
     others = touch_presence(key=key, username=request.user.get_username())
-    return TemplateResponse(
-        request, "rewrites/workspace.html#presence", {"others": others, "rewrite_id": rewrite_id, "presence_checked": True}
-    )
+    context = {"others": others, "rewrite_id": rewrite_id, "presence_checked": True}
+    shown = request.POST.get("state")
+    rewrite = Rewrite.objects.filter(id=rewrite_id).only("id", "version", "status", "has_unpublished_changes").first()
+    moved = rewrite is not None and shown and shown != state_token(rewrite)
+    if moved:
+        latest = rewrite.revisions.select_related("user").first()
+        if latest is None or latest.user_id != request.user.id:
+            context["changed_by"] = latest.user.get_username() if latest and latest.user else "the desk"
+            context["changed_version"] = rewrite.version
+    response = TemplateResponse(request, "rewrites/workspace.html#presence", context)
+    return changed(response, rewrite, elsewhere=True) if moved else response
 
 
 @require_GET
 @requires(Action.VIEW)
 def evidence(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
-    """What the sources say about one flagged claim of a field."""
+    """What the sources say about one flagged claim of a field: the closest source sentence, the match marked."""
     rewrite = _load_rewrite(rewrite_id)
     field_name = request.GET.get("field", "")
-    if field_name not in FIELD_INFO:
+    if field_name not in SHOWN_FIELDS:
         raise Http404("No such field.")
-    flags = flags_for(rewrite.lint_flags, FIELD_INFO[field_name]["record_name"])
+    flags = flags_for(rewrite.lint_flags, SHOWN_FIELDS[field_name]["record_name"])
     try:
         flag = flags[int(request.GET.get("flag", ""))]
     except (ValueError, IndexError):
         raise Http404("No such lint finding; the text may have changed since the page was loaded.")
-    text = getattr(rewrite, field_name) or ""
-    start, end = (flag.get("span") or [0, 0])[:2]
-    articles = list(rewrite.cluster.articles.select_related("source"))
-    return TemplateResponse(
-        request,
-        "rewrites/workspace.html#evidence",
-        {"flag": flag, "evidence": find_evidence(text=text, start=start, end=end, articles=articles)},
-    )
+    articles = _articles(rewrite)
+    context = {
+        "rewrite": rewrite,
+        "field": {"name": field_name},
+        "flag": flag,
+        "quote": _quoted_evidence(flag, articles),
+        "can_check": flag.get("code") in CHECKABLE_CODES and bool(flag.get("text")) and _can_edit(request, rewrite),
+    }
+    if context["quote"] is None:
+        text = field_text(rewrite, field_name)
+        start, end = (flag.get("span") or [0, 0])[:2]
+        context["evidence"] = find_evidence(text=text, start=start, end=end, articles=articles)
+    return TemplateResponse(request, "rewrites/workspace.html#evidence", context)
+
+
+def _quoted_evidence(flag: dict, articles: list) -> dict | None:
+    """The stored evidence of a finding: the source sentence split around the matched number or name."""
+    stored = flag.get("evidence")
+    if not stored or not stored.get("sentence"):
+        return None
+    sentence = stored["sentence"]
+    article = next((a for a in articles if a.id == stored.get("articleId")), None)
+    start, end = (stored.get("match") or [0, 0])[:2]
+    if not 0 <= start < end <= len(sentence):
+        start = end = 0
+    return {
+        "article_id": stored.get("articleId", ""),
+        "source": article.source.name if article else "",
+        "language": (article.language if article else "") or "und",
+        "sentence": sentence,
+        "before": sentence[:start],
+        "match": sentence[start:end],
+        "after": sentence[end:],
+        "matched": end > start,
+    }

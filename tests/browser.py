@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# With NEWSROOM_DOCS_SCREENSHOTS=1, screenshots marked for the docs are also written here (docs/review.md shows them).
+DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -45,10 +47,14 @@ def page(chromium):
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, docs: bool = False, full_page: bool = True) -> Path:
+    """Saves a screenshot in test-artifacts/ (and docs/images/ when docs and NEWSROOM_DOCS_SCREENSHOTS are set)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
+    if docs and os.environ.get("NEWSROOM_DOCS_SCREENSHOTS"):
+        DOCS_IMAGES.mkdir(exist_ok=True)
+        shutil.copyfile(path, DOCS_IMAGES / f"{name}.png")
     return path
 
 

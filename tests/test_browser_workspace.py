@@ -24,9 +24,9 @@ def test_editor_makes_the_x_post_too_long_sees_the_counter_and_lint_then_fixes_i
     counter = page.locator("#count-twitter_post")
     assert "over-limit" in counter.get_attribute("class")
     browser_count = int(counter.get_attribute("data-count"))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
 
-    field = page.locator("#field-twitter_post")
+    field = page.locator("#field-twitter_post:not(:has(form))")
     field.locator(".counter.over-limit").wait_for()
     assert int(field.locator(".counter").get_attribute("data-server-count")) == browser_count
     assert field.get_by_text("x-length").count() or field.locator(".severity-error").count()
@@ -35,8 +35,8 @@ def test_editor_makes_the_x_post_too_long_sees_the_counter_and_lint_then_fixes_i
     page.get_by_role("button", name="Edit X post").click()
     page.get_by_role("textbox", name="X post").fill("Alibaba banned Claude Code after hidden code was found.")
     assert "over-limit" not in (page.locator("#count-twitter_post").get_attribute("class") or "")
-    page.get_by_role("button", name="Save").click()
-    page.locator("#field-twitter_post .counter:not(.over-limit)").wait_for()
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#field-twitter_post:not(:has(form)) .counter:not(.over-limit)").wait_for()
     assert Rewrite.objects.get(id=rewrite.id).twitter_post == "Alibaba banned Claude Code after hidden code was found."
 
 
@@ -63,7 +63,7 @@ def test_approve_then_publish_from_the_workspace(page, live_server, editor, seed
     open_workspace(page, live_server, rewrite)
 
     page.get_by_role("button", name="Approve").click()
-    page.locator("#actions").get_by_text("Approved.").wait_for()
+    page.locator("#action-result").get_by_text("Approved.").wait_for()
     assert Rewrite.objects.get(id=rewrite.id).status == "approved"
     screenshot(page, "workspace")
 
@@ -91,15 +91,15 @@ def test_two_editors_edit_the_same_field_and_the_second_sees_the_conflict(chromi
     second.get_by_role("button", name="Edit Summary").click()
     first.get_by_role("textbox", name="Summary").fill("First editor's summary.")
     second.get_by_role("textbox", name="Summary").fill("Second editor's summary.")
-    first.get_by_role("button", name="Save").click()
+    first.get_by_role("button", name="Save", exact=True).click()
     first.locator("#field-summary").get_by_text("First editor's summary.").wait_for()
-    second.get_by_role("button", name="Save").click()
+    second.get_by_role("button", name="Save", exact=True).click()
 
     conflict = second.locator("#field-summary.conflict")
     conflict.wait_for()
     assert "Second editor's summary." in conflict.locator(".yours").inner_text()
     assert "First editor's summary." in conflict.locator(".theirs").inner_text()
-    screenshot(second, "workspace-conflict")
+    screenshot(second, "workspace-conflict", docs=True, full_page=False)
     second.get_by_role("button", name="Save mine on top").click()
     second.locator("#field-summary:not(.conflict)").get_by_text("Second editor's summary.").wait_for()
     assert Rewrite.objects.get(id=rewrite.id).summary == "Second editor's summary."

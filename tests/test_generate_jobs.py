@@ -181,11 +181,12 @@ def test_regenerating_a_draft_goes_back_through_the_queue(llm, commit, run_jobs,
     with commit():
         regenerate_rewrite(rewrite_id=rewrite.id, user=editor)
     rewrite.refresh_from_db()
-    assert rewrite.status == Rewrite.Status.QUEUED and "requested by eda" in rewrite.failure_reason
+    assert rewrite.status == Rewrite.Status.QUEUED and rewrite.failure_reason == ""
     run_jobs("generate")
 
     rewrite.refresh_from_db()
     assert rewrite.status == Rewrite.Status.DRAFT and rewrite.failure_reason == ""
+    assert rewrite.revisions.first().user == editor
 
 
 def test_regenerating_a_spiked_rewrite_is_refused(db):

@@ -16,7 +16,7 @@ from newsroom.progress import read_job
 from newsroom.queues import JobState, active_job
 from newsroom.roles import ADMINS
 from rewrites.generation.jobs import enqueue_now, job_id_for
-from rewrites.models import PublishJob, Rewrite
+from rewrites.models import ModelCall, PublishJob, Rewrite
 from rewrites.publishing.jobs import request_publish, requeue_lost_publish_jobs
 from tests.factories import make_approved, make_cluster, make_source, make_user
 from tests.http_server import LocalHTTPServer, Reply, slow_reply
@@ -124,8 +124,22 @@ def test_the_workspace_shows_a_running_generation_as_running(editor):
 
     progress = client.get(f"/rewrites/{rewrite.id}/progress/", **HX).content.decode()
 
-    assert "Writing the rewrite with the language model" in progress
+    assert "Writing the rewrite with the offline writer" in progress
     assert 'hx-trigger="every 1s"' in progress
+
+
+def test_a_running_generation_names_the_model_the_worker_is_waiting_on(editor):
+    rewrite = Rewrite.objects.create(cluster=make_cluster(), status=Rewrite.Status.GENERATING)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        enqueue_now(rewrite.id, field="summary")
+    take_in_a_worker(job_id_for(rewrite.id, "summary"), "generate")
+    ModelCall.objects.create(rewrite=rewrite, model="gpt-4o-mini", prompt_version="1", purpose="summary")
+    client = Client()
+    client.force_login(editor)
+
+    progress = client.get(f"/rewrites/{rewrite.id}/progress/", {"field": "summary"}, **HX).content.decode()
+
+    assert "Writing the Summary field with gpt-4o-mini" in progress
 
 
 def test_the_workspace_says_when_the_generation_worker_died_and_keeps_following_the_retry(editor):

@@ -13,7 +13,7 @@ from clusters.models import Source
 from newsroom.roles import ensure_roles
 from newsroom.rules import ADMINS, EDITORS, NAVIGATION, ROLES, RULES, STAFF, Action, may, role_permissions
 from rewrites import states
-from rewrites.models import PublishJob, Rewrite
+from rewrites.models import PublishJob, Rewrite, Suggestion
 from rewrites.records import import_record
 
 pytestmark = pytest.mark.django_db
@@ -69,9 +69,11 @@ def desk(seed_record):
     rewrite, _ = import_record(seed_record)
     source = Source.objects.first()
     publish_job = PublishJob.objects.create(rewrite=rewrite, state=PublishJob.State.DONE, outcome="published")
+    suggestion = Suggestion.objects.create(rewrite=rewrite, field="summary", text="A regenerated summary.")
     return {
         "rewrite_id": rewrite.id, "field_name": "headline", "source_id": source.id,
         "article_id": rewrite.cluster.articles.first().id,
+        "suggestion_id": suggestion.id, "choice": "discard",
         "job_id": f"ingest-source-{source.id}-0",
         # A route whose argument means something else there is keyed by its name.
         "publishing:progress:job_id": publish_job.id,

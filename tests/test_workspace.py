@@ -188,8 +188,7 @@ def test_every_change_is_a_revision_that_can_be_compared_and_restored(client, ed
     client.force_login(editor)
 
     comparison = client.get(f"/rewrites/{rewrite.id}/history/", {"a": 1, "b": 2}).content.decode()
-    assert "<del>coding tool.</del>" in comparison
-    assert "<ins>Code.</ins>" in comparison
+    assert "<del>a coding tool.</del> <ins>Claude Code.</ins>" in comparison
     assert ">eda<" in comparison
 
     restore_revision(rewrite_id=rewrite.id, number=1, user=editor, base_version=3)
@@ -241,7 +240,7 @@ def test_unsupported_claim_is_highlighted_and_its_evidence_shown(client, editor,
 
     assert 'class="lint-mark' in page
     assert "45,000" in evidence
-    assert "No source says this" in evidence or "No source says anything" in evidence
+    assert "Alibaba will ban Claude Code from July 10, 2026" in evidence
 
 
 def test_presence_shows_another_editor(editor, admin_user, seed_record):
@@ -256,7 +255,20 @@ def test_presence_shows_another_editor(editor, admin_user, seed_record):
 
 def test_word_diff_marks_added_and_removed_words():
     assert word_diff("the cat sat", "the dog sat") == [
-        ("same", "the "), ("removed", "cat"), ("added", "dog"), ("same", " sat")
+        ("same", "the "), ("removed", "cat"), ("gap", " "), ("added", "dog"), ("same", " sat")
+    ]
+
+
+def test_word_diff_keeps_a_space_between_a_replaced_word_and_its_replacement():
+    parts = word_diff("A", "Canada")
+
+    assert parts == [("removed", "A"), ("gap", " "), ("added", "Canada")]
+    assert "".join(text for _, text in parts) == "A Canada"
+
+
+def test_word_diff_gives_replaced_words_as_one_run_each():
+    assert word_diff("a big red dog barked", "a small blue cat barked") == [
+        ("same", "a "), ("removed", "big red dog"), ("gap", " "), ("added", "small blue cat"), ("same", " barked")
     ]
 
 
@@ -264,7 +276,7 @@ def test_workspace_query_count_does_not_grow_with_sources_or_revisions(client, e
     rewrite = make_draft(seed=seed_record)
     client.force_login(editor)
     client.get(f"/rewrites/{rewrite.id}/")
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(11) as few:
         client.get(f"/rewrites/{rewrite.id}/")
 
     for number in range(6):
@@ -288,7 +300,8 @@ def test_regenerate_queues_a_job_shows_progress_and_finishes(editor, seed_record
     assert "Regeneration queued." in queued.content.decode()
     assert 'id="generation-progress"' in queued.content.decode()
     assert "Waiting" in waiting.content.decode()
-    assert finished["HX-Refresh"] == "true"
+    assert "rewrite-changed" in finished["HX-Trigger"]
+    assert "written by the offline writer" in finished.content.decode()
     rewrite.refresh_from_db()
     assert rewrite.status == "draft"
     assert rewrite.model == "newsroom-offline-1"

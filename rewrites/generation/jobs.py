@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import redis
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,20 +27,34 @@ from newsroom.queues import UNREACHABLE, JobState, get_queue
 from newsroom.queues import active_job as active_queue_job
 from newsroom.rules import Action
 from rewrites import states
+from rewrites.generation.offline import OFFLINE_MODEL, writer_name
 from rewrites.generation.translate import TranslationUnavailable, translate_sources
 from rewrites.generation.write import is_being_generated, write_rewrite
-from rewrites.lint import TEXT_FIELDS
-from rewrites.models import ModelCall, Rewrite
+from rewrites.lint import MODEL_ATTRIBUTES, TEXT_FIELDS
+from rewrites.models import HISTORY_LABELS, OUTPUT_FIELD_NAMES, ModelCall, Rewrite
+
+FIELD_LABELS = {record_name: HISTORY_LABELS[attribute] for record_name, attribute in MODEL_ATTRIBUTES.items()}
 
 QUEUE = "generate"
 BATCH = 200
 
 
-def generate_rewrite_job(rewrite_id: str, field: str | None = None, regenerate: bool = False) -> str:
-    rewrite = write_rewrite(rewrite_id=rewrite_id, field=field, regenerate=regenerate)
+def generate_rewrite_job(
+    rewrite_id: str, field: str | None = None, regenerate: bool = False, *, requested_by: int | None = None,
+    base: dict | None = None,
+) -> str:
+    """Writes the rewrite (or one field); ``requested_by`` is the id of the editor who asked, ``base`` the
+    text of the fields it replaces as it was when they asked. Returns what happened, for the job's result."""
+    user = get_user_model().objects.filter(id=requested_by).first() if requested_by else None
+    rewrite = write_rewrite(rewrite_id=rewrite_id, field=field, regenerate=regenerate, requested_by=user, base=base)
     if rewrite is None:
         return "skipped: another worker is generating it"
+    if getattr(rewrite, "suggested", None):
+        return SUGGESTED + ", ".join(rewrite.suggested)
     return f"{rewrite.status}: {rewrite.failure_reason}" if rewrite.failure_reason else rewrite.status
+
+
+SUGGESTED = "suggested: "
 
 
 def job_id_for(rewrite_id: str, field: str | None = None) -> str:
@@ -50,15 +66,21 @@ def active_job(rewrite_id: str, field: str | None = None) -> Job | None:
     return active_queue_job(job_id_for(rewrite_id, field))
 
 
-def enqueue_now(rewrite_id: str, *, field: str | None = None, regenerate: bool = False) -> str:
+def enqueue_now(
+    rewrite_id: str, *, field: str | None = None, regenerate: bool = False, requested_by: int | None = None,
+    base: dict | None = None,
+) -> str:
     """Puts the generation job on the queue unless it is already there or running; returns its id."""
     job_id = job_id_for(rewrite_id, field)
     if active_job(rewrite_id, field) is None:
+        who = {"requested_by": requested_by} if requested_by else {}
         get_queue(QUEUE).enqueue(
             generate_rewrite_job,
             rewrite_id,
             field,
             regenerate,
+            **who,
+            **({"base": base} if base is not None else {}),
             job_id=job_id,
             job_timeout=settings.NEWSROOM_GENERATE_JOB_TIMEOUT_SECONDS,
             retry=Retry(max=1),
@@ -68,23 +90,39 @@ def enqueue_now(rewrite_id: str, *, field: str | None = None, regenerate: bool =
     return job_id
 
 
-def enqueue_generation(rewrite_id: str, *, field: str | None = None, regenerate: bool = False) -> str:
+def enqueue_generation(
+    rewrite_id: str, *, field: str | None = None, regenerate: bool = False, requested_by: int | None = None,
+    base: dict | None = None,
+) -> str:
     """Enqueues the generation job once the current transaction commits; returns the job id."""
-    transaction.on_commit(lambda: enqueue_now(rewrite_id, field=field, regenerate=regenerate))
+    transaction.on_commit(
+        lambda: enqueue_now(rewrite_id, field=field, regenerate=regenerate, requested_by=requested_by, base=base)
+    )
     return job_id_for(rewrite_id, field)
+
+
+def configured_writer() -> str:
+    """The writer a job started now would use: the configured model, or the offline writer."""
+    return writer_name(settings.NEWSROOM_MODEL if settings.OPENAI_BASE_URL else OFFLINE_MODEL)
+
+
+def _writer_at_work(rewrite: Rewrite) -> str:
+    """The model of the call a worker is waiting on for the rewrite, else the configured writer."""
+    call = ModelCall.objects.filter(rewrite=rewrite, outcome=ModelCall.Outcome.PENDING).order_by("-id").first()
+    return writer_name(call.model) if call is not None else configured_writer()
 
 
 def generation_progress(rewrite: Rewrite, *, field: str | None = None) -> Progress:
     """How the rewrite's (or one field's) generation job is getting on: its state from the queue, its outcome
-    from the rewrite."""
-    what = f"the {field} field" if field else "the rewrite"
+    from the rewrite, and the writer named: the model, or the offline writer."""
+    what = f"the {FIELD_LABELS[field]} field" if field in FIELD_LABELS else "the rewrite"
     job = read_job(job_id_for(rewrite.id, field))
     if job.state == JobState.UNREACHABLE:
         return Progress(ProgressState.UNKNOWN, UNREACHABLE)
     if job.state == JobState.QUEUED:
-        return Progress(ProgressState.QUEUED, f"Waiting for a worker to write {what}…")
+        return Progress(ProgressState.QUEUED, f"Waiting for a worker to write {what} with {configured_writer()}…")
     if job.state == JobState.RUNNING:
-        return Progress(ProgressState.RUNNING, f"Writing {what} with the language model…")
+        return Progress(ProgressState.RUNNING, f"Writing {what} with {_writer_at_work(rewrite)}…")
     if job.state == JobState.STOPPED:
         # The scheduler's recovery puts it back in the queue, so the page keeps following it.
         return Progress(
@@ -99,10 +137,31 @@ def generation_progress(rewrite: Rewrite, *, field: str | None = None) -> Progre
     if rewrite.status == Rewrite.Status.FAILED:
         return Progress(ProgressState.FAILED, rewrite.failure_reason or f"Writing {what} failed.")
     if rewrite.status in {Rewrite.Status.QUEUED, Rewrite.Status.GENERATING} and job.state == JobState.MISSING:
-        return Progress(ProgressState.QUEUED, rewrite.failure_reason or f"Waiting to write {what}…")
+        note = f" {rewrite.failure_reason}" if rewrite.failure_reason else ""
+        return Progress(ProgressState.QUEUED, f"Waiting to write {what} with {configured_writer()}.{note}")
     if rewrite.failure_reason:
         return Progress(ProgressState.FAILED, rewrite.failure_reason)
-    return Progress(ProgressState.DONE, f"Finished writing {what}.")
+    if isinstance(job.result, str) and job.result.startswith(SUGGESTED):
+        return Progress(
+            ProgressState.DONE,
+            f"{writer_name(rewrite.model)} finished {what}, but it was edited meanwhile: the new text is offered "
+            "beside the edited field(s) to accept or discard.",
+        )
+    return Progress(ProgressState.DONE, f"Finished: {what} written by {writer_name(rewrite.model)}.")
+
+
+def regeneration_underway(rewrite: Rewrite) -> str | None:
+    """The field (record name) whose regeneration job is queued or running, "" for the whole rewrite, None for none.
+
+    Never raises: an unreachable queue reads as none.
+    """
+    try:
+        for field in [None, *TEXT_FIELDS]:
+            if active_job(rewrite.id, field) is not None:
+                return field or ""
+    except (redis.RedisError, OSError):
+        return None
+    return None
 
 
 class RegenerateRefused(Exception):
@@ -222,7 +281,9 @@ def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) 
     """Enqueues a regeneration of the whole rewrite or of one field; returns the job id.
 
     ``regeneration_mode`` decides how it runs; raises RegenerateRefused when the
-    rewrite is spiked or already being written.
+    rewrite is spiked or already being written. The job carries the user (named
+    in the revision) and, for text written in place, the fields' text now, so
+    that an edit saved while it runs is never written over.
     """
     if field is not None and field not in TEXT_FIELDS:
         raise RegenerateRefused(f"'{field}' is not a rewrite field; choose one of {', '.join(TEXT_FIELDS)}.")
@@ -231,13 +292,15 @@ def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) 
         if rewrite is None:
             raise RegenerateRefused(f"There is no rewrite {rewrite_id}.")
         mode = regeneration_mode(rewrite, field=field)
+        requested_by = user.id if user is not None and user.is_authenticated else None
         if mode == "field":
-            return enqueue_generation(rewrite.id, field=field)
+            base = {MODEL_ATTRIBUTES[field]: getattr(rewrite, MODEL_ATTRIBUTES[field])}
+            return enqueue_generation(rewrite.id, field=field, requested_by=requested_by, base=base)
         if mode == "requeue":
-            who = f" by {user.get_username()}" if user is not None else ""
-            _requeue(rewrite, note=f"Regeneration requested{who}.")
-            return job_id_for(rewrite.id)
-        return enqueue_generation(rewrite.id, regenerate=True)
+            states.requeue(rewrite)
+            return enqueue_generation(rewrite.id, requested_by=requested_by)
+        base = {name: getattr(rewrite, name) for name in OUTPUT_FIELD_NAMES}
+        return enqueue_generation(rewrite.id, regenerate=True, requested_by=requested_by, base=base)
 
 
 # Source translations for the workspace (translate.py): one job per rewrite at a time.

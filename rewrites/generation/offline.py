@@ -36,6 +36,13 @@ from rewrites.counters import NETWORKS, truncate_to
 from rewrites.generation.topics import classify_content_type, classify_domain
 
 OFFLINE_MODEL = "newsroom-offline-1"
+
+
+def writer_name(model: str | None) -> str:
+    """How pages name the writer of a text: the model's name, or "the offline writer"."""
+    if not model:
+        return "no writer yet"
+    return "the offline writer" if model.startswith("newsroom-offline") else model
 HEADLINE_CHARACTERS = 100
 LANGUAGE_NAMES = {"ja": "Japanese", "zh": "Chinese", "ko": "Korean", "fr": "French", "de": "German", "es": "Spanish"}
 

@@ -26,7 +26,15 @@ from rewrites.lint import (
     run_lints,
     settle_findings,
 )
-from rewrites.models import Attribution, ModelCall, Revision, Rewrite
+from rewrites.models import (
+    HISTORY_LABELS,
+    OUTPUT_FIELD_NAMES,
+    Attribution,
+    ModelCall,
+    Revision,
+    Rewrite,
+    Suggestion,
+)
 from rewrites.records import unique_slug
 from rewrites.review import mark_changed, record_revision, snapshot
 from rewrites.webcard import safe_web_card
@@ -66,12 +74,21 @@ def repair_context(rewrite: Rewrite) -> tuple[list[str] | None, dict | None]:
 
 def store_output(
     *, rewrite_id: str, reply: Reply, articles: list[Article], field: str | None, in_place: bool, offline: bool,
+    base: dict[str, str | None] | None = None, requested_by=None,
 ) -> Rewrite:
-    """Stores one reply and its lints in one transaction and decides the rewrite's next status."""
+    """Stores one reply and its lints in one transaction and decides the rewrite's next status.
+
+    Text written in place replaces the fields only while they still hold ``base`` (their text when
+    the regeneration was asked for). When an editor changed one of them meanwhile, nothing is
+    replaced: each field the reply would change becomes a ``Suggestion`` beside the editor's text,
+    and the returned rewrite's ``suggested`` lists those fields. The revision names
+    ``requested_by``, the editor who asked for the text.
+    """
     now = timezone.now()
     with transaction.atomic():
         rewrite = Rewrite.objects.select_for_update().get(id=rewrite_id)
         cluster = Cluster.objects.select_for_update().get(id=rewrite.cluster_id)
+        rewrite.suggested = []
         before = snapshot(rewrite)
         was_repair = rewrite.repair_attempts > 0 and not in_place
         content = reply.content
@@ -89,6 +106,14 @@ def store_output(
         sources = [
             SourceText(title=a.title, text=a.text, url=a.url, source=a.source.name, article_id=a.id) for a in articles
         ]
+        if in_place and base is not None:
+            concerned = [MODEL_ATTRIBUTES[field]] if field is not None else OUTPUT_FIELD_NAMES
+            moved = [name for name in concerned if name in base and (getattr(rewrite, name) or "") != (base[name] or "")]
+            if moved:
+                return _offer_suggestions(
+                    rewrite, fields=fields, moved=moved, concerned=concerned, model=reply.model,
+                    requested_by=requested_by, base=base, at=now,
+                )
         if field is None:
             rewrite.claim_check_json = None  # a new text: the last claim check no longer applies
         key_facts = content["keyFacts"] if field is None else rewrite.key_facts
@@ -142,6 +167,7 @@ def store_output(
         after = snapshot(rewrite)
         record_revision(
             rewrite=rewrite,
+            user=requested_by,
             kind=(
                 Revision.Kind.REGENERATED if in_place
                 else Revision.Kind.REPAIRED if was_repair
@@ -160,6 +186,42 @@ def proposed_slug(rewrite: Rewrite, cluster: Cluster, headline: str | None) -> s
     if rewrite.slug and rewrite.status in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED):
         return rewrite.slug
     return unique_slug(_slug_text(headline, cluster), exclude_id=rewrite.id)
+
+
+def _offer_suggestions(
+    rewrite: Rewrite, *, fields: dict, moved: list[str], concerned: list[str], model: str, requested_by,
+    base: dict, at,
+) -> Rewrite:
+    """Keeps the editors' text and offers the reply's text for each concerned field it would change."""
+    attributes = {attribute: name for name, attribute in MODEL_ATTRIBUTES.items()}
+    offered = []
+    for attribute in concerned:
+        text = fields[attributes[attribute]]
+        if (text or "") == (getattr(rewrite, attribute) or ""):
+            continue
+        rewrite.suggestions.open().filter(field=attribute).update(
+            resolution=Suggestion.Resolution.REPLACED, resolved_at=at
+        )
+        Suggestion.objects.create(
+            rewrite=rewrite, field=attribute, text=text, base_text=base.get(attribute), model=model,
+            requested_by=requested_by if requested_by is not None and requested_by.is_authenticated else None,
+            created_at=at,
+        )
+        offered.append(attribute)
+    rewrite.suggested = offered
+    rewrite.failure_reason = ""
+    _totals(rewrite)
+    mark_changed(rewrite, at=at)
+    rewrite.save()
+    labels = ", ".join(HISTORY_LABELS[name] for name in moved)
+    record_revision(
+        rewrite=rewrite, kind=Revision.Kind.REGENERATED, user=requested_by, changed_fields=[],
+        reason=(
+            f"Written by {model}, but {labels} changed while it was being written: "
+            + (f"the new text is offered beside {len(offered)} field(s)." if offered else "the new text is the same.")
+        ),
+    )
+    return rewrite
 
 
 def _slug_text(headline: str | None, cluster: Cluster) -> str:

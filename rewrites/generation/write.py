@@ -43,6 +43,7 @@ from rewrites.generation.store import (
 )
 from rewrites.lint import TEXT_FIELDS
 from rewrites.models import ModelCall, Rewrite
+from rewrites.review import snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -113,13 +114,20 @@ def _cluster_articles(cluster_id: str) -> list[Article]:
     )
 
 
-def write_rewrite(*, rewrite_id: str, field: str | None = None, regenerate: bool = False) -> Rewrite | None:
+def write_rewrite(
+    *, rewrite_id: str, field: str | None = None, regenerate: bool = False, requested_by=None,
+    base: dict[str, str | None] | None = None,
+) -> Rewrite | None:
     """Runs one generation attempt for the rewrite and stores its outcome; returns the rewrite.
 
     A queued rewrite is written (or repaired); ``field`` regenerates one field
     in place; ``regenerate`` rewrites an approved or published one in place.
-    Returns None when another process is already generating it or there is
-    nothing to do.
+    Text written in place is stored only if the fields it replaces still hold
+    ``base`` (their text when the regeneration was asked for; by default, when
+    this attempt claimed the rewrite); otherwise it is offered as suggestions
+    (``store.store_output``). ``requested_by`` is the editor who asked, named
+    in the revision. Returns None when another process is already generating
+    it or there is nothing to do.
     """
     if field is not None and field not in TEXT_FIELDS:
         raise ValueError(f"'{field}' is not a rewrite field; choose one of {', '.join(TEXT_FIELDS)}.")
@@ -130,6 +138,9 @@ def write_rewrite(*, rewrite_id: str, field: str | None = None, regenerate: bool
         if claimed is None:
             return Rewrite.objects.filter(id=rewrite_id).first()
         rewrite, in_place = claimed
+        if in_place and base is None:
+            base = snapshot(rewrite)
+        stored_as = {"base": base if in_place else None, "requested_by": requested_by}
         articles = _cluster_articles(rewrite.cluster_id)
         if not articles:
             return record_failed_attempt(
@@ -152,7 +163,8 @@ def write_rewrite(*, rewrite_id: str, field: str | None = None, regenerate: bool
                 content = {field: content[field]}
             reply = Reply(content=content, raw_web_card=content.get("webCardHtml"), model=OFFLINE_MODEL)
             return store_output(
-                rewrite_id=rewrite_id, reply=reply, articles=articles, field=field, in_place=in_place, offline=True
+                rewrite_id=rewrite_id, reply=reply, articles=articles, field=field, in_place=in_place, offline=True,
+                **stored_as,
             )
 
         problems, previous = (None, None) if in_place else repair_context(rewrite)
@@ -170,9 +182,10 @@ def write_rewrite(*, rewrite_id: str, field: str | None = None, regenerate: bool
             return record_failed_attempt(rewrite_id, str(error), in_place=in_place, retry_at=error.retry_at)
         reply = Reply(content=content, raw_web_card=content.get("webCardHtml"), model=settings.NEWSROOM_MODEL)
         stored = store_output(
-            rewrite_id=rewrite_id, reply=reply, articles=articles, field=field, in_place=in_place, offline=False
+            rewrite_id=rewrite_id, reply=reply, articles=articles, field=field, in_place=in_place, offline=False,
+            **stored_as,
         )
-        if settings.NEWSROOM_CLAIM_CHECK and stored.status != Rewrite.Status.QUEUED:
+        if settings.NEWSROOM_CLAIM_CHECK and stored.status != Rewrite.Status.QUEUED and not getattr(stored, "suggested", None):
             # A rewrite going back for repair will be written again; its claims are checked then.
             stored = check_claims(rewrite_id=rewrite_id, articles=articles) or stored
         return stored

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_cookie
 
 from newsroom.links import strip_tracking
 from newsroom.timestamps import format_timestamp
-from rewrites.models import Correction, PublishedStory
+from rewrites.models import Correction, PublishedStory, StoryRedirect
 from rewrites.publishing.publish import source_credit
 from rewrites.webcard import safe_web_card
 
@@ -69,6 +69,14 @@ def _story_etag(request, slug: str) -> str | None:
 def _story_last_modified(request, slug: str):
     story = _story(request, slug)
     return story.updated_at if story is not None and story.is_live else None
+
+
+def _moved(slug: str, view: str) -> HttpResponsePermanentRedirect:
+    """A permanent redirect from an address the story used to have to the one it has now; else 404."""
+    moved = StoryRedirect.objects.filter(slug=slug).select_related("story").first()
+    if moved is None:
+        raise Http404("No story is published at this address.")
+    return HttpResponsePermanentRedirect(reverse(view, args=[moved.story.slug]))
 
 
 def _gone(request: HttpRequest, story: PublishedStory) -> TemplateResponse:
@@ -152,7 +160,7 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
     """The public page of one story: web card, sources, times, corrections, Open Graph tags."""
     story = _story(request, slug)
     if story is None:
-        raise Http404("No story is published at this address.")
+        return _moved(slug, "public:story")
     if not story.is_live:
         return _gone(request, story)
     corrections = Correction.objects.filter(rewrite_id=story.rewrite_id, created_at__lte=story.updated_at)
@@ -203,7 +211,7 @@ def story_card(request: HttpRequest, slug: str) -> HttpResponse:
     """The story's 1200x630 social card PNG."""
     story = _story(request, slug)
     if story is None:
-        raise Http404("No story is published at this address.")
+        return _moved(slug, "public:card")
     if not story.is_live:
         return HttpResponse("This story was taken down.", status=410, content_type="text/plain; charset=utf-8")
     if not story.card or not default_storage.exists(story.card.name):

@@ -25,7 +25,7 @@ from newsroom.links import strip_tracking
 from newsroom.rules import Action
 from rewrites import states
 from rewrites.lead_image import image_credit, lead_image_article
-from rewrites.models import Correction, PublishedStory, PublishJob, Revision, Rewrite, Webhook
+from rewrites.models import Correction, PublishedStory, PublishJob, Revision, Rewrite, StoryRedirect, Webhook
 from rewrites.publishing.cards import render_social_card
 from rewrites.publishing.webhooks import create_deliveries
 from rewrites.records import unique_slug
@@ -176,6 +176,9 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
 
     slug = rewrite.slug or unique_slug(rewrite.headline, exclude_id=rewrite.id)
     holder = PublishedStory.objects.filter(slug=slug).exclude(rewrite=rewrite).first()
+    if holder is None:
+        moved = StoryRedirect.objects.filter(slug=slug).exclude(story__rewrite=rewrite).select_related("story").first()
+        holder = moved.story if moved is not None else None
     if holder is not None:
         raise PublishError(
             f"The address /stories/{slug}/ already belongs to another story"
@@ -241,7 +244,12 @@ def _save_publication(
         "withdrawn_at": None,
         "withdrawn_reason": "",
     }
+    previous = PublishedStory.objects.filter(rewrite=rewrite).first()
     story, _ = PublishedStory.objects.update_or_create(rewrite=rewrite, defaults=fields)
+    if previous is not None and previous.slug != slug:
+        # The story moved: its old address keeps answering, with a permanent redirect to the new one.
+        StoryRedirect.objects.filter(slug=slug, story=story).delete()
+        StoryRedirect.objects.update_or_create(slug=previous.slug, defaults={"story": story})
     if note and outcome == "republished":
         Correction.objects.create(rewrite=rewrite, text=note, created_at=updated_at, created_by=user)
 
