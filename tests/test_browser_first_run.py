@@ -70,7 +70,7 @@ def test_a_fresh_demo_desk_shows_the_product(page, demo_desk, editor):
     expect(page.locator("#override-reason")).to_have_count(0)
     save_for_readme(page, "first-run-workspace")
     page.get_by_role("button", name="Approve", exact=True).click()
-    expect(page.locator("#actions .ok")).to_have_text("Approved.")
+    expect(page.locator("#action-result").get_by_text("Approved.")).to_be_visible()
     page.reload()
     expect(page.locator("#actions .status")).to_have_text("Approved")
 
