@@ -37,6 +37,7 @@ def assert_every_panel_is_true(page, url: str) -> None:
     """Loads the workspace afresh in another tab and waits for the open page to show the same in every panel."""
     fresh = page.context.new_page()
     fresh.goto(url)
+    fresh.locator("#lead-image.lead-image-panel").wait_for(state="attached")  # loaded just after the page
     expected = panels(fresh)
     fresh.close()
     try:
