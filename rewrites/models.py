@@ -205,6 +205,8 @@ class Revision(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["rewrite", "number"], name="revision_number_unique")]
+        # The dashboard's review pipeline finds the first model-written and published revisions by day.
+        indexes = [models.Index(fields=["kind", "created_at"], name="revision_kind_created")]
 
     def __str__(self) -> str:
         return f"{self.rewrite_id} #{self.number} ({self.kind})"
@@ -343,6 +345,36 @@ class ModelCall(models.Model):
         return f"{self.model} {self.purpose}: {self.outcome}"
 
 
+class ModelCallDay(models.Model):
+    """The model calls of one finished UTC day for one model and outcome, summed.
+
+    Kept by the scheduled sweep ``rewrites.dashboard.jobs.roll_up_model_calls`` so the dashboard
+    reads a few rows per day instead of every call; today is always counted live.
+    """
+
+    day = models.DateField()
+    model = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=20, choices=ModelCall.Outcome.choices)
+    calls = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=16, decimal_places=8, default=0)
+    rolled_at = models.DateTimeField(default=timezone.now, help_text="When these sums were taken.")
+
+    class Meta:
+        ordering = ["day", "model", "outcome"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "model", "outcome"], name="model_call_day_unique"),
+        ]
+        permissions = [
+            ("view_dashboard", "Can see the operations dashboard"),
+            ("retry_job", "Can retry failed background jobs"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.model} {self.outcome}: {self.calls}"
+
+
 # Publishing (rewrites/publishing/publish.py, rewrites/publishing/webhooks.py): what the public sees,
 # the publish jobs' progress, corrections and outbound webhooks.
 
@@ -470,7 +502,10 @@ class PublishJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["rewrite", "-created_at"], name="publish_job_rewrite")]
+        indexes = [
+            models.Index(fields=["rewrite", "-created_at"], name="publish_job_rewrite"),
+            models.Index(fields=["state", "-created_at"], name="publish_job_state_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.rewrite_id}: {self.state}"
