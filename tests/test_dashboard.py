@@ -8,8 +8,8 @@ from datetime import UTC, timedelta
 from decimal import Decimal
 
 import django_rq
-import rq
 import pytest
+import rq
 from django.db.models import Count, Sum
 from django.utils import timezone
 
