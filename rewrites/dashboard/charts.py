@@ -99,8 +99,9 @@ def bar_chart(
                 )
             )
     every = max(1, -(-len(labels) // MAX_X_LABELS))
+    room = max(3, int(group * every / 6.5))  # characters that fit under a group at the axis font size
     x_labels = [
-        Tick(round(LEFT + group * position + group / 2, 2), label)
+        Tick(round(LEFT + group * position + group / 2, 2), label if len(label) <= room else label[: room - 1] + "…")
         for position, label in enumerate(labels)
         if position % every == 0
     ]
