@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from clusters.models import Article, Cluster, Source
 from newsroom.roles import ADMINS
-from rewrites.dashboard.jobs import roll_up_model_calls
+from rewrites.dashboard.jobs import roll_up_finished_days
 from rewrites.dashboard.queries import day_start
-from rewrites.models import ModelCall, ModelCallDay, PublishedStory, Revision, Rewrite
+from rewrites.models import ModelCall, ModelCallDay, PublishedStory, ReviewDay, Revision, Rewrite
 from tests.csrf import csrf_client, post_with_csrf
 from tests.factories import (
     make_article,
@@ -102,10 +102,10 @@ def test_spend_tokens_outcomes_and_models_equal_a_direct_count_of_the_calls(clie
 
 
 def test_finished_days_come_from_the_daily_sums_with_the_same_numbers(client, staff, model_calls):
-    written = roll_up_model_calls()
+    summed = roll_up_finished_days()
 
-    assert written == ModelCallDay.objects.count() > 0
-    assert not ModelCallDay.objects.filter(day=today()).exists()
+    assert summed == ReviewDay.objects.count() == 30
+    assert ModelCallDay.objects.exists() and not ModelCallDay.objects.filter(day=today()).exists()
     response = dashboard(client, staff, "?range=30d")
     assert_spend_matches_direct_counts(response, days=30)
     # A finished day is read from its sums: a call changed afterwards shows only when the day is summed again.
@@ -113,13 +113,43 @@ def test_finished_days_come_from_the_daily_sums_with_the_same_numbers(client, st
     assert dashboard(client, staff, "?range=30d").context["charts"]["spend"].values["Spend (USD)"][label(12)] == Decimal("2.00")
 
 
-def test_the_sweep_leaves_settled_days_alone(model_calls):
-    roll_up_model_calls()
-    sums = list(ModelCallDay.objects.filter(day__lt=today() - timedelta(days=1)).values_list("id", flat=True))
+def test_the_sweep_sums_each_day_once_it_has_settled(model_calls):
+    roll_up_finished_days()
+    settled = list(ReviewDay.objects.filter(day__lt=today() - timedelta(days=1)).values_list("id", flat=True))
 
-    roll_up_model_calls()
+    again = roll_up_finished_days()
 
-    assert list(ModelCallDay.objects.filter(day__lt=today() - timedelta(days=1)).values_list("id", flat=True)) == sums
+    assert list(ReviewDay.objects.filter(day__lt=today() - timedelta(days=1)).values_list("id", flat=True)) == settled
+    # Yesterday is summed again only within the hour after midnight, while late calls may still finish.
+    assert again == (1 if timezone.now() < day_start(today()) + timedelta(hours=1) else 0)
+
+
+def test_every_section_reads_the_same_from_the_daily_sums_as_counted_live(client, editor, model_calls):
+    japanese = make_source(name="Gigazine", language="ja")
+    for days_ago in (0, 1, 3, 8, 20):
+        make_article(source=japanese, language="ja", fetched_at=noon(days_ago))
+        rewrite = make_rewrite(
+            created_at=noon(days_ago), lint_flags_json=flags(("hype", "error")), lint_errors=1, cost_usd=Decimal("0.1")
+        )
+        Cluster.objects.filter(id=rewrite.cluster_id).update(first_seen_at=noon(days_ago) - timedelta(hours=days_ago + 1))
+        make_revision(rewrite=rewrite, kind=Revision.Kind.GENERATED, at=noon(days_ago))
+        make_revision(rewrite=rewrite, kind=Revision.Kind.PUBLISHED, at=noon(days_ago) + timedelta(hours=2))
+        make_published_story(rewrite=rewrite, at=noon(days_ago) + timedelta(hours=2))
+
+    def numbers():
+        context = dashboard(client, editor, "?range=30d").context
+        return (
+            {name: chart.values for name, chart in context["charts"].items()},
+            context["spend"].published_stories, context["spend"].published_cost,
+            context["lints"].errors, context["lints"].drafts, context["intake"].by_source,
+            context["pipeline"].to_draft, context["pipeline"].to_publish,
+        )
+
+    live = numbers()
+    roll_up_finished_days()
+
+    assert numbers() == live
+    assert live[1] == PublishedStory.objects.filter(published_at__gte=day_start(today() - timedelta(days=29))).count() == 5
 
 
 def test_cost_per_published_story_is_their_spend_over_their_number(client, editor):
@@ -302,7 +332,10 @@ def test_the_page_runs_a_fixed_number_of_queries(client, admin_user, model_calls
         make_source(consecutive_failures=days_ago)
     client.force_login(admin_user)
     client.get("/dashboard/")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(19):
+        assert client.get("/dashboard/?range=30d").status_code == 200
+    roll_up_finished_days()
+    with django_assert_num_queries(19):
         assert client.get("/dashboard/?range=30d").status_code == 200
 
 

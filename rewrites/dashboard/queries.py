@@ -1,25 +1,36 @@
 """The dashboard's numbers: spend, the review pipeline, lints and intake, per UTC day.
 
-Every function takes the period it counts and answers with plain values; the
-charts and tables are made from these in ``views.py``. Model calls are read
-from the daily sums (``ModelCallDay``) for finished days and counted live for
-today and for any day not summed yet, so the answer is the same either way.
+Finished days are read from the daily sums (``ReviewDay``, ``ModelCallDay``,
+``LintDay``, ``IntakeDay``) that ``rollup.py`` writes; today, and every day from
+the first one not summed yet, are counted live by the ``count_*`` functions
+here, which the roll-up also uses, so a day reads the same either way.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from clusters.models import Source
-from rewrites.models import ModelCall, ModelCallDay, PublishedStory, PublishJob, Revision, Rewrite, WebhookDelivery
+from rewrites.models import (
+    IntakeDay,
+    LintDay,
+    ModelCall,
+    ModelCallDay,
+    PublishedStory,
+    PublishJob,
+    ReviewDay,
+    Revision,
+    Rewrite,
+    WebhookDelivery,
+)
 
 RANGES = {"today": ("Today", 1), "7d": ("7 days", 7), "30d": ("30 days", 30)}
 DEFAULT_RANGE = "7d"
@@ -29,6 +40,10 @@ FAILURES_SHOWN = 50
 
 class BadRange(ValueError):
     """A range the dashboard does not offer, with the sentence that says which ones it does."""
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -47,10 +62,6 @@ class Period:
         return self.days[-1]
 
 
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def period(key: str | None, *, now: datetime | None = None) -> Period:
     """The period a ``range`` parameter names (today, 7d or 30d; none: 7d). Raises BadRange."""
     key = DEFAULT_RANGE if key is None else key
@@ -63,7 +74,30 @@ def period(key: str | None, *, now: datetime | None = None) -> Period:
     return Period(key=key, label=label, days=[today - timedelta(days=n) for n in range(length - 1, -1, -1)], now=now)
 
 
-# Model calls
+@dataclass(frozen=True)
+class Split:
+    """Which of the last SPEND_DAYS days are read from the daily sums (those before live_from)."""
+
+    summed: dict[date, ReviewDay]
+    live_from: date
+
+    @property
+    def live_start(self) -> datetime:
+        return day_start(self.live_from)
+
+    def live_start_for(self, current: Period) -> datetime:
+        return day_start(max(self.live_from, current.days[0]))
+
+
+def split(*, today: date) -> Split:
+    """Reads the summed days of the last SPEND_DAYS days; everything from the first day without a sum is live."""
+    first = today - timedelta(days=SPEND_DAYS - 1)
+    summed = {row.day: row for row in ReviewDay.objects.filter(day__gte=first, day__lt=today)}
+    live_from = next((day for day in (first + timedelta(days=n) for n in range(SPEND_DAYS)) if day not in summed), today)
+    return Split(summed={day: row for day, row in summed.items() if day < live_from}, live_from=live_from)
+
+
+# Live counts over [start, end): the dashboard's today and the roll-up's finished days
 
 
 @dataclass(frozen=True)
@@ -77,62 +111,167 @@ class CallSums:
     cost_usd: Decimal
 
 
-def _day_ranges(days: list[date]) -> Q:
-    """created_at within any of the days, as few ranges as the days allow (each one index range scan)."""
-    condition = Q(pk__in=[])
-    run: list[date] = []
-    for day in sorted(days) + [None]:
-        if run and (day is None or day != run[-1] + timedelta(days=1)):
-            condition |= Q(created_at__gte=day_start(run[0]), created_at__lt=day_start(run[-1] + timedelta(days=1)))
-            run = []
-        if day is not None:
-            run.append(day)
-    return condition
-
-
-def model_call_sums(days: list[date], *, today: date) -> list[CallSums]:
-    """Calls, tokens and cost per day, model and outcome: summed days from the rollup, the rest counted live."""
-    summed = [
-        CallSums(row.day, row.model, row.outcome, row.calls, row.input_tokens, row.output_tokens, row.cost_usd)
-        for row in ModelCallDay.objects.filter(day__gte=days[0], day__lte=days[-1], day__lt=today)
-    ]
-    covered = {row.day for row in summed}
-    live_days = [day for day in days if day not in covered]
-    live = (
-        ModelCall.objects.filter(_day_ranges(live_days))
-        .annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values("day", "model", "outcome")
-        .annotate(
-            calls=Count("id"), input=Sum("input_tokens"), output=Sum("output_tokens"), cost=Sum("cost_usd")
-        )
-        .order_by()
-    )
-    return summed + [
+def count_model_calls(start: datetime, end: datetime) -> list[CallSums]:
+    return [
         CallSums(row["day"], row["model"], row["outcome"], row["calls"], row["input"], row["output"], row["cost"])
-        for row in live
-    ]
-
-
-def roll_up_days(days: list[date]) -> int:
-    """Replaces the daily sums of the given finished days with fresh ones; returns the rows written."""
-    if not days:
-        return 0
-    now = timezone.now()
-    rows = [
-        ModelCallDay(
-            day=row["day"], model=row["model"], outcome=row["outcome"], calls=row["calls"],
-            input_tokens=row["input"], output_tokens=row["output"], cost_usd=row["cost"], rolled_at=now,
-        )
-        for row in ModelCall.objects.filter(_day_ranges(days))
+        for row in ModelCall.objects.filter(created_at__gte=start, created_at__lt=end)
         .annotate(day=TruncDate("created_at", tzinfo=UTC))
         .values("day", "model", "outcome")
         .annotate(calls=Count("id"), input=Sum("input_tokens"), output=Sum("output_tokens"), cost=Sum("cost_usd"))
         .order_by()
     ]
-    with transaction.atomic():
-        ModelCallDay.objects.filter(day__in=days).delete()
-        ModelCallDay.objects.bulk_create(rows)
-    return len(rows)
+
+
+def count_published(start: datetime, end: datetime) -> dict[date, tuple[int, Decimal]]:
+    """Day → (public stories published that day, their rewrites' model spend)."""
+    return {
+        row["day"]: (row["stories"], row["cost"] or Decimal(0))
+        for row in PublishedStory.objects.filter(published_at__gte=start, published_at__lt=end)
+        .annotate(day=TruncDate("published_at", tzinfo=UTC))
+        .values("day")
+        .annotate(stories=Count("id"), cost=Sum("rewrite__cost_usd"))
+        .order_by()
+    }
+
+
+@dataclass(frozen=True)
+class Durations:
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+WRITTEN_KINDS = [str(Revision.Kind.GENERATED), str(Revision.Kind.REPAIRED)]
+
+# The first model-written version of each rewrite, against its cluster's first article.
+TO_DRAFT_SQL = """
+    WITH drafted AS (
+        SELECT rewrite_id, min(created_at) AS at FROM rewrites_revision
+         WHERE kind = ANY(%(kinds)s) AND created_at >= %(start)s AND created_at < %(end)s GROUP BY rewrite_id
+    ), first_drafted AS (
+        SELECT d.rewrite_id, d.at FROM drafted d
+         WHERE NOT EXISTS (SELECT 1 FROM rewrites_revision e
+                            WHERE e.rewrite_id = d.rewrite_id AND e.kind = ANY(%(kinds)s) AND e.created_at < %(start)s)
+    )
+    SELECT (f.at AT TIME ZONE 'UTC')::date AS day, count(*),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.at - c.first_seen_at)),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM f.at - c.first_seen_at))
+      FROM first_drafted f
+      JOIN rewrites_rewrite r ON r.id = f.rewrite_id
+      JOIN clusters_cluster c ON c.id = r.cluster_id
+     GROUP BY 1
+"""
+
+# The first publish of each story, against its first model-written version.
+TO_PUBLISH_SQL = """
+    WITH published AS (
+        SELECT rewrite_id, min(created_at) AS at FROM rewrites_revision
+         WHERE kind = %(published)s AND created_at >= %(start)s AND created_at < %(end)s GROUP BY rewrite_id
+    ), first_published AS (
+        SELECT p.rewrite_id, p.at FROM published p
+         WHERE NOT EXISTS (SELECT 1 FROM rewrites_revision e
+                            WHERE e.rewrite_id = p.rewrite_id AND e.kind = %(published)s AND e.created_at < %(start)s)
+    ), pairs AS (
+        SELECT p.at, (SELECT min(w.created_at) FROM rewrites_revision w
+                       WHERE w.rewrite_id = p.rewrite_id AND w.kind = ANY(%(kinds)s)) AS drafted_at
+          FROM first_published p
+    )
+    SELECT (at AT TIME ZONE 'UTC')::date AS day, count(*),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM at - drafted_at)),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM at - drafted_at))
+      FROM pairs WHERE drafted_at IS NOT NULL AND drafted_at <= at
+     GROUP BY 1
+"""
+
+
+def _durations(sql: str, start: datetime, end: datetime) -> dict[date, Durations]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"kinds": WRITTEN_KINDS, "published": str(Revision.Kind.PUBLISHED), "start": start, "end": end})
+        return {
+            day: Durations(
+                count=count,
+                median_hours=None if median is None else float(median) / 3600,
+                p90_hours=None if p90 is None else float(p90) / 3600,
+            )
+            for day, count, median, p90 in cursor.fetchall()
+        }
+
+
+def count_to_draft(start: datetime, end: datetime) -> dict[date, Durations]:
+    return _durations(TO_DRAFT_SQL, start, end)
+
+
+def count_to_publish(start: datetime, end: datetime) -> dict[date, Durations]:
+    return _durations(TO_PUBLISH_SQL, start, end)
+
+
+# Rewrites that have been written (not queued or generating), by the day they were created.
+WRITTEN = ~Q(status__in=[Rewrite.Status.QUEUED, Rewrite.Status.GENERATING])
+
+
+def count_drafts(start: datetime, end: datetime) -> dict[date, int]:
+    return {
+        row["day"]: row["count"]
+        for row in Rewrite.objects.filter(WRITTEN, created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by()
+    }
+
+
+ERROR_LINTS_SQL = """
+    SELECT (r.created_at AT TIME ZONE 'UTC')::date AS day, finding->>'code' AS code, count(*)
+      FROM rewrites_rewrite r, jsonb_array_elements(r.lint_flags_json::jsonb) AS finding
+     WHERE r.created_at >= %(start)s AND r.created_at < %(end)s AND r.lint_errors > 0
+       AND r.status NOT IN ('queued', 'generating')
+       AND left(r.lint_flags_json, 1) = '[' AND finding->>'severity' = 'error'
+     GROUP BY 1, 2
+"""
+
+
+def count_error_lints(start: datetime, end: datetime) -> dict[date, dict[str, int]]:
+    """Day → lint code → error findings of the rewrites written that day (their current findings)."""
+    found: dict[date, dict[str, int]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(ERROR_LINTS_SQL, {"start": start, "end": end})
+        for day, code, count in cursor.fetchall():
+            found[day][code] = count
+    return found
+
+
+INTAKE_SQL = """
+    SELECT day, source, language, sum(articles)::int, sum(clusters)::int FROM (
+        SELECT (a.fetched_at AT TIME ZONE 'UTC')::date AS day, s.name AS source, a.language, count(*) AS articles,
+               0 AS clusters
+          FROM clusters_article a JOIN clusters_source s ON s.id = a.source_id
+         WHERE a.fetched_at >= %(start)s AND a.fetched_at < %(end)s GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT (c.first_seen_at AT TIME ZONE 'UTC')::date, coalesce(s.name, ''), coalesce(a.language, ''), 0, count(*)
+          FROM clusters_cluster c
+          LEFT JOIN clusters_article a ON a.id = c.representative_article_id
+          LEFT JOIN clusters_source s ON s.id = a.source_id
+         WHERE c.first_seen_at >= %(start)s AND c.first_seen_at < %(end)s AND c.status <> 'merged' GROUP BY 1, 2, 3
+    ) AS counted GROUP BY 1, 2, 3
+"""
+
+
+def count_intake(start: datetime, end: datetime) -> list[dict]:
+    """Articles fetched and clusters started (other than merged-away ones) per day, by the source and language
+    of the article (for a cluster: of its representative article)."""
+    with connection.cursor() as cursor:
+        cursor.execute(INTAKE_SQL, {"start": start, "end": end})
+        return [
+            {"day": day, "source": source, "language": language, "articles": articles, "clusters": clusters}
+            for day, source, language, articles, clusters in cursor.fetchall()
+        ]
+
+
+# What the dashboard shows
+
+
+def _live_end(current: Period) -> datetime:
+    return day_start(current.today + timedelta(days=1))
 
 
 @dataclass
@@ -156,21 +295,22 @@ class Spend:
         return self.published_cost / self.published_stories if self.published_stories else None
 
 
-def spend(current: Period, *, budget: Decimal) -> Spend:
+def spend(current: Period, sums: Split, *, budget: Decimal) -> Spend:
     """Spend per day for SPEND_DAYS days, and the period's tokens, calls by outcome and model, cost per story."""
     month = [current.today - timedelta(days=n) for n in range(SPEND_DAYS - 1, -1, -1)]
-    days = sorted(set(month) | set(current.days))
-    rows = model_call_sums(days, today=current.today)
+    rows = [
+        CallSums(row.day, row.model, row.outcome, row.calls, row.input_tokens, row.output_tokens, row.cost_usd)
+        for row in ModelCallDay.objects.filter(day__gte=month[0], day__lt=sums.live_from)
+    ] + count_model_calls(sums.live_start, _live_end(current))
     by_day = dict.fromkeys(month, Decimal(0))
     tokens_in = dict.fromkeys(current.days, 0)
     tokens_out = dict.fromkeys(current.days, 0)
     by_outcome = {value: 0 for value, _ in ModelCall.Outcome.choices}
     models: dict[str, dict] = {}
-    in_period = set(current.days)
     for row in rows:
         if row.day in by_day:
             by_day[row.day] += row.cost_usd
-        if row.day not in in_period:
+        if row.day not in tokens_in:
             continue
         tokens_in[row.day] += row.input_tokens
         tokens_out[row.day] += row.output_tokens
@@ -182,9 +322,12 @@ def spend(current: Period, *, budget: Decimal) -> Spend:
         entry["input_tokens"] += row.input_tokens
         entry["output_tokens"] += row.output_tokens
         entry["cost_usd"] += row.cost_usd
-    stories = PublishedStory.objects.filter(published_at__gte=current.start).aggregate(
-        stories=Count("id"), cost=Sum("rewrite__cost_usd")
-    )
+    stories, cost = 0, Decimal(0)
+    for day, summed in sums.summed.items():
+        if day >= current.days[0]:
+            stories, cost = stories + summed.published_stories, cost + summed.published_cost_usd
+    for day_stories, day_cost in count_published(sums.live_start_for(current), _live_end(current)).values():
+        stories, cost = stories + day_stories, cost + day_cost
     return Spend(
         budget=budget,
         today=by_day[current.today],
@@ -193,9 +336,93 @@ def spend(current: Period, *, budget: Decimal) -> Spend:
         tokens_out=tokens_out,
         by_outcome=by_outcome,
         by_model=sorted(models.values(), key=lambda entry: (-entry["cost_usd"], -entry["calls"], entry["model"])),
-        published_stories=stories["stories"],
-        published_cost=stories["cost"] or Decimal(0),
+        published_stories=stories,
+        published_cost=cost,
     )
+
+
+@dataclass
+class Pipeline:
+    drafts_waiting: int
+    to_draft: dict[date, Durations]
+    to_publish: dict[date, Durations]
+
+    @property
+    def drafted(self) -> int:
+        return sum(durations.count for durations in self.to_draft.values())
+
+    @property
+    def first_published(self) -> int:
+        return sum(durations.count for durations in self.to_publish.values())
+
+
+def pipeline(current: Period, sums: Split) -> Pipeline:
+    """Drafts waiting now; per day, how long stories took from first article to draft and from draft to publish."""
+    to_draft, to_publish = {}, {}
+    for day, row in sums.summed.items():
+        if day >= current.days[0]:
+            if row.drafted:
+                to_draft[day] = Durations(row.drafted, row.to_draft_median_hours, row.to_draft_p90_hours)
+            if row.first_published:
+                to_publish[day] = Durations(row.first_published, row.to_publish_median_hours, row.to_publish_p90_hours)
+    start, end = sums.live_start_for(current), _live_end(current)
+    return Pipeline(
+        drafts_waiting=Rewrite.objects.filter(status=Rewrite.Status.DRAFT).count(),
+        to_draft=to_draft | count_to_draft(start, end),
+        to_publish=to_publish | count_to_publish(start, end),
+    )
+
+
+@dataclass
+class LintTrend:
+    drafts: dict[date, int]
+    errors: dict[date, dict[str, int]]  # day → lint code → error findings
+    codes: list[str]  # most frequent first
+
+    def per_draft(self, day: date) -> float:
+        return sum(self.errors[day].values()) / self.drafts[day] if self.drafts[day] else 0.0
+
+
+def lint_trend(current: Period, sums: Split) -> LintTrend:
+    """Error lint findings of the rewrites written each day, by lint code; finished days as they were summed."""
+    drafts = dict.fromkeys(current.days, 0)
+    errors: dict[date, dict[str, int]] = {day: {} for day in current.days}
+    for day, row in sums.summed.items():
+        if day in drafts:
+            drafts[day] = row.drafts
+    for row in LintDay.objects.filter(day__gte=current.days[0], day__lt=sums.live_from):
+        errors[row.day][row.code] = row.errors
+    start, end = sums.live_start_for(current), _live_end(current)
+    drafts |= {day: count for day, count in count_drafts(start, end).items() if day in drafts}
+    errors |= {day: codes for day, codes in count_error_lints(start, end).items() if day in errors}
+    totals: dict[str, int] = defaultdict(int)
+    for codes in errors.values():
+        for code, count in codes.items():
+            totals[code] += count
+    return LintTrend(drafts=drafts, errors=errors, codes=sorted(totals, key=lambda code: (-totals[code], code)))
+
+
+@dataclass
+class Intake:
+    articles: dict[date, int]
+    clusters: dict[date, int]
+    by_source: list[dict]  # day, source, language, articles, clusters; newest day first
+
+
+def intake(current: Period, sums: Split) -> Intake:
+    """Articles fetched and clusters started per day, in all and by source and language."""
+    rows = [
+        {"day": row.day, "source": row.source, "language": row.language, "articles": row.articles, "clusters": row.clusters}
+        for row in IntakeDay.objects.filter(day__gte=current.days[0], day__lt=sums.live_from)
+    ] + count_intake(sums.live_start_for(current), _live_end(current))
+    articles = dict.fromkeys(current.days, 0)
+    clusters = dict.fromkeys(current.days, 0)
+    for row in rows:
+        if row["day"] in articles:
+            articles[row["day"]] += row["articles"]
+            clusters[row["day"]] += row["clusters"]
+    rows.sort(key=lambda row: (-row["day"].toordinal(), -row["articles"], row["source"], row["language"]))
+    return Intake(articles=articles, clusters=clusters, by_source=[row for row in rows if row["day"] in articles])
 
 
 # Sources, publishing and webhooks
@@ -235,178 +462,3 @@ def failed_deliveries(*, since: datetime) -> list[WebhookDelivery]:
         .select_related("webhook", "rewrite")
         .order_by("-last_attempt_at")[:FAILURES_SHOWN]
     )
-
-
-# The review pipeline
-
-
-@dataclass(frozen=True)
-class Durations:
-    count: int
-    median_hours: float | None
-    p90_hours: float | None
-
-
-@dataclass
-class Pipeline:
-    drafts_waiting: int
-    to_draft: dict[date | None, Durations] = field(default_factory=dict)  # None: the whole period
-    to_publish: dict[date | None, Durations] = field(default_factory=dict)
-
-
-WRITTEN_KINDS = (Revision.Kind.GENERATED, Revision.Kind.REPAIRED)
-
-# First model-written version of each rewrite written in the period, against its cluster's first article.
-TO_DRAFT_SQL = """
-    WITH drafted AS (
-        SELECT rewrite_id, min(created_at) AS at FROM rewrites_revision
-         WHERE kind = ANY(%(kinds)s) AND created_at >= %(start)s GROUP BY rewrite_id
-    ), first_drafted AS (
-        SELECT d.rewrite_id, d.at FROM drafted d
-         WHERE NOT EXISTS (SELECT 1 FROM rewrites_revision e
-                            WHERE e.rewrite_id = d.rewrite_id AND e.kind = ANY(%(kinds)s) AND e.created_at < %(start)s)
-    )
-    SELECT (f.at AT TIME ZONE 'UTC')::date AS day, count(*),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.at - c.first_seen_at)),
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM f.at - c.first_seen_at))
-      FROM first_drafted f
-      JOIN rewrites_rewrite r ON r.id = f.rewrite_id
-      JOIN clusters_cluster c ON c.id = r.cluster_id
-     GROUP BY GROUPING SETS ((1), ())
-"""
-
-# First publish of each rewrite first published in the period, against its first model-written version.
-TO_PUBLISH_SQL = """
-    WITH published AS (
-        SELECT rewrite_id, min(created_at) AS at FROM rewrites_revision
-         WHERE kind = %(published)s AND created_at >= %(start)s GROUP BY rewrite_id
-    ), first_published AS (
-        SELECT p.rewrite_id, p.at FROM published p
-         WHERE NOT EXISTS (SELECT 1 FROM rewrites_revision e
-                            WHERE e.rewrite_id = p.rewrite_id AND e.kind = %(published)s AND e.created_at < %(start)s)
-    ), pairs AS (
-        SELECT p.at, (SELECT min(w.created_at) FROM rewrites_revision w
-                       WHERE w.rewrite_id = p.rewrite_id AND w.kind = ANY(%(kinds)s)) AS drafted_at
-          FROM first_published p
-    )
-    SELECT (at AT TIME ZONE 'UTC')::date AS day, count(*),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM at - drafted_at)),
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM at - drafted_at))
-      FROM pairs WHERE drafted_at IS NOT NULL AND drafted_at <= at
-     GROUP BY GROUPING SETS ((1), ())
-"""
-
-
-def _durations(sql: str, start: datetime) -> dict[date | None, Durations]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql, {"kinds": [str(kind) for kind in WRITTEN_KINDS], "published": str(Revision.Kind.PUBLISHED), "start": start}
-        )
-        return {
-            day: Durations(
-                count=count,
-                median_hours=None if median is None else float(median) / 3600,
-                p90_hours=None if p90 is None else float(p90) / 3600,
-            )
-            for day, count, median, p90 in cursor.fetchall()
-        }
-
-
-def pipeline(current: Period) -> Pipeline:
-    return Pipeline(
-        drafts_waiting=Rewrite.objects.filter(status=Rewrite.Status.DRAFT).count(),
-        to_draft=_durations(TO_DRAFT_SQL, current.start),
-        to_publish=_durations(TO_PUBLISH_SQL, current.start),
-    )
-
-
-# Lints
-
-
-@dataclass
-class LintTrend:
-    drafts: dict[date, int]
-    errors: dict[date, dict[str, int]]  # day → lint code → error findings
-    codes: list[str]  # most frequent first
-
-    def per_draft(self, day: date) -> float:
-        return sum(self.errors[day].values()) / self.drafts[day] if self.drafts[day] else 0.0
-
-
-# Rewrites that have been written (not queued or generating), by the day they were created.
-WRITTEN = ~Q(status__in=[Rewrite.Status.QUEUED, Rewrite.Status.GENERATING])
-
-ERROR_LINTS_SQL = """
-    SELECT (r.created_at AT TIME ZONE 'UTC')::date AS day, finding->>'code' AS code, count(*)
-      FROM rewrites_rewrite r, jsonb_array_elements(r.lint_flags_json::jsonb) AS finding
-     WHERE r.created_at >= %(start)s AND r.lint_errors > 0 AND r.status NOT IN ('queued', 'generating')
-       AND left(r.lint_flags_json, 1) = '[' AND finding->>'severity' = 'error'
-     GROUP BY 1, 2
-"""
-
-
-def lint_trend(current: Period) -> LintTrend:
-    """Error lint findings of the rewrites written each day (their current findings), by lint code."""
-    drafts = dict.fromkeys(current.days, 0)
-    for row in (
-        Rewrite.objects.filter(WRITTEN, created_at__gte=current.start)
-        .annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values("day")
-        .annotate(count=Count("id"))
-        .order_by()
-    ):
-        drafts[row["day"]] = row["count"]
-    errors: dict[date, dict[str, int]] = {day: {} for day in current.days}
-    totals: dict[str, int] = defaultdict(int)
-    with connection.cursor() as cursor:
-        cursor.execute(ERROR_LINTS_SQL, {"start": current.start})
-        for day, code, count in cursor.fetchall():
-            if day in errors:
-                errors[day][code] = count
-                totals[code] += count
-    return LintTrend(drafts=drafts, errors=errors, codes=sorted(totals, key=lambda code: (-totals[code], code)))
-
-
-# Intake
-
-
-@dataclass
-class Intake:
-    articles: dict[date, int]
-    clusters: dict[date, int]
-    by_source: list[dict]  # day, source, language, articles, clusters; newest day first
-
-
-INTAKE_SQL = """
-    SELECT day, source, language, sum(articles)::int, sum(clusters)::int FROM (
-        SELECT (a.fetched_at AT TIME ZONE 'UTC')::date AS day, s.name AS source, a.language, count(*) AS articles,
-               0 AS clusters
-          FROM clusters_article a JOIN clusters_source s ON s.id = a.source_id
-         WHERE a.fetched_at >= %(start)s GROUP BY 1, 2, 3
-        UNION ALL
-        SELECT (c.first_seen_at AT TIME ZONE 'UTC')::date, coalesce(s.name, ''), coalesce(a.language, ''), 0, count(*)
-          FROM clusters_cluster c
-          LEFT JOIN clusters_article a ON a.id = c.representative_article_id
-          LEFT JOIN clusters_source s ON s.id = a.source_id
-         WHERE c.first_seen_at >= %(start)s AND c.status <> 'merged' GROUP BY 1, 2, 3
-    ) AS counted GROUP BY 1, 2, 3 ORDER BY 1 DESC, 4 DESC, 2, 3
-"""
-
-
-def intake(current: Period) -> Intake:
-    """Articles fetched and clusters started per day (clusters other than merged-away ones), by the source
-    and language of the article (for a cluster: of its representative article)."""
-    articles = dict.fromkeys(current.days, 0)
-    clusters = dict.fromkeys(current.days, 0)
-    by_source = []
-    with connection.cursor() as cursor:
-        cursor.execute(INTAKE_SQL, {"start": current.start})
-        for day, source, language, article_count, cluster_count in cursor.fetchall():
-            if day not in articles:
-                continue
-            articles[day] += article_count
-            clusters[day] += cluster_count
-            by_source.append(
-                {"day": day, "source": source, "language": language, "articles": article_count, "clusters": cluster_count}
-            )
-    return Intake(articles=articles, clusters=clusters, by_source=by_source)

@@ -85,11 +85,12 @@ def _range_links(selected: str | None) -> list[dict]:
 def dashboard_numbers(current: queries.Period) -> dict:
     """Everything the numbers partial shows for the period: charts (with their tables) and lists."""
     day_label = "{:%m-%d}".format
-    spend = queries.spend(current, budget=settings.NEWSROOM_DAILY_BUDGET_USD)
+    sums = queries.split(today=current.today)
+    spend = queries.spend(current, sums, budget=settings.NEWSROOM_DAILY_BUDGET_USD)
     outcome_labels = dict(ModelCall.Outcome.choices)
-    pipeline = queries.pipeline(current)
-    lints = queries.lint_trend(current)
-    intake = queries.intake(current)
+    pipeline = queries.pipeline(current, sums)
+    lints = queries.lint_trend(current, sums)
+    intake = queries.intake(current, sums)
     try:
         queues, queue_problem = queue_summaries(), ""
     except (redis.RedisError, OSError):
@@ -137,8 +138,6 @@ def dashboard_numbers(current: queries.Period) -> dict:
         "budget_percent": round(spend.budget_share * 100, 1),
         "charts": charts,
         "pipeline": pipeline,
-        "pipeline_total_draft": pipeline.to_draft.get(None),
-        "pipeline_total_publish": pipeline.to_publish.get(None),
         "lints": lints,
         "lint_rows": [
             {"day": day_label(day), "drafts": lints.drafts[day], "counts": [lints.errors[day].get(code, 0) for code in lints.codes]}
@@ -154,11 +153,15 @@ def dashboard_numbers(current: queries.Period) -> dict:
 
 
 def _durations_chart(id: str, title: str, current: queries.Period, durations: dict, day_label):
-    hours = lambda value: 0.0 if value is None else round(value, 2)  # noqa: E731
+    """Median and 90th percentile per day; a day with no stories shows 0 (its count in the table is 0)."""
+    empty = queries.Durations(0, None, None)
+    by_day = [durations.get(day, empty) for day in current.days]
     return bar_chart(
         id=id, title=title, label_header="Day", labels=[day_label(day) for day in current.days],
         series=[
-            ("Median hours", [hours(durations[day].median_hours) if day in durations else 0.0 for day in current.days]),
-            ("90th percentile hours", [hours(durations[day].p90_hours) if day in durations else 0.0 for day in current.days]),
+            ("Stories", [entry.count for entry in by_day]),
+            ("Median hours", [round(entry.median_hours or 0.0, 2) for entry in by_day]),
+            ("90th percentile hours", [round(entry.p90_hours or 0.0, 2) for entry in by_day]),
         ],
+        table_only=("Stories",),
     )
