@@ -144,6 +144,10 @@ def dashboard_numbers(current: queries.Period) -> dict:
             for day in current.days
         ],
         "intake": intake,
+        "intake_rows": [
+            (day_label(row["day"]), row["source"] or "unknown", row["language"] or "unknown", row["articles"], row["clusters"])
+            for row in intake.by_source
+        ],
         "queues": queues,
         "queue_problem": queue_problem,
         "sources": [(source, queries.source_health(source)[1]) for source in queries.sources_by_health()],
