@@ -417,3 +417,10 @@ def test_admins_group_holds_the_retry_permission(admin_user):
     assert admin_user.groups.get().name == ADMINS
     assert admin_user.has_perm("rewrites.retry_job")
     assert not make_user(username="ed2", role="Editors").has_perm("rewrites.retry_job")
+
+
+def test_the_sweep_is_on_the_schedule(settings):
+    from django.utils.module_loading import import_string
+
+    path = "rewrites.dashboard.jobs.roll_up_finished_days"
+    assert path in settings.NEWSROOM_SCHEDULED_TASKS and import_string(path) is roll_up_finished_days
