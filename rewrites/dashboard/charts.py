@@ -77,9 +77,10 @@ def bar_chart(
     series: Sequence[tuple[str, Sequence[float | Decimal]]],
     number: Callable[[float | Decimal], str] = plain,
     table_only: Sequence[str] = (),
+    newest_first: bool = False,
 ) -> Chart:
     """Grouped vertical bars: one group per label, one bar per series (but those named in table_only), and a
-    table with one row per label and a column per series."""
+    table with one row per label (days: newest_first) and a column per series."""
     table = series
     series = [(name, values) for name, values in series if name not in table_only]
     top = _nice_top(max((float(v) for _, values in series for v in values), default=0))
@@ -123,7 +124,10 @@ def bar_chart(
         y_ticks=y_ticks,
         legend=[(index, name) for index, (name, _) in enumerate(series)] if len(series) > 1 else [],
         headers=[label_header, *(name for name, _ in table)],
-        rows=[[label, *(number(values[position]) for _, values in table)] for position, label in enumerate(labels)],
+        rows=[
+            [label, *(number(values[position]) for _, values in table)]
+            for position, label in (reversed(list(enumerate(labels))) if newest_first else enumerate(labels))
+        ],
         values={name: dict(zip(labels, values, strict=True)) for name, values in table},
         empty=not any(float(v) for _, values in series for v in values),
     )

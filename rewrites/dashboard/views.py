@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpRequest
@@ -100,11 +101,11 @@ def dashboard_numbers(current: queries.Period) -> dict:
     charts = {
         "spend": bar_chart(
             id="chart-spend", title=f"Model spend per day, last {queries.SPEND_DAYS} days (UTC)",
-            label_header="Day", labels=[day_label(day) for day in spend.by_day],
+            label_header="Day", newest_first=True, labels=[day_label(day) for day in spend.by_day],
             series=[("Spend (USD)", list(spend.by_day.values()))], number=dollars,
         ),
         "tokens": bar_chart(
-            id="chart-tokens", title="Tokens per day", label_header="Day", labels=days,
+            id="chart-tokens", title="Tokens per day", label_header="Day", newest_first=True, labels=days,
             series=[("Tokens in", list(spend.tokens_in.values())), ("Tokens out", list(spend.tokens_out.values()))],
         ),
         "outcomes": bar_chart(
@@ -124,11 +125,11 @@ def dashboard_numbers(current: queries.Period) -> dict:
             "chart-to-publish", "Hours from draft to publish", current, pipeline.to_publish, day_label
         ),
         "lints": bar_chart(
-            id="chart-lints", title="Error lints per draft", label_header="Day", labels=days,
+            id="chart-lints", title="Error lints per draft", label_header="Day", newest_first=True, labels=days,
             series=[("Error lints per draft", [round(lints.per_draft(day), 2) for day in current.days])],
         ),
         "intake": bar_chart(
-            id="chart-intake", title="Articles and clusters per day", label_header="Day", labels=days,
+            id="chart-intake", title="Articles and clusters per day", label_header="Day", newest_first=True, labels=days,
             series=[("Articles", list(intake.articles.values())), ("Clusters", list(intake.clusters.values()))],
         ),
     }
@@ -141,13 +142,17 @@ def dashboard_numbers(current: queries.Period) -> dict:
         "lints": lints,
         "lint_rows": [
             {"day": day_label(day), "drafts": lints.drafts[day], "counts": [lints.errors[day].get(code, 0) for code in lints.codes]}
-            for day in current.days
+            for day in reversed(current.days)
         ],
         "intake": intake,
-        "intake_rows": [
-            (day_label(row["day"]), row["source"] or "unknown", row["language"] or "unknown", row["articles"], row["clusters"])
-            for row in intake.by_source
-        ],
+        # Up to a row per day, source and language: joined here, as the template engine takes ten times longer.
+        "intake_rows": format_html_join(
+            "\n", '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (day_label(row["day"]), row["source"] or "unknown", row["language"] or "unknown", row["articles"], row["clusters"])
+                for row in intake.by_source
+            ),
+        ),
         "queues": queues,
         "queue_problem": queue_problem,
         "sources": [(source, queries.source_health(source)[1]) for source in queries.sources_by_health()],
@@ -161,7 +166,7 @@ def _durations_chart(id: str, title: str, current: queries.Period, durations: di
     empty = queries.Durations(0, None, None)
     by_day = [durations.get(day, empty) for day in current.days]
     return bar_chart(
-        id=id, title=title, label_header="Day", labels=[day_label(day) for day in current.days],
+        id=id, title=title, label_header="Day", newest_first=True, labels=[day_label(day) for day in current.days],
         series=[
             ("Stories", [entry.count for entry in by_day]),
             ("Median hours", [round(entry.median_hours or 0.0, 2) for entry in by_day]),
