@@ -114,7 +114,7 @@ def measure() -> str:
             f"published) and {CALLS:,} model calls spread over {CALL_DAYS} days, in a scratch PostgreSQL database, "
             f"filled in {filled:.0f} s. The scheduled sweep summed {summed} finished days in {rolled:.1f} s (it does "
             f"so once; afterwards only the day that just ended). Server time through Django's test client (view, queries, Redis, template), "
-            f"{REQUESTS} requests each:",
+            f"{REQUESTS} requests each; the machine is shared with other work, so the p95 column is the noisier one:",
             "",
             "| page | median ms | p95 ms | queries |",
             "|---|---:|---:|---:|",
