@@ -424,3 +424,19 @@ def test_the_sweep_is_on_the_schedule(settings):
 
     path = "rewrites.dashboard.jobs.roll_up_finished_days"
     assert path in settings.NEWSROOM_SCHEDULED_TASKS and import_string(path) is roll_up_finished_days
+
+
+def test_bars_are_drawn_to_scale_and_the_table_holds_every_series():
+    from rewrites.dashboard.charts import HEIGHT, TOP, bar_chart
+
+    chart = bar_chart(
+        id="c", title="t", label_header="Day", labels=["a", "b", "c"], newest_first=True,
+        series=[("Count", [1, 2, 3]), ("Hours", [0, 5, 10])], table_only=("Count",),
+    )
+
+    plot = chart.plot_bottom - TOP
+    assert [bar.height for bar in chart.bars] == [0, plot / 2, plot] and chart.plot_bottom < HEIGHT
+    assert [bar.y + bar.height for bar in chart.bars] == [chart.plot_bottom] * 3
+    assert chart.headers == ["Day", "Count", "Hours"]
+    assert chart.rows == [["c", "3", "10"], ["b", "2", "5"], ["a", "1", "0"]]
+    assert chart.y_ticks[-1].text == "10" and not chart.empty
