@@ -155,7 +155,8 @@ def queue_summaries(*, failures_shown: int = 10) -> list[QueueSummary]:
         failed = queue.failed_job_registry
         started = queue.started_job_registry
         running = queue.connection.zcount(started.key, current_timestamp(), "+inf")
-        newest = failed.get_job_ids(0, -1)[-failures_shown:][::-1]
+        # Scored by when their record expires, so the newest failures score highest.
+        newest = failed.get_job_ids(0, failures_shown - 1, desc=True, cleanup=False)
         jobs = [job for job in Job.fetch_many(newest, connection=queue.connection) if job is not None]
         summaries.append(
             QueueSummary(

@@ -440,3 +440,18 @@ def test_bars_are_drawn_to_scale_and_the_table_holds_every_series():
     assert chart.headers == ["Day", "Count", "Hours"]
     assert chart.rows == [["c", "3", "10"], ["b", "2", "5"], ["a", "1", "0"]]
     assert chart.y_ticks[-1].text == "10" and not chart.empty
+
+
+def test_the_newest_failed_jobs_are_listed_first(run_jobs):
+    from newsroom.queues import queue_summaries
+
+    queue = rq.Queue("ingest", connection=django_rq.get_connection("ingest"))
+    first = queue.enqueue(fail_unless_source, "First")
+    run_jobs("ingest")
+    second = queue.enqueue(fail_unless_source, "Second")
+    run_jobs("ingest")
+
+    ingest = next(summary for summary in queue_summaries() if summary.name == "ingest")
+
+    assert [job.id for job in ingest.recent_failures] == [second.id, first.id]
+    assert [job.reason for job in ingest.recent_failures] == ["LookupError: No source called Second yet", "LookupError: No source called First yet"]
