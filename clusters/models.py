@@ -135,6 +135,7 @@ class Cluster(models.Model):
 
     class Meta:
         ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["first_seen_at"], name="cluster_first_seen")]
 
     def __str__(self) -> str:
         return self.canonical_title

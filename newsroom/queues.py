@@ -6,6 +6,8 @@ state in Redis (presence) goes through these functions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 import django_rq
@@ -123,3 +125,83 @@ def queue_problem() -> str | None:
     except (redis.RedisError, OSError):
         return UNREACHABLE
     return None
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: str
+    queue: str
+    description: str
+    reason: str  # the last line of the error, in the job's own words
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    name: str
+    waiting: int
+    running: int
+    failed: int
+    scheduled: int
+    recent_failures: list[FailedJob]
+
+
+def queue_summaries(*, failures_shown: int = 10) -> list[QueueSummary]:
+    """Every queue of ``settings.RQ_QUEUES`` with its jobs waiting, running (live heartbeat), failed and
+    scheduled, and its newest failed jobs. Raises redis.RedisError when Redis is down."""
+    summaries = []
+    for name in settings.RQ_QUEUES:
+        queue = get_queue(name)
+        failed = queue.failed_job_registry
+        started = queue.started_job_registry
+        running = queue.connection.zcount(started.key, current_timestamp(), "+inf")
+        # Scored by when their record expires, so the newest failures score highest.
+        newest = failed.get_job_ids(0, failures_shown - 1, desc=True, cleanup=False)
+        jobs = [job for job in Job.fetch_many(newest, connection=queue.connection) if job is not None]
+        summaries.append(
+            QueueSummary(
+                name=name,
+                waiting=queue.count,
+                running=running,
+                failed=failed.count,
+                scheduled=queue.scheduled_job_registry.count,
+                recent_failures=[
+                    FailedJob(
+                        id=job.id, queue=name, description=job.description or job.func_name or job.id,
+                        reason=failure_reason(job), ended_at=job.ended_at,
+                    )
+                    for job in jobs
+                ],
+            )
+        )
+    return summaries
+
+
+def failure_reason(job: Job) -> str:
+    """The last line of a failed job's traceback ("TimeoutError: ..."), or what RQ recorded instead."""
+    result = job.latest_result()
+    text = (result.exc_string if result is not None and result.exc_string else None) or job.exc_info or ""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "The job failed without an error message (its worker may have been stopped)."
+
+
+class RetryRefused(Exception):
+    """Why a failed job could not be queued again, in words for the person who asked."""
+
+
+def retry_failed_job(*, queue_name: str, job_id: str) -> Job:
+    """Queues a failed job of queue_name again (RQ keeps its id and arguments). Raises RetryRefused."""
+    if queue_name not in settings.RQ_QUEUES:
+        raise RetryRefused(f"There is no queue called {queue_name!r}.")
+    queue = get_queue(queue_name)
+    registry = queue.failed_job_registry
+    if job_id not in registry:
+        raise RetryRefused(
+            f"Job {job_id} is no longer among the failed jobs of the {queue_name} queue: someone may have retried "
+            "it already, or its record expired. The list below is up to date."
+        )
+    try:
+        registry.requeue(job_id)
+    except NoSuchJobError as error:
+        raise RetryRefused(f"Job {job_id} no longer exists in Redis, so it cannot be retried.") from error
+    return Job.fetch(job_id, connection=queue.connection)

@@ -47,6 +47,8 @@ class Action(StrEnum):
     MANAGE_SOURCES = "manage_sources"
     EXPORT_NEWSLETTER = "export_newsletter"
     READ_API = "read_api"
+    VIEW_DASHBOARD = "view_dashboard"
+    RETRY_JOBS = "retry_jobs"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_SOURCES: Rule("clusters.change_source", (ADMINS,), "add, edit, disable or fetch sources"),
     Action.EXPORT_NEWSLETTER: Rule("rewrites.export_newsletter", EVERY_ROLE, "export the newsletter"),
     Action.READ_API: Rule("rewrites.view_rewrite", EVERY_ROLE, "read records through the API"),
+    Action.VIEW_DASHBOARD: Rule("rewrites.view_dashboard", EVERY_ROLE, "see the operations dashboard"),
+    Action.RETRY_JOBS: Rule("rewrites.retry_job", (ADMINS,), "retry failed background jobs"),
 }
 
 # The desk's pages in the navigation, each with the action that opens it.
@@ -85,6 +89,7 @@ NAVIGATION: list[tuple[str, str, Action]] = [
     ("Sources", "sources:list", Action.VIEW_SOURCES),
     ("Newsletter", "newsletter:page", Action.EXPORT_NEWSLETTER),
     ("Clusters", "clusters:list", Action.VIEW_CLUSTERS),
+    ("Dashboard", "dashboard:page", Action.VIEW_DASHBOARD),
 ]
 
 

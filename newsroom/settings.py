@@ -231,6 +231,7 @@ NEWSROOM_SCHEDULED_TASKS = [
     "rewrites.generation.jobs.recover_interrupted_generations",
     "rewrites.publishing.jobs.enqueue_due_deliveries",
     "rewrites.publishing.jobs.enqueue_missing_publications",
+    "rewrites.dashboard.jobs.roll_up_finished_days",
 ]
 
 # Ingestion (clusters/sources/ingest.py, newsroom/outbound.py); documented in docs/ingest.md.

@@ -205,6 +205,8 @@ class Revision(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["rewrite", "number"], name="revision_number_unique")]
+        # The dashboard's review pipeline finds the first model-written and published revisions by day.
+        indexes = [models.Index(fields=["kind", "created_at"], name="revision_kind_created")]
 
     def __str__(self) -> str:
         return f"{self.rewrite_id} #{self.number} ({self.kind})"
@@ -343,6 +345,95 @@ class ModelCall(models.Model):
         return f"{self.model} {self.purpose}: {self.outcome}"
 
 
+class ModelCallDay(models.Model):
+    """The model calls of one finished UTC day for one model and outcome, summed.
+
+    Kept by ``rewrites.dashboard.rollup.roll_up_days`` (the scheduled sweep
+    ``rewrites.dashboard.jobs.roll_up_finished_days``) so the dashboard reads a few rows per day
+    instead of every call; today is always counted live.
+    """
+
+    day = models.DateField()
+    model = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=20, choices=ModelCall.Outcome.choices)
+    calls = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=16, decimal_places=8, default=0)
+    rolled_at = models.DateTimeField(default=timezone.now, help_text="When these sums were taken.")
+
+    class Meta:
+        ordering = ["day", "model", "outcome"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "model", "outcome"], name="model_call_day_unique"),
+        ]
+        permissions = [
+            ("view_dashboard", "Can see the operations dashboard"),
+            ("retry_job", "Can retry failed background jobs"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.model} {self.outcome}: {self.calls}"
+
+
+class ReviewDay(models.Model):
+    """One finished UTC day of the review pipeline, summed by ``rewrites.dashboard.rollup.roll_up_days``.
+
+    Its row also marks the day as summed: the dashboard reads that day from the daily tables
+    (this one, ``ModelCallDay``, ``LintDay`` and ``IntakeDay``) instead of counting it again.
+    """
+
+    day = models.DateField(unique=True)
+    drafts = models.PositiveIntegerField(default=0, help_text="Rewrites written (created that day, not queued or generating).")
+    drafted = models.PositiveIntegerField(default=0, help_text="Rewrites whose first model-written version came that day.")
+    to_draft_median_hours = models.FloatField(null=True, blank=True)
+    to_draft_p90_hours = models.FloatField(null=True, blank=True)
+    first_published = models.PositiveIntegerField(default=0, help_text="Stories published for the first time that day.")
+    to_publish_median_hours = models.FloatField(null=True, blank=True)
+    to_publish_p90_hours = models.FloatField(null=True, blank=True)
+    published_stories = models.PositiveIntegerField(default=0, help_text="Public stories whose publish time is that day.")
+    published_cost_usd = models.DecimalField(max_digits=16, decimal_places=8, default=0)
+    rolled_at = models.DateTimeField(default=timezone.now, help_text="When these sums were taken.")
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.drafts} drafts"
+
+
+class LintDay(models.Model):
+    """Error lint findings of one finished day's drafts for one lint code, as they stood when summed."""
+
+    day = models.DateField()
+    code = models.CharField(max_length=100)
+    errors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "code"]
+        constraints = [models.UniqueConstraint(fields=["day", "code"], name="lint_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.code}: {self.errors}"
+
+
+class IntakeDay(models.Model):
+    """Articles fetched and clusters started on one finished day from one source in one language."""
+
+    day = models.DateField()
+    source = models.CharField(max_length=200)
+    language = models.CharField(max_length=16)
+    articles = models.PositiveIntegerField(default=0)
+    clusters = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "source", "language"]
+        constraints = [models.UniqueConstraint(fields=["day", "source", "language"], name="intake_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.source} ({self.language}): {self.articles} articles"
+
+
 # Publishing (rewrites/publishing/publish.py, rewrites/publishing/webhooks.py): what the public sees,
 # the publish jobs' progress, corrections and outbound webhooks.
 
@@ -470,7 +561,10 @@ class PublishJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["rewrite", "-created_at"], name="publish_job_rewrite")]
+        indexes = [
+            models.Index(fields=["rewrite", "-created_at"], name="publish_job_rewrite"),
+            models.Index(fields=["state", "-created_at"], name="publish_job_state_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.rewrite_id}: {self.state}"

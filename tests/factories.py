@@ -9,13 +9,14 @@ from __future__ import annotations
 import copy
 import itertools
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clusters.models import Article, Cluster, Source
 from newsroom.roles import ensure_roles
-from rewrites.models import Rewrite
+from rewrites.models import ModelCall, PublishedStory, PublishJob, Revision, Rewrite, Webhook, WebhookDelivery
 from rewrites.records import import_record
 
 _numbers = itertools.count(1)
@@ -146,3 +147,59 @@ def make_draft(*, seed: dict, number: int = 1, **rewrite_fields) -> Rewrite:
     rewrite, _ = import_record(record)
     Article.objects.filter(cluster_id=rewrite.cluster_id).update(text=SEED_ARTICLE_TEXT, language="ja")
     return Rewrite.objects.select_related("cluster").get(id=rewrite.id)
+
+
+# Operations: model calls, revisions, publishing and webhook failures at given times
+
+
+def make_model_call(
+    *, at: datetime | None = None, model: str = "gpt-test", outcome: str = ModelCall.Outcome.OK,
+    cost: str = "0.01", input_tokens: int = 1000, output_tokens: int = 200, rewrite: Rewrite | None = None,
+) -> ModelCall:
+    """A finished model call made at `at` (now by default)."""
+    return ModelCall.objects.create(
+        rewrite=rewrite, model=model, prompt_version="test", purpose="generate", outcome=outcome,
+        cost_usd=Decimal(cost), input_tokens=input_tokens, output_tokens=output_tokens,
+        created_at=at or timezone.now(),
+    )
+
+
+def make_revision(*, rewrite: Rewrite, kind: str, at: datetime) -> Revision:
+    """The rewrite's next revision, of the given kind, made at `at`."""
+    number = rewrite.revisions.count() + 1
+    return Revision.objects.create(rewrite=rewrite, number=number, kind=kind, fields={}, created_at=at)
+
+
+def make_published_story(*, rewrite: Rewrite, at: datetime | None = None) -> PublishedStory:
+    """The public copy of the rewrite, published at `at` (now by default)."""
+    at = at or timezone.now()
+    return PublishedStory.objects.create(
+        rewrite=rewrite, slug=f"story-{rewrite.id}", headline=rewrite.headline or rewrite.id,
+        published_at=at, updated_at=at, rewrite_version=rewrite.version,
+    )
+
+
+def make_failed_publish_job(*, rewrite: Rewrite, error: str, at: datetime | None = None) -> PublishJob:
+    at = at or timezone.now()
+    return PublishJob.objects.create(
+        rewrite=rewrite, state=PublishJob.State.FAILED, error=error, created_at=at, started_at=at, finished_at=at,
+    )
+
+
+def make_failed_delivery(*, rewrite: Rewrite | None, error: str, at: datetime | None = None) -> WebhookDelivery:
+    """A delivery to a new webhook that gave up after one attempt at `at`."""
+    at = at or timezone.now()
+    webhook = Webhook.objects.create(name=f"Hook {next(_numbers)}", url="https://hooks.example/in", secret="s")
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, event=Webhook.Event.PUBLISHED, rewrite=rewrite, payload="{}",
+        state=WebhookDelivery.State.FAILED, attempt_count=1, last_error=error, created_at=at,
+    )
+    delivery.attempts.create(number=1, started_at=at, status_code=500, error=error)
+    return delivery
+
+
+def make_rewrite(*, cluster: Cluster | None = None, **fields) -> Rewrite:
+    """A rewrite (a draft unless status is given) of a new two-source cluster unless one is given."""
+    fields.setdefault("status", Rewrite.Status.DRAFT)
+    fields.setdefault("headline", f"Headline {next(_numbers)}")
+    return Rewrite.objects.create(cluster=cluster or make_cluster(number=next(_numbers)), **fields)
