@@ -57,7 +57,19 @@ def set_entities_json(record, value):
     record["cluster"]["entitiesJson"] = value
 
 
+def set_updated(record, value):
+    record["rewrite"]["updatedAt"] = value
+
+
+def set_created(record, value):
+    record["rewrite"]["createdAt"] = value
+
+
 HOSTILE = [
+    pytest.param(set_updated, '"9999-12-31T23:59:59.999-12:00"', "rewrite.updatedAt", "outside the years 1 to 9999",
+                 id="time-past-year-9999-in-utc"),
+    pytest.param(set_created, '"0001-01-01T00:00:00+14:00"', "rewrite.createdAt", "outside the years 1 to 9999",
+                 id="time-before-year-1-in-utc"),
     pytest.param(set_key_facts, deep(100_000), "keyFacts", "nested more than", id="deep-nesting"),
     pytest.param(set_key_facts, deep(900), "keyFacts", "nested more than", id="nesting-python-can-parse"),
     pytest.param(set_entities_json, json.dumps(deep(100_000)), "cluster.entitiesJson", "nested more than",
