@@ -75,13 +75,40 @@ class RedisServer:
             os.unlink(self.socket)
 
 
+TOPICS = [
+    "harbour festival premiere orchestra soundtrack", "robot pilot academy rivalry tournament",
+    "desert caravan merchant legend treasure", "winter mountain rescue team avalanche",
+    "underwater kingdom coral princess", "detective agency rooftop mystery jewel",
+    "farming village harvest drought dragon", "space station cargo mutiny engineer",
+    "baseball high school summer championship", "cooking contest noodle chef rivalry",
+    "time travel library archive riddle", "idol group concert tour debut",
+    "railway night train ghost conductor", "forest spirit shrine guardian fox",
+    "racing circuit motorcycle champion crash", "pirate fleet storm navigator map",
+    "school band brass competition autumn", "samurai castle siege loyalty",
+    "volcano island research scientist eruption", "chess prodigy tournament grandmaster",
+    "bakery family inheritance bread", "haunted hotel caretaker guests",
+    "postal courier airship delivery", "lighthouse keeper sea monster storm",
+]
+
+
+def story_facts(story: int) -> dict:
+    """What the sources of one story say, with numbers of its own so stories do not share anchors."""
+    return {
+        "film": NAMES[story % len(NAMES)], "studio": STUDIOS[story % len(STUDIOS)],
+        "topic": TOPICS[story % len(TOPICS)], "day": 1 + story % 27, "minutes": 91 + story,
+        "month": ["March", "April", "May", "June", "September", "October"][story % 6],
+    }
+
+
 def story_text(story: int, variant: int) -> tuple[str, str]:
-    film, studio = NAMES[story % len(NAMES)], STUDIOS[story % len(STUDIOS)]
-    title = [f"{studio} announces new anime film {film}", f"{film}: {studio} reveals its next anime film"][variant]
+    facts = story_facts(story)
+    film, studio, words = facts["film"], facts["studio"], facts["topic"].split()
+    title = [f"{studio} announces {film}, a film about {words[0]} and {words[1]}",
+             f"{film}: {studio} reveals its {words[0]} {words[2]} film"][variant]
     text = (
-        f"{studio} announced on July 10, 2026 that its new anime film, {film}, will open in Japanese cinemas in "
-        f"spring 2027. The director said the film runs 110 minutes. Tickets for {film} go on sale on August 1. "
-        f"{studio} said the film was made over three years by a team in Tokyo."
+        f"{studio} announced on {facts['month']} {facts['day']}, 2026 that its new anime film, {film}, tells a "
+        f"story of {facts['topic']}. The director said {film} runs {facts['minutes']} minutes. "
+        f"The {words[0]} and the {words[-1]} are at the heart of {film}, the studio said."
     )
     return title, text
 
@@ -91,20 +118,22 @@ def model_reply(request: dict) -> str:
     user = request["messages"][1]["content"]
     sources = json.loads(user.split("<<<SOURCES>>>\n", 1)[1].rsplit("\n<<<END SOURCES>>>", 1)[0])
     title = sources[0]["title"]
-    film = next((name for name in NAMES if name in title), "the film")
-    studio = next((name for name in STUDIOS if name in title), "The studio")
+    story = next((index for index, name in enumerate(NAMES[:STORIES]) if name in title), 0)
+    facts = story_facts(story)
+    film, studio, topic = facts["film"], facts["studio"], facts["topic"]
+    when = f"{facts['month']} {facts['day']}, 2026"
     content = {
-        "headline": f"{studio} Announces Anime Film {film} for 2027",
-        "summary": f"{studio} announced on July 10, 2026 that its new anime film, {film}, will open in Japanese "
-                   "cinemas in spring 2027. The director said the film runs 110 minutes.",
-        "whyItMatters": f"Tickets for {film} go on sale on August 1.",
-        "webCardHtml": f"<p>{studio} announced on July 10, 2026 that {film} will open in spring 2027.</p>",
-        "blueskyPost": f"{studio}'s new anime film {film} opens in Japanese cinemas in spring 2027. #anime",
-        "twitterPost": f"{studio}'s anime film {film} opens in spring 2027. {sources[0]['url']}",
-        "threadsPost": f"{studio} has announced {film}, a new anime film opening in spring 2027.",
-        "newsletterBlurb": f"{studio}'s new anime film, {film}, will open in spring 2027.",
+        "headline": f"{studio} Announces Anime Film {film}",
+        "summary": f"{studio} announced on {when} that its new anime film, {film}, tells a story of {topic}. "
+                   f"The director said the film runs {facts['minutes']} minutes.",
+        "whyItMatters": f"{film} is the studio's new anime film.",
+        "webCardHtml": f"<p>{studio} announced {film} on {when}.</p>",
+        "blueskyPost": f"{studio} announced its new anime film {film}. #anime",
+        "twitterPost": f"{studio} announced its anime film {film}. {sources[0]['url']}",
+        "threadsPost": f"{studio} has announced {film}, a new anime film.",
+        "newsletterBlurb": f"{studio} announced its new anime film, {film}.",
         "attribution": [{"source": s["source"], "url": s["url"], "title": s["title"]} for s in sources],
-        "keyFacts": [f"{studio} announced {film} on July 10, 2026.", "The film runs 110 minutes."],
+        "keyFacts": [f"{studio} announced {film} on {when}.", f"The film runs {facts['minutes']} minutes."],
         "entities": {"anime_titles": [film], "manga_titles": [], "work_titles": [], "studios": [studio],
                      "people": [], "type": "announcement", "domain": "anime", "is_roundup": False},
     }
@@ -362,6 +391,7 @@ def soak(redis_server: RedisServer, llm, feeds: FeedServer) -> dict:
     started = time.monotonic()
     next_poll = 0.0
     pending = list(faults)
+    fault_threads: list[threading.Thread] = []
     while time.monotonic() - started < RUN_SECONDS:
         elapsed = time.monotonic() - started
         desk.supervise()
@@ -375,13 +405,18 @@ def soak(redis_server: RedisServer, llm, feeds: FeedServer) -> dict:
             next_poll = elapsed + 8
         if pending and elapsed >= pending[0][0] * RUN_SECONDS:
             _, name = pending.pop(0)
-            recovery[name] = inject(name, desk=desk, llm=llm, feeds=feeds, redis_server=redis_server,
-                                    behaviours=(Behaviour, server_error))
+            fault = threading.Thread(target=lambda name=name: recovery.__setitem__(name, inject(
+                name, desk=desk, llm=llm, feeds=feeds, redis_server=redis_server, behaviours=(Behaviour, server_error),
+            )), daemon=True)
+            fault.start()
+            fault_threads.append(fault)
         time.sleep(0.2)
 
     stop.set()
     for editor in editors:
         editor.join(timeout=30)
+    for fault in fault_threads:
+        fault.join(timeout=120)
     # Drain: no more faults; the desk gets time to finish and recover whatever is left.
     for source in sources:
         enqueue_ingest(source.id)
