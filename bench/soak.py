@@ -37,7 +37,11 @@ NAMES = [
     "Linen Dragon", "Scarlet Atlas", "Pine Voyager", "Solar Kettle", "Ivory Tempest", "Jade Horizon",
     "Rusty Meteor", "Echo Prairie", "Opal Runner", "Cedar Moon", "Tin Phoenix", "Willow Static",
 ]
-STUDIOS = ["Studio Kestrel", "Studio Brambly", "Studio Ostrava", "Studio Quillon", "Studio Harrowgate", "Studio Pemberly"]
+STUDIOS = [f"Studio {word}" for word in [
+    "Kestrel", "Brambly", "Ostrava", "Quillon", "Harrowgate", "Pemberly", "Vantor", "Elmswick", "Gallard", "Torvik",
+    "Nimbrel", "Caskwood", "Orrin", "Weldmark", "Pallas", "Juniper", "Sablewood", "Tamsin", "Corvo", "Lumenfold",
+    "Marrow", "Fennick", "Haskell", "Bristle", "Yarrow", "Dunmore", "Iskra", "Lorne", "Mothley", "Quarrystone",
+]]
 
 
 class RedisServer:
@@ -500,10 +504,10 @@ def inject(name: str, *, desk: Desk, llm, feeds: FeedServer, redis_server: Redis
     if name.startswith("model answers 500"):
         llm.push(*[server_error() for _ in range(4)])
         return wait_until(lambda: ModelCall.objects.filter(created_at__gt=at, outcome="ok").exists()
-                          and not llm.script, 60)
+                          and not llm.script, 120)
     if name.startswith("model times out"):
         llm.push(*[Behaviour(respond=model_reply, delay=8) for _ in range(3)])
-        return wait_until(lambda: not llm.script and ModelCall.objects.filter(created_at__gt=at, outcome="ok").exists(), 60)
+        return wait_until(lambda: not llm.script and ModelCall.objects.filter(created_at__gt=at, outcome="ok").exists(), 120)
     if name.startswith("feeds answer 503"):
         feeds.failing_until = time.monotonic() + 15
         time.sleep(15)
@@ -524,6 +528,8 @@ def inject(name: str, *, desk: Desk, llm, feeds: FeedServer, redis_server: Redis
                         return index, key.decode().removeprefix("rq:worker:")
             return None
 
+        # A slow answer keeps a generation running, so the worker is killed in the middle of a job.
+        llm.push(Behaviour(respond=model_reply, delay=20))
         wait_until(lambda: busy() is not None, 30)
         found = busy()
         started = time.monotonic()
