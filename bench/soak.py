@@ -520,12 +520,14 @@ def inject(name: str, *, desk: Desk, llm, feeds: FeedServer, redis_server: Redis
         connection = redis_connection()
 
         def busy() -> tuple[int, str] | None:
-            """(index, RQ name) of a worker of ours running a job."""
-            for key in connection.smembers("rq:workers"):
-                data = connection.hgetall(key)
-                for index, worker in enumerate(desk.workers):
-                    if data.get(b"current_job") and data.get(b"pid") == str(worker.pid).encode():
-                        return index, key.decode().removeprefix("rq:worker:")
+            """(index, RQ name) of a worker of ours with a job in a started-job registry."""
+            for queue_name in ("default", "ingest", "generate", "publish"):
+                for member in connection.zrange(get_queue(queue_name).started_job_registry.key, 0, -1):
+                    worker_name = _execution_worker(connection, member)
+                    pid = connection.hget(f"rq:worker:{worker_name}", "pid")
+                    for index, worker in enumerate(desk.workers):
+                        if pid == str(worker.pid).encode():
+                            return index, worker_name
             return None
 
         # A slow answer keeps a generation running, so the worker is killed in the middle of a job.
