@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from rq import Retry
 
 from clusters.clustering import assign_article
 from clusters.models import Article
@@ -26,8 +27,11 @@ def _job_id(article_id: str) -> str:
 
 
 def _enqueue_now(article_id: str) -> None:
+    # Retries: a job whose worker died goes straight back in the queue (newsroom.jobs.requeue_abandoned_jobs),
+    # rather than waiting for the sweep below.
     get_queue(QUEUE).enqueue(
-        assign_article_job, article_id, job_id=_job_id(article_id), description=f"Cluster article {article_id}"
+        assign_article_job, article_id, job_id=_job_id(article_id), description=f"Cluster article {article_id}",
+        retry=Retry(max=2),
     )
 
 

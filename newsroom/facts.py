@@ -30,7 +30,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -149,7 +149,13 @@ _KANJI_ALL = "".join(_KANJI_DIGITS) + "".join(_KANJI_SMALL) + "".join(_KANJI_LAR
 def _tidy(value: Decimal) -> Decimal:
     """Drops trailing zeros without exponent notation: 12000, not 1.2E+4."""
     value = value.normalize()
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+    if value != value.to_integral_value():
+        return value
+    try:
+        return value.quantize(Decimal(1))
+    except InvalidOperation:
+        # More digits than the decimal context holds (a 30-digit amount of 兆): kept in exponent form.
+        return value
 
 
 def parse_number(written: str) -> Decimal | None:

@@ -6,6 +6,9 @@ state in Redis (presence) goes through these functions.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,8 +18,13 @@ import redis
 import rq
 from django.conf import settings
 from rq.exceptions import NoSuchJobError
+from rq.executions import Execution
 from rq.job import Job, JobStatus
-from rq.utils import as_text, current_timestamp, import_attribute
+from rq.registry import StartedJobRegistry
+from rq.utils import as_text, current_timestamp, import_attribute, parse_composite_key
+from rq.worker import SimpleWorker, Worker
+
+logger = logging.getLogger(__name__)
 
 UNREACHABLE = (
     "The job queue is unreachable, so this cannot run now. Everything you can read still works; "
@@ -42,6 +50,102 @@ class DeskJob(Job):
     def func(self):
         renamed = RENAMED_JOB_FUNCTIONS.get(self.func_name or "")
         return import_attribute(renamed) if renamed and not self.instance else super().func
+
+
+# A desk worker refreshes ALIVE every NEWSROOM_WORKER_HEARTBEAT_SECONDS from a thread of its own, whatever
+# its job is doing; the key expires NEWSROOM_WORKER_LOST_AFTER_SECONDS after the last beat. BEATS says the
+# worker is one that beats at all, and outlives ALIVE by a day, so a missing ALIVE means the worker died.
+WORKER_ALIVE_KEY = "newsroom:worker:{}:alive"
+WORKER_BEATS_KEY = "newsroom:worker:{}:beats"
+BEATS_MARKER_SECONDS = 86_400
+
+
+class HeartbeatMixin:
+    """Sends the desk's worker heartbeat from a thread while the worker lives.
+
+    RQ's own heartbeat comes from the loop that runs jobs, so a long job (or a
+    worker that runs jobs in its own process) looks the same as a dead worker
+    until the job's timeout; this one does not depend on the job.
+    """
+
+    def register_birth(self):
+        super().register_birth()
+        self._heartbeat_stop = threading.Event()
+        self.send_desk_heartbeat()
+        threading.Thread(target=self._beat_until_stopped, name="desk-heartbeat", daemon=True).start()
+
+    def register_death(self):
+        stop = getattr(self, "_heartbeat_stop", None)
+        if stop is not None:
+            stop.set()
+            try:
+                self.connection.delete(WORKER_ALIVE_KEY.format(self.name))
+            except redis.RedisError:
+                pass
+        super().register_death()
+
+    def send_desk_heartbeat(self) -> None:
+        with self.connection.pipeline() as pipeline:
+            pipeline.set(WORKER_ALIVE_KEY.format(self.name), int(time.time()),
+                         ex=max(1, round(settings.NEWSROOM_WORKER_LOST_AFTER_SECONDS)))
+            pipeline.set(WORKER_BEATS_KEY.format(self.name), 1, ex=BEATS_MARKER_SECONDS)
+            pipeline.execute()
+
+    def _beat_until_stopped(self) -> None:
+        while not self._heartbeat_stop.wait(settings.NEWSROOM_WORKER_HEARTBEAT_SECONDS):
+            try:
+                self.send_desk_heartbeat()
+            except (redis.RedisError, OSError) as error:
+                logger.warning("Worker %s could not send its heartbeat: %s", self.name, error)
+
+
+class DeskWorker(HeartbeatMixin, Worker):
+    """The desk's worker (``settings.RQ["WORKER_CLASS"]``): RQ's forking worker with the desk's heartbeat."""
+
+
+class SimpleDeskWorker(HeartbeatMixin, SimpleWorker):
+    """RQ's worker that runs each job in its own process, with the desk's heartbeat."""
+
+
+def worker_stopped(connection: redis.Redis, worker_name: str) -> bool:
+    """Whether the worker is one that sends the desk's heartbeat and has stopped sending it."""
+    if not worker_name:
+        return False
+    beats, alive = connection.mget(WORKER_BEATS_KEY.format(worker_name), WORKER_ALIVE_KEY.format(worker_name))
+    return beats is not None and alive is None
+
+
+def _execution_worker(connection: redis.Redis, member: bytes | str) -> str:
+    execution = Execution.from_composite_key(as_text(member), connection=connection)
+    return as_text(connection.hget(execution.key, "worker_name") or b"")
+
+
+def requeue_abandoned_jobs() -> int:
+    """Hands RQ every started job whose worker stopped its heartbeat; returns how many.
+
+    RQ's own abandoned-job handling then takes exactly those: a job with
+    retries left goes back in its queue, any other is failed (and the recovery
+    sweep of its feature puts the work back). RQ alone would wait for the job's
+    timeout and for its next maintenance run, ten minutes apart by default.
+    """
+    connection = redis_connection()
+    total = 0
+    for name in settings.RQ_QUEUES:
+        registry = StartedJobRegistry(queue=get_queue(name))
+        abandoned = [
+            member for member in connection.zrange(registry.key, 0, -1)
+            if worker_stopped(connection, _execution_worker(connection, member))
+        ]
+        if not abandoned:
+            continue
+        for member in abandoned:
+            job_id, _ = parse_composite_key(as_text(member))
+            logger.warning("The worker running job %s on queue %s stopped; handing the job back to RQ.", job_id, name)
+        # Marked expired, they are what RQ's cleanup treats as abandoned; live executions keep their scores.
+        connection.zadd(registry.key, {member: 1 for member in abandoned}, xx=True)
+        registry.cleanup(timestamp=1)
+        total += len(abandoned)
+    return total
 
 
 def get_queue(name: str) -> rq.Queue:
@@ -84,9 +188,10 @@ def job_state(job: Job) -> JobState:
 
     RQ keeps a job marked started until its worker reports the end. A worker
     that dies never does, so a started job counts as running only while the
-    worker's heartbeat for it is fresh in the queue's started-job registry, the
-    test RQ itself uses to fail abandoned jobs (which it does only every few
-    minutes). Raises redis.RedisError when Redis is down.
+    worker's heartbeat for it is fresh in the queue's started-job registry (the
+    test RQ itself uses to fail abandoned jobs, which it does only every few
+    minutes) and, for a desk worker, while the worker still sends the desk's
+    own heartbeat. Raises redis.RedisError when Redis is down.
     """
     status = job.get_status()
     if status == JobStatus.STARTED:
@@ -105,8 +210,12 @@ def job_state(job: Job) -> JobState:
 
 def _has_live_execution(job: Job) -> bool:
     registry = job.started_job_registry
-    live = registry.connection.zrangebyscore(registry.key, current_timestamp(), "+inf")
-    return any(as_text(member).startswith(f"{job.id}:") for member in live)
+    connection = registry.connection
+    live = connection.zrangebyscore(registry.key, current_timestamp(), "+inf")
+    return any(
+        as_text(member).startswith(f"{job.id}:") and not worker_stopped(connection, _execution_worker(connection, member))
+        for member in live
+    )
 
 
 def active_job(job_id: str) -> Job | None:

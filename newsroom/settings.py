@@ -109,7 +109,11 @@ RQ_QUEUES = {
     name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": timeout}
     for name, timeout in [("default", 300), ("ingest", 300), ("generate", 600), ("publish", 300)]
 }
-RQ = {"JOB_CLASS": "newsroom.queues.DeskJob"}
+RQ = {"JOB_CLASS": "newsroom.queues.DeskJob", "WORKER_CLASS": "newsroom.queues.DeskWorker"}
+# Every worker sends a heartbeat this often, whatever its job is doing; a worker silent for
+# NEWSROOM_WORKER_LOST_AFTER_SECONDS is taken for dead and its job is handed back (newsroom.jobs).
+NEWSROOM_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("NEWSROOM_WORKER_HEARTBEAT_SECONDS", "5"))
+NEWSROOM_WORKER_LOST_AFTER_SECONDS = float(os.environ.get("NEWSROOM_WORKER_LOST_AFTER_SECONDS", "20"))
 RQ_SHOW_ADMIN_LINK = True
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -224,6 +228,7 @@ NEWSROOM_PRICE_OUTPUT_PER_MTOK = Decimal(os.environ.get("NEWSROOM_PRICE_OUTPUT_P
 # finds what is due and enqueues it; each lives in the jobs.py of its package.
 NEWSROOM_SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("NEWSROOM_SCHEDULER_INTERVAL_SECONDS", "15"))
 NEWSROOM_SCHEDULED_TASKS = [
+    "newsroom.jobs.requeue_abandoned_jobs",
     "clusters.sources.jobs.enqueue_due_sources",
     "clusters.jobs.enqueue_unclustered",
     "rewrites.generation.jobs.enqueue_settled_clusters",

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import jsonschema
 from django.db import transaction
@@ -29,7 +32,13 @@ from rewrites.states import import_status
 TIMESTAMP = {"type": "string", "format": "date-time"}
 NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
-COUNT = {"type": "integer", "minimum": 0}
+# The largest values the columns behind them hold (PostgreSQL integer, numeric(14, 8), year 9999).
+LARGEST_COUNT = 2_147_483_647
+LARGEST_COST = 999_999.99999999
+LARGEST_UNIX_TIME = 253_402_300_799
+MAX_DEPTH = 16
+MAX_ATTRIBUTIONS = 1000
+COUNT = {"type": "integer", "minimum": 0, "maximum": LARGEST_COUNT}
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 ATTRIBUTION_ENTRY = {
     "type": "object",
@@ -97,13 +106,13 @@ RECORD_SCHEMA = {
                 "attributionJson": NULLABLE_TEXT,
                 "lintFlagsJson": NULLABLE_TEXT,
                 "lintHits": COUNT,
-                "costUsd": {"type": "number", "minimum": 0},
+                "costUsd": {"type": "number", "minimum": 0, "maximum": LARGEST_COST},
                 "inputTokens": COUNT,
                 "outputTokens": COUNT,
                 "status": {"enum": list(Rewrite.Status.values)},
                 "repairAttempts": COUNT,
                 "nextRepairAt": NULLABLE_TIMESTAMP,
-                "factsAttemptedAt": {"type": ["integer", "null"], "minimum": 0},
+                "factsAttemptedAt": {"type": ["integer", "null"], "minimum": 0, "maximum": LARGEST_UNIX_TIME},
                 "createdAt": TIMESTAMP,
                 "publishedAt": NULLABLE_TIMESTAMP,
                 "updatedAt": TIMESTAMP,
@@ -133,7 +142,7 @@ RECORD_SCHEMA = {
                 "updatedAt": TIMESTAMP,
             },
         },
-        "attribution": {"type": "array", "items": ATTRIBUTION_ENTRY},
+        "attribution": {"type": "array", "items": ATTRIBUTION_ENTRY, "maxItems": MAX_ATTRIBUTIONS},
         "entities": {"oneOf": [ENTITIES, {"type": "null"}]},
         "keyFacts": {"oneOf": [STRING_LIST, {"type": "null"}]},
     },
@@ -232,39 +241,198 @@ def dump_record(record: dict) -> str:
 # Reading records
 
 
-def parse_records(text: str) -> Iterator[tuple[str, dict | RecordError]]:
-    """Yields (position, record or error) for one record, a JSON array, or JSON Lines.
+class _LongNumber:
+    """An integer with more digits than any field holds, kept unread so it can be refused by name."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+
+def _read_integer(text: str) -> int | _LongNumber:
+    # Python refuses to read integers of more than 4300 digits with a bare ValueError.
+    return int(text) if len(text) <= 40 else _LongNumber(len(text.lstrip("-")))
+
+
+_decoder = json.JSONDecoder(parse_int=_read_integer)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]', re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+TOO_DEEP = f"is nested more than {MAX_DEPTH} levels deep; no field of a record is"
+
+
+class _TooDeep(RecordError):
+    """JSON nested so deep that it cannot be read at all."""
+
+
+def _field_name(path: list) -> str:
+    """Names a place in a record: the path up to where lists start nesting in lists, which no field does."""
+    parts = []
+    for position, part in enumerate(path[:6]):
+        if isinstance(part, int) and position + 1 < len(path) and isinstance(path[position + 1], int):
+            break
+        parts.append(str(part))
+    return ".".join(parts)
+
+
+def _deep_path(text: str) -> list:
+    """Returns the keys and indexes leading to where text nests deeper than MAX_DEPTH."""
+    frames: list[list] = []  # [is_object, key or index] for each open container
+    key = None
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            if len(frames) >= MAX_DEPTH:
+                break
+            frames.append([token == "{", None if token == "{" else 0])
+        elif token in ("]", "}"):
+            if frames:
+                frames.pop()
+        elif token == ",":
+            if frames and not frames[-1][0]:
+                frames[-1][1] += 1
+        elif token == ":":
+            if frames and frames[-1][0]:
+                frames[-1][1] = key
+        else:
+            key = token[1:-1]
+    return [frame[1] for frame in frames if frame[1] is not None]
+
+
+def _load(text: str) -> Any:
+    """Returns the JSON value of text.
+
+    Raises json.JSONDecodeError for text that is not JSON and _TooDeep, naming
+    the field, for JSON nested too deep to read.
+    """
+    try:
+        return _decoder.decode(text)
+    except RecursionError:
+        raise _TooDeep(_field_name(_deep_path(text)), TOO_DEEP) from None
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), which text cannot hold here; remove it"
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        return (
+            f"contains a lone surrogate (\\u{ord(surrogate.group()):04x} at character {surrogate.start() + 1}), "
+            "half of a character that cannot be stored; send the text as UTF-8"
+        )
+    return None
+
+
+def check_values(value: Any, field: str = "") -> None:
+    """Raises RecordError naming the first value no field can hold.
+
+    Refused: nesting deeper than MAX_DEPTH, NaN, infinities and numbers too
+    large for a float, integers too long to read, and text (keys included)
+    with NUL or lone surrogates.
+    """
+    stack: list[tuple[Any, list]] = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, (dict, list)) and len(path) >= MAX_DEPTH:
+            problem = TOO_DEEP
+        elif isinstance(item, dict):
+            problem = None
+            for key, child in reversed(item.items()):
+                key_problem = _text_problem(key) if isinstance(key, str) else None
+                if key_problem:
+                    problem = f"has a key that {key_problem}"
+                    break
+                stack.append((child, path + [key]))
+        elif isinstance(item, list):
+            stack.extend((child, path + [index]) for index, child in reversed(list(enumerate(item))))
+            continue
+        elif isinstance(item, str):
+            problem = _text_problem(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            problem = (
+                f"is {item}; it must be a finite number (NaN, Infinity and numbers beyond 1e308 are not accepted)"
+            )
+        elif isinstance(item, _LongNumber):
+            problem = f"is a number with {item.digits} digits, more than any field holds"
+        else:
+            problem = None
+        if problem:
+            name = _field_name(path)
+            raise RecordError(f"{field}[{name}]" if field and name else field or name, problem)
+
+
+def _json_error(error: json.JSONDecodeError, *, lines: bool) -> RecordError:
+    where = f"line {error.lineno}, column {error.colno}" if lines else f"column {error.colno}"
+    return RecordError("", f"not valid JSON: {error.msg} at {where}")
+
+
+def _array_items(text: str) -> Iterator[str]:
+    """Yields the text of each element of the JSON array text, split where the nesting is one level deep."""
+    depth, start = 0, 1
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+        elif token in ("]", "}"):
+            depth -= 1
+            if depth == 0:
+                if text[start:match.start()].strip():
+                    yield text[start:match.start()]
+                return
+        elif token == "," and depth == 1:
+            yield text[start:match.start()]
+            start = match.end()
+
+
+def parse_records(text: str) -> Iterator[tuple[str, Any]]:
+    """Yields (position, record or RecordError) for one record, a JSON array, or JSON Lines.
 
     The position names where the record was found ("record 3" or "line 7") so a
-    refusal can point at it.
+    refusal can point at it. A record nested too deep to read is refused alone.
     """
     stripped = text.strip()
     if not stripped:
         return
     if stripped.startswith("["):
         try:
-            items = json.loads(stripped)
+            items = _load(stripped)
         except json.JSONDecodeError as error:
-            yield "input", RecordError("", f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}")
+            yield "input", _json_error(error, lines=True)
             return
-        for index, item in enumerate(items, start=1):
-            yield f"record {index}", item
-        return
+        except _TooDeep:
+            items = None
+        if isinstance(items, list):
+            for index, item in enumerate(items, start=1):
+                yield f"record {index}", item
+            return
+        if items is None:
+            for index, item_text in enumerate(_array_items(stripped), start=1):
+                try:
+                    yield f"record {index}", _load(item_text)
+                except json.JSONDecodeError as error:
+                    yield f"record {index}", _json_error(error, lines=True)
+                except _TooDeep as error:
+                    yield f"record {index}", error
+            return
     try:
-        yield "record 1", json.loads(stripped)
+        yield "record 1", _load(stripped)
         return
     except json.JSONDecodeError as error:
-        if error.msg != "Extra data":
-            if "\n" not in stripped:
-                yield "record 1", RecordError("", f"not valid JSON: {error.msg} at column {error.colno}")
-                return
+        if error.msg != "Extra data" and "\n" not in stripped:
+            yield "record 1", _json_error(error, lines=False)
+            return
+    except _TooDeep as error:
+        if "\n" not in stripped:
+            yield "record 1", error
+            return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield f"line {number}", json.loads(line)
+            item = _load(line)
         except json.JSONDecodeError as error:
-            yield f"line {number}", RecordError("", f"not valid JSON: {error.msg} at column {error.colno}")
+            item = _json_error(error, lines=False)
+        except _TooDeep as error:
+            item = error
+        yield f"line {number}", item
 
 
 def _path(error: jsonschema.ValidationError) -> str:
@@ -284,9 +452,12 @@ def _parse_json_text(value: str | None, field: str, schema: dict) -> Any:
     if value is None:
         return None
     try:
-        parsed = json.loads(value)
+        parsed = _load(value)
     except json.JSONDecodeError as error:
-        raise RecordError(field, f"must hold JSON text: {error.msg} at column {error.colno}")
+        raise RecordError(field, f"must hold JSON text: {error.msg} at column {error.colno}") from None
+    except _TooDeep as error:
+        raise RecordError(f"{field}[{error.field}]" if error.field else field, error.message) from None
+    check_values(parsed, field)
     problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(parsed))
     if problem is not None:
         where = _path(problem)
@@ -296,6 +467,7 @@ def _parse_json_text(value: str | None, field: str, schema: dict) -> Any:
 
 def validate_record(data: Any) -> None:
     """Raises RecordError naming the first field at fault, if any."""
+    check_values(data)
     problem = jsonschema.exceptions.best_match(_validator.iter_errors(data))
     if problem is not None:
         raise RecordError(_path(problem), problem.message)
@@ -311,10 +483,22 @@ def validate_record(data: Any) -> None:
     entities = _parse_json_text(cluster["entitiesJson"], "cluster.entitiesJson", ENTITIES)
     if entities != data["entities"]:
         raise RecordError("entities", "differs from cluster.entitiesJson; the two must hold the same value")
+    for position, entry in enumerate(data["attribution"]):
+        _check_address(entry["url"], f"attribution.{position}.url")
     if cluster["representativeArticleId"] and not data["attribution"]:
         raise RecordError(
             "cluster.representativeArticleId", "names an article but attribution lists no source articles"
         )
+
+
+def _check_address(url: str, field: str) -> None:
+    try:
+        host = urlsplit(url.strip()).hostname
+        canonical_url(url)
+    except ValueError as error:
+        raise RecordError(field, f"'{url}' is not a usable address: {error}") from None
+    if not host:
+        raise RecordError(field, f"'{url}' has no host name")
 
 
 def _article_id_for(cluster_id: str, url: str) -> str:

@@ -155,7 +155,7 @@ def test_the_workspace_says_when_the_generation_worker_died_and_keeps_following_
     progress = client.get(f"/rewrites/{rewrite.id}/progress/", **HX).content.decode()
 
     for html in (page, progress):
-        assert "The worker writing the rewrite stopped before it finished" in html
+        assert "The worker writing the rewrite stopped; retrying" in html
         assert "with the language model" not in html
     assert 'hx-trigger="every 1s"' in progress
 

@@ -119,16 +119,18 @@ def generation_progress(rewrite: Rewrite, *, field: str | None = None) -> Progre
     job = read_job(job_id_for(rewrite.id, field))
     if job.state == JobState.UNREACHABLE:
         return Progress(ProgressState.UNKNOWN, UNREACHABLE)
+    retrying = f"The worker writing {what} stopped; retrying: it goes back in the queue by itself."
     if job.state == JobState.QUEUED:
+        if field is None and rewrite.status == Rewrite.Status.GENERATING:
+            # Marked generating, yet waiting: RQ put the job back after its worker stopped.
+            return Progress(ProgressState.QUEUED, retrying)
         return Progress(ProgressState.QUEUED, f"Waiting for a worker to write {what} with {configured_writer()}…")
     if job.state == JobState.RUNNING:
         return Progress(ProgressState.RUNNING, f"Writing {what} with {_writer_at_work(rewrite)}…")
-    if job.state == JobState.STOPPED:
+    abandoned = job.state == JobState.FAILED and "AbandonedJobError" in job.error
+    if job.state == JobState.STOPPED or (abandoned and rewrite.status in states.WRITING):
         # The scheduler's recovery puts it back in the queue, so the page keeps following it.
-        return Progress(
-            ProgressState.QUEUED,
-            f"The worker writing {what} stopped before it finished; it goes back in the queue by itself.",
-        )
+        return Progress(ProgressState.QUEUED, retrying)
     if job.state == JobState.FAILED:
         return Progress(
             ProgressState.FAILED,

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import CommandError
+from django.db import DataError, IntegrityError
 
 from newsroom.commands import DatabaseCommand
 from rewrites.records import RecordError, import_record, parse_records
@@ -27,6 +28,10 @@ class Command(DatabaseCommand):
                 rewrite, was_created = import_record(item)
             except RecordError as error:
                 refused.append((position, error))
+                continue
+            except (DataError, IntegrityError) as error:
+                # A value the checks let through but a column refused, or another import of the same ids.
+                refused.append((position, RecordError("", f"the database refused it: {str(error).strip()}")))
                 continue
             created += was_created
             updated += not was_created

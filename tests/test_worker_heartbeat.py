@@ -1,0 +1,62 @@
+"""A clustering job whose worker is killed with SIGKILL is back in the queue as soon as the worker's heartbeat
+lapses, not when the sweep for lost articles next looks (five minutes)."""
+
+import time
+
+import pytest
+from django.db import transaction
+
+from clusters.clustering import lock_clusters
+from clusters.jobs import _job_id, enqueue_assignment
+from newsroom.queues import fetch_job, get_queue, requeue_abandoned_jobs
+from tests.factories import make_article
+from tests.test_generate_worker_kill import kill_worker_and_its_children, wait_for
+from tests.workers import start_worker
+
+HEARTBEAT = {"NEWSROOM_WORKER_HEARTBEAT_SECONDS": "0.5", "NEWSROOM_WORKER_LOST_AFTER_SECONDS": "2"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clustering_job_of_a_killed_worker_is_back_in_the_queue_and_runs_once():
+    article = make_article(title="Studio Trigger announces a new film", text="Studio Trigger announced a film.")
+    enqueue_assignment(article.id)
+    job_id = _job_id(article.id)
+    with transaction.atomic():
+        # Holding the clustering lock keeps the job waiting inside the worker, so the kill lands mid-job.
+        lock_clusters()
+        worker = start_worker("default", env=HEARTBEAT)
+        try:
+            wait_for(lambda: fetch_job(job_id).get_status() == "started", "the job started")
+            kill_worker_and_its_children(worker)
+        finally:
+            if worker.poll() is None:
+                kill_worker_and_its_children(worker)
+
+        assert wait_for(requeue_abandoned_jobs, "the abandoned job handed back") == 1
+        assert job_id in get_queue("default").job_ids
+
+    finisher = start_worker("default", "--burst", env=HEARTBEAT)
+    output = finisher.communicate(timeout=120)[0].decode()
+    assert finisher.returncode == 0, output
+    article.refresh_from_db()
+    assert article.cluster_id is not None
+    assert fetch_job(job_id).get_status() == "finished"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_live_worker_busy_with_a_long_job_is_not_taken_for_dead():
+    article = make_article(title="Studio Trigger announces a new film", text="Studio Trigger announced a film.")
+    enqueue_assignment(article.id)
+    job_id = _job_id(article.id)
+    with transaction.atomic():
+        lock_clusters()
+        worker = start_worker("default", env=HEARTBEAT)
+        try:
+            wait_for(lambda: fetch_job(job_id).get_status() == "started", "the job started")
+            # Several lapses of the heartbeat's limit while the job is stuck: the worker still beats.
+            for _ in range(4):
+                time.sleep(1.5)
+                assert worker.poll() is None and requeue_abandoned_jobs() == 0
+            assert fetch_job(job_id).get_status() == "started"
+        finally:
+            kill_worker_and_its_children(worker)
