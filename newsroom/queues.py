@@ -267,6 +267,8 @@ def queue_summaries(*, failures_shown: int = 10) -> list[QueueSummary]:
         # Scored by when their record expires, so the newest failures score highest.
         newest = failed.get_job_ids(0, failures_shown - 1, desc=True, cleanup=False)
         jobs = [job for job in Job.fetch_many(newest, connection=queue.connection) if job is not None]
+        # Scores are whole seconds; jobs that failed within the same second are ordered by when they ended.
+        jobs.sort(key=lambda job: job.ended_at.timestamp() if job.ended_at else 0.0, reverse=True)
         summaries.append(
             QueueSummary(
                 name=name,
