@@ -47,6 +47,9 @@ class Action(StrEnum):
     MANAGE_SOURCES = "manage_sources"
     EXPORT_NEWSLETTER = "export_newsletter"
     READ_API = "read_api"
+    VIEW_AUDIT = "view_audit"
+    VIEW_ALL_AUDIT = "view_all_audit"
+    NOTIFICATIONS = "notifications"
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,11 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_SOURCES: Rule("clusters.change_source", (ADMINS,), "add, edit, disable or fetch sources"),
     Action.EXPORT_NEWSLETTER: Rule("rewrites.export_newsletter", EVERY_ROLE, "export the newsletter"),
     Action.READ_API: Rule("rewrites.view_rewrite", EVERY_ROLE, "read records through the API"),
+    Action.VIEW_AUDIT: Rule("newsroom.view_auditentry", DESK, "read the audit log"),
+    Action.VIEW_ALL_AUDIT: Rule(
+        "newsroom.view_all_audit", (ADMINS,), "read the admin and login entries of the audit log"
+    ),
+    Action.NOTIFICATIONS: Rule("newsroom.view_notification", EVERY_ROLE, "receive notifications"),
 }
 
 # The desk's pages in the navigation, each with the action that opens it.
@@ -85,6 +93,7 @@ NAVIGATION: list[tuple[str, str, Action]] = [
     ("Sources", "sources:list", Action.VIEW_SOURCES),
     ("Newsletter", "newsletter:page", Action.EXPORT_NEWSLETTER),
     ("Clusters", "clusters:list", Action.VIEW_CLUSTERS),
+    ("Audit log", "audit:list", Action.VIEW_AUDIT),
 ]
 
 
