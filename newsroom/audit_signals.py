@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -22,5 +23,5 @@ def _logged_out(sender, request, user, **kwargs) -> None:
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     name = str(credentials.get("username", ""))[:150]
-    record(action="login_failed", actor_name="", object_type="user", object_label=name, request=request,
+    record(action="login_failed", actor=AnonymousUser(), object_type="user", object_label=name, request=request,
            reason=f"Wrong user name or password for “{name}”.")
