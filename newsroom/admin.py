@@ -104,6 +104,13 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):
     def audit_action(self, *, created: bool, before: dict, after: dict) -> str:
         return "user_create" if created else "user_change"
 
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            record(action="user_change", obj=self.get_object(request, id), request=request,
+                   changes={"password": ["(hidden)", "(changed)"]})
+        return response
+
     def audit_delete_action(self, obj) -> str:
         return "user_delete"
 

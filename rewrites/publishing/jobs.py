@@ -130,11 +130,12 @@ def fail_if_worker_stopped(job: PublishJob) -> bool:
     """
     if not _ended_in_the_worker(job, read_job(job.rq_job_id).state):
         return False
-    return bool(
-        PublishJob.objects.filter(id=job.id, state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]).update(
-            state=PublishJob.State.FAILED, finished_at=timezone.now(), error=WORKER_STOPPED
-        )
-    )
+    failed = PublishJob.objects.filter(
+        id=job.id, state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]
+    ).update(state=PublishJob.State.FAILED, finished_at=timezone.now(), error=WORKER_STOPPED)
+    if failed:
+        _tell_publish_failed(job, WORKER_STOPPED)
+    return bool(failed)
 
 
 # Enqueueing
