@@ -503,3 +503,78 @@ def test_the_csv_export_is_streamed_and_safe_to_open_in_a_spreadsheet(client, ad
     edit = next(row for row in rows[1:] if row[2] == "edit")
     assert edit[5] == "'=HYPERLINK(\"https://evil.example\",\"click\")"
     assert edit[1] == "ada"
+
+
+def test_a_refused_action_writes_no_entry(desk_client, seed_record):
+    rewrite = make_draft(seed=seed_record)
+    mark = last_id()
+
+    desk_client.post(reverse("rewrites:spike", args=[rewrite.id]), {"reason": "  "})
+    desk_client.post(reverse("rewrites:field", args=[rewrite.id, "headline"]), {"value": "Stale", "version": 0})
+
+    assert AuditEntry.objects.filter(id__gt=mark).count() == 0
+
+
+def test_a_roundup_mark_is_recorded(desk_client, editor):
+    cluster = make_cluster(number=5)
+    mark = last_id()
+
+    desk_client.post(reverse("clusters:roundup"), {"cluster": cluster.id, "roundup": "1", "reason": "Weekly list"})
+
+    entry = only_new_entry(mark)
+    assert (entry.action, entry.actor_id, entry.changes) == ("cluster_roundup", editor.id, {"is_roundup": [False, True]})
+
+
+def test_enabling_a_source_again_is_recorded(admin_client, admin_user):
+    source = make_source(enabled=False, disabled_reason="Broken feed")
+    mark = last_id()
+
+    admin_client.post(reverse("sources:toggle", args=[source.id]))
+
+    entry = only_new_entry(mark)
+    assert (entry.action, entry.changes) == ("source_enable", {"enabled": [False, True]})
+
+
+def test_deleting_a_webhook_a_token_and_a_user_in_the_admin_is_recorded(admin_client, admin_user):
+    webhook = Webhook.objects.create(name="Old hook", url="https://old.example/hook", secret="x")
+    token, _ = ApiToken.issue(user=admin_user, name="old build")
+    leaver = make_user(username="leaver", role=EDITORS)
+    deleted = []
+
+    for url in (reverse("admin:rewrites_webhook_delete", args=[webhook.id]),
+                reverse("admin:newsroom_apitoken_delete", args=[token.id]),
+                reverse("admin:auth_user_delete", args=[leaver.id])):
+        mark = last_id()
+        admin_client.post(url, {"post": "yes"})
+        deleted.append(only_new_entry(mark))
+
+    assert [(entry.action, entry.object_label, entry.actor_id) for entry in deleted] == [
+        ("webhook_delete", "Old hook", admin_user.id),
+        ("token_revoke", str(token), admin_user.id),
+        ("user_delete", "leaver", admin_user.id),
+    ]
+    assert deleted[2].changes["groups"] == [[EDITORS], None]
+
+
+def test_a_password_set_in_the_admin_is_recorded_without_the_password(admin_client, admin_user):
+    user = make_user(username="forgetful", role=EDITORS)
+    mark = last_id()
+
+    admin_client.post(reverse("admin:auth_user_password_change", args=[user.id]), {
+        "password1": "another long passphrase 9", "password2": "another long passphrase 9", "usable_password": "true",
+    })
+
+    entry = only_new_entry(mark)
+    assert (entry.action, entry.object_label, entry.changes) == (
+        "user_change", "forgetful", {"password": ["(hidden)", "(changed)"]},
+    )
+
+
+def test_a_logout_is_recorded(client, editor):
+    client.force_login(editor)
+    mark = last_id()
+
+    client.post(reverse("logout"))
+
+    entry = only_new_entry(mark)
+    assert (entry.action, entry.actor_id) == ("logout", editor.id)
