@@ -17,7 +17,7 @@ import contextvars
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -182,7 +182,9 @@ class AuditFilters:
     errors: list[str] = field(default_factory=list)
 
 
-def _parse_time(text: str, name: str, errors: list[str]) -> datetime | None:
+def _parse_time(text: str, name: str, errors: list[str], *, end_of_day: bool = False) -> datetime | None:
+    """The time text names (a date, or a date and time; UTC unless it says otherwise). A date alone means the
+    start of that day, or with end_of_day the start of the next, so "until 2026-11-30" includes the 30th."""
     from django.utils import timezone
     from django.utils.dateparse import parse_date, parse_datetime
 
@@ -190,9 +192,10 @@ def _parse_time(text: str, name: str, errors: list[str]) -> datetime | None:
     if not text:
         return None
     try:
-        moment = parse_datetime(text)
-        if moment is None and (day := parse_date(text)) is not None:
-            moment = datetime(day.year, day.month, day.day)
+        if len(text) == 10 and (day := parse_date(text)) is not None:
+            moment = datetime(day.year, day.month, day.day) + (timedelta(days=1) if end_of_day else timedelta())
+        else:
+            moment = parse_datetime(text)
     except ValueError:
         moment = None
     if moment is None:
@@ -213,7 +216,7 @@ def parse_filters(params) -> AuditFilters:
         action=action,
         object=params.get("object", "").strip(),
         since=_parse_time(params.get("since", ""), "from", errors),
-        until=_parse_time(params.get("until", ""), "until", errors),
+        until=_parse_time(params.get("until", ""), "until", errors, end_of_day=True),
         errors=errors,
     )
 

@@ -149,7 +149,7 @@ def send_notification_email(notification_id: int) -> None:
     )
     try:
         send_mail(
-            subject=f"[Newsroom] {notification.message[:120]}",
+            subject="[Newsroom] " + " ".join(notification.message.split())[:120],
             message=body,
             from_email=None,
             recipient_list=[notification.recipient.email],

@@ -449,6 +449,8 @@ def test_filters_by_person_action_object_and_time(client, admin_user, editor):
     tomorrow = (timezone.now() + timedelta(days=1)).date().isoformat()
     assert shown(since=tomorrow) == set()
     assert shown(until=tomorrow) == {"Story A<", "Story B", "Story A by olga"}
+    today = timezone.now().date().isoformat()
+    assert shown(since=today, until=today) == {"Story A<", "Story B", "Story A by olga"}
 
 
 def test_an_unreadable_filter_says_what_to_write(client, admin_user):
