@@ -47,11 +47,10 @@ def source_form(request: HttpRequest, source_id: int | None = None) -> TemplateR
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()
-            changes = {name: [form.initial.get(name) if source else None, form.cleaned_data.get(name)]
-                       for name in form.changed_data}
+            before = {name: form.initial.get(name) for name in form.changed_data} if source else {}
+            after = {name: form.cleaned_data.get(name) for name in form.changed_data}
             record(action="source_edit" if source else "source_add", actor=request.user, obj=saved,
-                   changes=diff({name: before for name, (before, _) in changes.items()},
-                                {name: after for name, (_, after) in changes.items()}))
+                   changes=diff(before, after))
         messages.success(request, f"Saved source “{saved.name}”.")
         return redirect("sources:list")
     return TemplateResponse(request, "clusters/source_form.html", {"form": form, "source": source})
