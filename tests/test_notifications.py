@@ -340,3 +340,12 @@ def test_the_roles_of_each_kind_by_default(admin_user, editor, staff):
     assert sorted(n.kind for n in inbox(admin_user)) == ["budget", "job", "source"]
     assert sorted(n.kind for n in inbox(editor)) == ["assigned", "generation", "stale"]
     assert ADMINS in {g.name for g in admin_user.groups.all()}
+
+
+def test_open_never_leaves_the_desk(client, editor):
+    (notification,) = notify(kind="stale", cause_key="stale:z", message="Stale.", link="https://evil.example/")
+    client.force_login(editor)
+
+    response = client.post(reverse("notifications:read", args=[notification.id]), {"go": "1"})
+
+    assert response["Location"] == reverse("notifications:inbox")
