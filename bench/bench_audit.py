@@ -34,7 +34,8 @@ def populate(rows: int) -> None:
         cursor.execute(f"""
             INSERT INTO newsroom_auditentry (at, actor_id, actor_name, category, action, object_type, object_id,
                 object_label, changes, reason, remote_addr)
-            SELECT now() - (i || ' seconds')::interval, 1000 + i % {PEOPLE}, 'person' || (i % {PEOPLE}),
+            SELECT now() - (i || ' seconds')::interval, 1000 + i % {PEOPLE},
+                   CASE WHEN i % 100000 = 7 THEN 'rare-person' ELSE 'person' || (i % {PEOPLE}) END,
                    ({categories})[1 + i % {len(names)}], ({actions})[1 + i % {len(names)}], 'rewrite',
                    'r_' || lpad(to_hex(i % 50000), 24, '0'), 'Story ' || (i % 50000),
                    jsonb_build_object('headline', jsonb_build_array('Old ' || i, 'New ' || i)), '', '10.0.0.1'
@@ -85,6 +86,7 @@ def measure() -> str:
             "Admin, first page": (admin, ["/audit/"] * REQUESTS),
             "Editor, first page (editorial entries only)": (editor, ["/audit/"] * REQUESTS),
             "by person": (admin, [f"/audit/?person=person{random.randrange(PEOPLE)}" for _ in range(REQUESTS)]),
+            "a person with 10 entries in all": (admin, ["/audit/?person=rare-person"] * REQUESTS),
             "by action": (admin, [f"/audit/?action={random.choice(list(ACTIONS))}" for _ in range(REQUESTS)]),
             "by object": (admin, [f"/audit/?object=rewrite:r_{random.randrange(50000):024x}" for _ in range(REQUESTS)]),
             "one day, half-way back": (admin, [f"/audit/?since={day}&until={day}T23:59:59"] * REQUESTS),
@@ -98,7 +100,7 @@ def measure() -> str:
             response = admin.get(f"/audit/?after={response.context['next_cursor']}")
         cases["50th page (cursor)"] = (admin, [f"/audit/?after={response.context['next_cursor']}"] * REQUESTS)
         lines = [
-            f"{ROWS:,} audit entries (40 people, every action) in a scratch PostgreSQL database, filled in "
+            f"{ROWS:,} audit entries (40 people and one with an entry every 100,000, every action) in a scratch PostgreSQL database, filled in "
             f"{filled:.0f} s. Server time through Django's test client (view, queries, template), "
             f"{REQUESTS} requests each, 50 entries a page, keyset paging (no COUNT, no OFFSET):",
             "",

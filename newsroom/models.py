@@ -94,7 +94,7 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["-at", "-id"], name="audit_at"),
             models.Index(fields=["category", "-at", "-id"], name="audit_category_at"),
-            models.Index(fields=["actor_id", "-at", "-id"], name="audit_actor_at"),
+            models.Index(fields=["actor_name", "-at", "-id"], name="audit_actor_at"),
             models.Index(fields=["action", "-at", "-id"], name="audit_action_at"),
             models.Index(fields=["object_type", "object_id", "-at", "-id"], name="audit_object_at"),
         ]

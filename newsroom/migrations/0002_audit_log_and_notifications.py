@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'audit entry',
                 'verbose_name_plural': 'audit log',
                 'permissions': [('view_all_audit', 'Can see every audit entry, admin and login ones included')],
-                'indexes': [models.Index(fields=['-at', '-id'], name='audit_at'), models.Index(fields=['category', '-at', '-id'], name='audit_category_at'), models.Index(fields=['actor_id', '-at', '-id'], name='audit_actor_at'), models.Index(fields=['action', '-at', '-id'], name='audit_action_at'), models.Index(fields=['object_type', 'object_id', '-at', '-id'], name='audit_object_at')],
+                'indexes': [models.Index(fields=['-at', '-id'], name='audit_at'), models.Index(fields=['category', '-at', '-id'], name='audit_category_at'), models.Index(fields=['actor_name', '-at', '-id'], name='audit_actor_at'), models.Index(fields=['action', '-at', '-id'], name='audit_action_at'), models.Index(fields=['object_type', 'object_id', '-at', '-id'], name='audit_object_at')],
             },
         ),
         migrations.CreateModel(
