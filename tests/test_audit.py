@@ -580,3 +580,16 @@ def test_a_logout_is_recorded(client, editor):
 
     entry = only_new_entry(mark)
     assert (entry.action, entry.actor_id) == ("logout", editor.id)
+
+
+def test_the_csv_export_takes_the_pages_filters_and_every_page(client, admin_user):
+    for number in range(PAGE_SIZE + 5):
+        record(action="approve", actor=admin_user, object_type="rewrite", object_id=f"r_{number}")
+    record(action="spike", actor=admin_user, object_type="rewrite", object_id="r_spiked")
+    client.force_login(admin_user)
+
+    response = client.get(reverse("audit:csv"), {"action": "approve"})
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))[1:]
+    assert len(rows) == PAGE_SIZE + 5
+    assert {row[2] for row in rows} == {"approve"}

@@ -11,7 +11,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from clusters.clustering import assign_article
 from clusters.editing import merge_clusters
+from clusters.models import Cluster
 from clusters.sources.ingest import record_failure, record_success
 from newsroom.models import Notification
 from newsroom.notifications import clear, notify, save_choices
@@ -23,7 +25,8 @@ from rewrites.models import Rewrite, Webhook
 from rewrites.publishing.jobs import request_publish
 from rewrites.publishing.webhooks import create_deliveries, deliver_webhook
 from rewrites.records import import_record
-from tests.factories import make_approved, make_cluster, make_draft, make_source, make_user
+from tests.clustering_helpers import SUBWAY_A, SUBWAY_B
+from tests.factories import make_approved, make_article, make_cluster, make_draft, make_source, make_user
 from tests.publishing_helpers import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +135,22 @@ def test_a_published_story_that_gains_sources_is_said_once_to_editors(seed_recor
     assert said[0].link == reverse("rewrites:workspace", args=[rewrite.id])
     assert len(inbox(editor, "stale")) == 2
     assert inbox(admin_user, "stale") == []
+
+
+def test_a_new_article_joining_a_published_story_tells_the_editors_once(editor):
+    first = make_article(source=make_source(), title=SUBWAY_A[0], text=SUBWAY_A[1])
+    cluster = assign_article(article_id=first.id)
+    rewrite = Rewrite.objects.create(cluster=cluster, headline=SUBWAY_A[0])
+    Cluster.objects.filter(id=cluster.id).update(status=Cluster.Status.PUBLISHED, written_source_count=1)
+    second = make_article(source=make_source(), title=SUBWAY_B[0], text=SUBWAY_B[1], hours=2)
+    third = make_article(source=make_source(), title=SUBWAY_B[0] + " again", text=SUBWAY_B[1], hours=3)
+
+    assert assign_article(article_id=second.id).id == cluster.id
+    assert assign_article(article_id=third.id).id == cluster.id
+
+    (said,) = inbox(editor, "stale")
+    assert said.message.startswith(f"The published story “{cluster.canonical_title}” has 1 new source(s)")
+    assert said.link == reverse("rewrites:workspace", args=[rewrite.id])
 
 
 def test_a_stale_story_written_again_clears_its_cause(
