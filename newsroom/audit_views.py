@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -20,6 +21,19 @@ def _choices(user) -> list[tuple[str, str]]:
     ]
 
 
+def _object_page(entry: AuditEntry) -> str:
+    """Where the entry's object is on the desk ("" when it has no page of its own)."""
+    if not entry.object_id:
+        return ""
+    if entry.object_type == "rewrite":
+        return reverse("rewrites:workspace", args=[entry.object_id])
+    if entry.object_type == "source":
+        return reverse("sources:list") + f"#source-{entry.object_id}"
+    if entry.object_type == "cluster":
+        return reverse("clusters:list") + f"?q={entry.object_id}"
+    return ""
+
+
 @require_GET
 @requires(Action.VIEW_AUDIT)
 def audit_log(request: HttpRequest) -> TemplateResponse:
@@ -30,6 +44,7 @@ def audit_log(request: HttpRequest) -> TemplateResponse:
     )
     for entry in entries:
         entry.action_label = ACTIONS.get(entry.action, ("", entry.action))[1]
+        entry.object_page = _object_page(entry)
     query = request.GET.copy()
     query.pop("after", None)
     return TemplateResponse(request, "newsroom/audit.html", {

@@ -400,6 +400,8 @@ def test_admins_see_every_entry(client, admin_user, editor):
     text = client.get(reverse("audit:list")).content.decode()
 
     assert "An edited story" in text and "Added Wire" in text and "mallory" in text
+    assert f'href="{reverse("rewrites:workspace", args=["r_1"])}"' in text
+    assert f'href="{reverse("sources:list")}#source-7"' in text
 
 
 def test_editors_see_only_the_desks_editorial_actions(client, admin_user, editor):
