@@ -110,4 +110,8 @@ def measure() -> str:
         for name, (client, paths) in cases.items():
             median, p95, queries = timings(client, paths)
             lines.append(f"| {name} | {median:.1f} | {p95:.1f} | {queries} |")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_table_size('newsroom_auditentry'), pg_indexes_size('newsroom_auditentry')")
+            table, indexes = cursor.fetchone()
+        lines += ["", f"On disk: {table / 2**20:,.0f} MiB of entries and {indexes / 2**20:,.0f} MiB of indexes."]
     return "\n".join(lines)

@@ -595,3 +595,15 @@ def test_the_csv_export_takes_the_pages_filters_and_every_page(client, admin_use
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))[1:]
     assert len(rows) == PAGE_SIZE + 5
     assert {row[2] for row in rows} == {"approve"}
+
+
+def test_the_first_admin_created_on_the_first_run_is_recorded(db):
+    from newsroom.first_admin import ensure_admin
+
+    mark = last_id()
+    user, _ = ensure_admin(username="first")
+    ensure_admin(username="second")
+
+    entry = only_new_entry(mark)
+    assert (entry.action, entry.actor_id, entry.object_label) == ("user_create", None, "first")
+    assert entry.object_id == str(user.id)
