@@ -35,10 +35,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min
 from django.db.models.functions import Coalesce, Length
+from django.urls import reverse
 from django.utils import timezone
 
 from clusters import conflicts, features
 from clusters.models import Article, ArticleVector, Cluster, ClusterTerm, ClusterVector, TermFrequency
+from newsroom.notifications import notify
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +207,27 @@ def assign_article(*, article_id: str) -> Cluster | None:
         add_member(centroid, found)
         centroid.save()
         write_index(cluster, centroid)
+        tell_if_stale(cluster)
     return cluster
+
+
+def tell_if_stale(cluster: Cluster) -> None:
+    """Tells the editors when a published story's cluster has gained sources its text does not cover yet, once
+    until it is written again."""
+    if cluster.status != Cluster.Status.PUBLISHED or cluster.written_source_count >= cluster.source_count:
+        return
+    rewrite_id = Cluster.objects.filter(id=cluster.id).values_list("rewrite__id", flat=True).first()
+    if rewrite_id is None:
+        return
+    new = cluster.source_count - cluster.written_source_count
+    notify(
+        kind="stale", cause_key=f"stale:{cluster.id}",
+        message=(
+            f"The published story “{cluster.canonical_title}” has {new} new source(s) since it was written. "
+            "Regenerate it to take them in, then republish."
+        ),
+        link=reverse("rewrites:workspace", args=[rewrite_id]),
+    )
 
 
 def add_member(centroid: ClusterVector, found: ArticleFeatures) -> None:

@@ -12,9 +12,10 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from clusters.clustering import lock_clusters, rebuild_centroid, refresh_cluster
+from clusters.clustering import lock_clusters, rebuild_centroid, refresh_cluster, tell_if_stale
 from clusters.models import Article, Cluster, ClusterChange, empty_entities
 from clusters.states import TransitionRefused, merge_cluster
+from newsroom.audit import record as audit
 
 
 class ClusterEditError(ValueError):
@@ -35,10 +36,23 @@ def _mark_rewrite_stale(cluster: Cluster) -> None:
     if cluster.source_count > 0 and cluster.written_source_count >= cluster.source_count:
         cluster.written_source_count = cluster.source_count - 1
         cluster.save(update_fields=["written_source_count"])
+    tell_if_stale(cluster)
 
 
 def _record(*, action: str, cluster: Cluster, other: Cluster | None = None, article: Article | None = None,
             user=None, reason: str, description: str, groups: dict | None = None) -> ClusterChange:
+    audit_action = {
+        ClusterChange.Action.MERGE: "cluster_merge", ClusterChange.Action.MOVE: "cluster_move",
+    }.get(action, "cluster_roundup")
+    audit(
+        action=audit_action, actor=user, object_type="cluster", object_id=cluster.id,
+        object_label=cluster.canonical_title, reason=f"{description} {reason.strip()}".strip(),
+        changes=(
+            {"articles": [groups.get("from") or groups.get("merged"), groups.get("to") or groups.get("kept")]}
+            if audit_action != "cluster_roundup"
+            else {"is_roundup": [action != ClusterChange.Action.ROUNDUP, action == ClusterChange.Action.ROUNDUP]}
+        ),
+    )
     return ClusterChange.objects.create(
         action=action,
         groups=groups or {},

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class NewsroomConfig(AppConfig):
     name = "newsroom"
     verbose_name = "Newsroom"
+
+    def ready(self):
+        import newsroom.audit_signals  # noqa: F401 - connects the login receivers

@@ -49,6 +49,9 @@ class Action(StrEnum):
     READ_API = "read_api"
     VIEW_DASHBOARD = "view_dashboard"
     RETRY_JOBS = "retry_jobs"
+    VIEW_AUDIT = "view_audit"
+    VIEW_ALL_AUDIT = "view_all_audit"
+    NOTIFICATIONS = "notifications"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,11 @@ RULES: dict[Action, Rule] = {
     Action.READ_API: Rule("rewrites.view_rewrite", EVERY_ROLE, "read records through the API"),
     Action.VIEW_DASHBOARD: Rule("rewrites.view_dashboard", EVERY_ROLE, "see the operations dashboard"),
     Action.RETRY_JOBS: Rule("rewrites.retry_job", (ADMINS,), "retry failed background jobs"),
+    Action.VIEW_AUDIT: Rule("newsroom.view_auditentry", DESK, "read the audit log"),
+    Action.VIEW_ALL_AUDIT: Rule(
+        "newsroom.view_all_audit", (ADMINS,), "read the admin and login entries of the audit log"
+    ),
+    Action.NOTIFICATIONS: Rule("newsroom.view_notification", EVERY_ROLE, "receive notifications"),
 }
 
 # The desk's pages in the navigation, each with the action that opens it.
@@ -90,6 +98,7 @@ NAVIGATION: list[tuple[str, str, Action]] = [
     ("Newsletter", "newsletter:page", Action.EXPORT_NEWSLETTER),
     ("Clusters", "clusters:list", Action.VIEW_CLUSTERS),
     ("Dashboard", "dashboard:page", Action.VIEW_DASHBOARD),
+    ("Audit log", "audit:list", Action.VIEW_AUDIT),
 ]
 
 

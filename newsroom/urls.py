@@ -15,6 +15,8 @@ urlpatterns = [
     path("demo-feeds/<path:path>", demo_feed_file, name="demo-feeds"),
     path("clusters/", include("clusters.urls")),
     path("dashboard/", include("rewrites.dashboard.urls")),
+    path("audit/", include("newsroom.audit_urls")),
+    path("notifications/", include("newsroom.notification_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

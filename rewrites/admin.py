@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
+from newsroom.admin import AuditedAdmin
 from rewrites.models import (
     Attribution,
     Correction,
@@ -73,13 +74,25 @@ class CorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(AuditedAdmin):
     list_display = ["name", "url", "active", "on_published", "on_republished", "on_unpublished", "created_at"]
     list_filter = ["active"]
     fieldsets = [
         (None, {"fields": ["name", "url", "secret", "active"]}),
         ("Events", {"fields": ["on_published", "on_republished", "on_unpublished"]}),
     ]
+    audit_fields = ["name", "url", "secret", "active", "on_published", "on_republished", "on_unpublished"]
+    audit_masked = ["secret"]
+
+    def audit_action(self, *, created: bool, before: dict, after: dict) -> str:
+        if created:
+            return "webhook_create"
+        if before.get("active") and not after.get("active"):
+            return "webhook_revoke"
+        return "webhook_edit"
+
+    def audit_delete_action(self, obj) -> str:
+        return "webhook_delete"
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from newsroom.audit import record
 from newsroom.rules import Action
 from rewrites import states
 from rewrites.claims.checked import CHECKABLE_CODES
@@ -124,11 +125,13 @@ def edit_field(*, rewrite_id: str, field: str, value: str, base_version: int, us
         raise EditConflict(rewrite=rewrite, field=field, your_value=value, base_version=base_version)
     _check(rewrite, Action.EDIT)
     value = _clean_value(field, value)
-    if value == (getattr(rewrite, field) or ""):
+    before = getattr(rewrite, field)
+    if value == (before or ""):
         return rewrite
     setattr(rewrite, field, value)
     _after_output_change(rewrite)
     record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, changed_fields=[field])
+    record(action="edit", actor=user, obj=rewrite, changes={field: [before, value]})
     return rewrite
 
 
@@ -157,6 +160,7 @@ def approve_rewrite(*, rewrite_id: str, user, override_reason: str = "") -> Rewr
     rewrite.save()
     reason = f"Approved over {len(errors)} error lint(s): {override_reason}" if errors else override_reason
     record_revision(rewrite=rewrite, kind=Revision.Kind.APPROVED, user=user, reason=reason)
+    record(action="approve", actor=user, obj=rewrite, reason=reason, changes={"status": ["draft", "approved"]})
     return rewrite
 
 
@@ -168,10 +172,12 @@ def spike_rewrite(*, rewrite_id: str, user, reason: str) -> Rewrite:
         raise ReviewError("Say why the story is spiked; the reason is kept in its history.")
     rewrite = _locked(rewrite_id)
     _check(rewrite, Action.SPIKE)
+    before = rewrite.status
     states.spike(rewrite)
     mark_changed(rewrite)
     rewrite.save()
     record_revision(rewrite=rewrite, kind=Revision.Kind.SPIKED, user=user, reason=reason)
+    record(action="spike", actor=user, obj=rewrite, reason=reason, changes={"status": [before, rewrite.status]})
     return rewrite
 
 
@@ -190,6 +196,7 @@ def restore_revision(*, rewrite_id: str, number: int, user, base_version: int) -
         name for name in HISTORY_FIELD_NAMES
         if name in revision.fields and revision.fields[name] != getattr(rewrite, name)
     ]
+    before = {name: getattr(rewrite, name) for name in changed}
     for name in changed:
         setattr(rewrite, name, revision.fields.get(name))
     states.restore(rewrite)
@@ -197,6 +204,10 @@ def restore_revision(*, rewrite_id: str, number: int, user, base_version: int) -
     record_revision(
         rewrite=rewrite, kind=Revision.Kind.RESTORED, user=user,
         reason=f"Restored revision {number}", changed_fields=changed,
+    )
+    record(
+        action="restore", actor=user, obj=rewrite, reason=f"Restored revision {number}",
+        changes={name: [before[name], getattr(rewrite, name)] for name in changed},
     )
     return rewrite
 
@@ -236,6 +247,7 @@ def mark_finding_checked(*, rewrite_id: str, field: str, code: str, text: str, r
         reason=f"Checked {code} '{text}' in {field}: {reason}",
     )
     mark.save(update_fields=["revision"])
+    record(action="check_finding", actor=user, obj=rewrite, reason=f"Checked {code} '{text}' in {field}: {reason}")
     return mark
 
 
@@ -255,9 +267,11 @@ def edit_attribution(*, rewrite_id: str, credits: list[dict], base_version: int,
     _check(rewrite, Action.EDIT)
     if cleaned == rewrite.attribution:
         return rewrite
+    before = rewrite.attribution_json
     rewrite.attribution_json = value
     _after_output_change(rewrite)
     record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, changed_fields=["attribution_json"])
+    record(action="edit", actor=user, obj=rewrite, changes={"attribution_json": [before, value]})
     return rewrite
 
 
@@ -321,6 +335,7 @@ def change_slug(*, rewrite_id: str, slug: str, base_version: int, user) -> Rewri
     if live:
         reason += " The story moves there when it is republished; the old address then redirects."
     record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, reason=reason, changed_fields=["slug"])
+    record(action="edit", actor=user, obj=rewrite, reason=reason, changes={"slug": [old, wanted]})
     return rewrite
 
 
@@ -341,11 +356,17 @@ def accept_suggestion(*, suggestion_id: int, base_version: int, user) -> Rewrite
     if rewrite.version != base_version:
         raise EditConflict(rewrite=rewrite, field=suggestion.field, your_value=suggestion.text, base_version=base_version)
     _check(rewrite, Action.EDIT)
+    before = getattr(rewrite, suggestion.field)
     setattr(rewrite, suggestion.field, _clean_value(suggestion.field, suggestion.text))
     _after_output_change(rewrite)
     _resolve(suggestion, Suggestion.Resolution.ACCEPTED, user)
     record_revision(
         rewrite=rewrite, kind=Revision.Kind.REGENERATED, user=user, changed_fields=[suggestion.field],
+        reason=f"Accepted the regenerated text written by {suggestion.model or 'the model'}.",
+    )
+    record(
+        action="accept_suggestion", actor=user, obj=rewrite,
+        changes={suggestion.field: [before, getattr(rewrite, suggestion.field)]},
         reason=f"Accepted the regenerated text written by {suggestion.model or 'the model'}.",
     )
     return rewrite
@@ -360,6 +381,10 @@ def discard_suggestion(*, suggestion_id: int, user) -> Suggestion:
     if suggestion.resolved_at is not None:
         raise ReviewError(f"That suggestion was already {suggestion.get_resolution_display().lower()}; reload the workspace.")
     _resolve(suggestion, Suggestion.Resolution.DISCARDED, user)
+    record(
+        action="discard_suggestion", actor=user, object_type="rewrite", object_id=suggestion.rewrite_id,
+        object_label=str(suggestion.rewrite), reason=f"Discarded the regenerated {suggestion.field}.",
+    )
     return suggestion
 
 

@@ -40,7 +40,7 @@ def test_sources_page_query_count_does_not_grow_with_sources(client, admin_user,
         make_article(source=source, fetched_at=timezone.now())
     login(client, admin_user)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("sources:list"))
     assert [source.name for source in response.context["sources"]] == [f"Source {n}" for n in range(count)]
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -23,6 +24,7 @@ from clusters.sources.canonical import canonical_url
 from clusters.sources.extract import choose_text, decode_html, detect_language
 from clusters.sources.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
 from clusters.sources.images import ImageRefused, store_lead_image
+from newsroom.notifications import clear, notify
 from newsroom.outbound import FetchError, fetch
 
 logger = logging.getLogger(__name__)
@@ -292,6 +294,7 @@ def record_failure(source: Source, *, error: str, now: datetime) -> None:
             "last_fetch_at", "last_error", "consecutive_failures", "next_poll_at", "enabled", "disabled_reason",
         ]
     )
+    source_health_changed(source)
 
 
 def record_success(source: Source, *, now: datetime, etag: str | None = None, last_modified: str | None = None) -> None:
@@ -308,6 +311,30 @@ def record_success(source: Source, *, now: datetime, etag: str | None = None, la
         source.last_modified = last_modified[:100]
         fields.append("last_modified")
     source.save(update_fields=fields)
+    source_health_changed(source)
+
+
+def source_health_changed(source: Source) -> None:
+    """Tells the people who watch sources when one is disabled or keeps failing, once until it recovers."""
+    failing, disabled = f"source-failing:{source.id}", f"source-disabled:{source.id}"
+    link = reverse("sources:list") + f"#source-{source.id}"
+    if not source.enabled:
+        notify(
+            kind="source", cause_key=disabled, link=link,
+            message=f"Source “{source.name}” is disabled. {source.disabled_reason}".strip(),
+        )
+        return
+    clear(disabled)
+    if source.consecutive_failures == 0:
+        clear(failing)
+    elif source.consecutive_failures >= settings.NEWSROOM_NOTIFY_SOURCE_FAILURES:
+        notify(
+            kind="source", cause_key=failing, link=link,
+            message=(
+                f"Source “{source.name}” failed {source.consecutive_failures} fetches in a row. "
+                f"Last error: {source.last_error}"
+            ),
+        )
 
 
 def ingest_source(

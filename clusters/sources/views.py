@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,7 +12,9 @@ from django_htmx.http import HttpRequest, trigger_client_event
 
 from clusters.models import Source
 from clusters.sources.forms import SourceForm
+from clusters.sources.ingest import source_health_changed
 from clusters.sources.jobs import enqueue_ingest, ingest_progress
+from newsroom.audit import diff, record
 from newsroom.progress import JobReading, Progress
 from newsroom.queues import JobState
 from newsroom.rules import Action, requires
@@ -42,7 +45,12 @@ def source_form(request: HttpRequest, source_id: int | None = None) -> TemplateR
     source = get_object_or_404(Source, id=source_id) if source_id else None
     form = SourceForm(request.POST or None, instance=source)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
+        with transaction.atomic():
+            saved = form.save()
+            before = {name: form.initial.get(name) for name in form.changed_data} if source else {}
+            after = {name: form.cleaned_data.get(name) for name in form.changed_data}
+            record(action="source_edit" if source else "source_add", actor=request.user, obj=saved,
+                   changes=diff(before, after))
         messages.success(request, f"Saved source “{saved.name}”.")
         return redirect("sources:list")
     return TemplateResponse(request, "clusters/source_form.html", {"form": form, "source": source})
@@ -57,7 +65,11 @@ def toggle_source(request: HttpRequest, source_id: int):
         source.disable(reason=f"Disabled by {request.user.get_username()} on {timezone.now():%Y-%m-%d %H:%M} UTC.")
     else:
         source.resume()
-    source.save(update_fields=["enabled", "disabled_reason", "consecutive_failures", "next_poll_at"])
+    with transaction.atomic():
+        source.save(update_fields=["enabled", "disabled_reason", "consecutive_failures", "next_poll_at"])
+        record(action="source_enable" if source.enabled else "source_disable", actor=request.user, obj=source,
+               changes={"enabled": [not source.enabled, source.enabled]})
+        source_health_changed(source)
     if request.htmx:
         return _sources_response(request, "clusters/sources.html#source-list")
     messages.success(request, f"{source.name} is now {'enabled' if source.enabled else 'disabled'}.")
@@ -72,7 +84,9 @@ def fetch_now(request: HttpRequest, source_id: int):
     if not source.feed_url:
         messages.error(request, f"{source.name} has no feed address to fetch.")
         return redirect("sources:list")
-    job_id = enqueue_ingest(source.id)
+    with transaction.atomic():
+        job_id = enqueue_ingest(source.id)
+        record(action="source_fetch", actor=request.user, obj=source, reason=f"Job {job_id}.")
     if request.htmx:
         # The job reaches the queue when the transaction commits, so it is shown as queued here.
         progress = ingest_progress(source=source, job_id=job_id, reading=JobReading(JobState.QUEUED))

@@ -9,8 +9,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.notifications import notify
 from rewrites.generation.prompt import PROMPT_VERSION
 from rewrites.models import ModelCall, Rewrite
 
@@ -59,7 +61,9 @@ def reserve_call(*, rewrite: Rewrite, model: str, purpose: str, input_estimate: 
         spent = spent_today()
         budget = settings.NEWSROOM_DAILY_BUDGET_USD
         if spent + estimate > budget:
-            raise OverBudget(spent=spent, budget=budget, estimate=estimate)
+            error = OverBudget(spent=spent, budget=budget, estimate=estimate)
+            tell_budget(spent=spent, budget=budget, refused=error)
+            raise error
         return ModelCall.objects.create(
             rewrite=rewrite, model=model, prompt_version=PROMPT_VERSION, purpose=purpose,
             input_tokens=input_estimate, cost_usd=estimate,
@@ -77,6 +81,35 @@ def finish_call(
     call.output_tokens = output_tokens
     call.cost_usd = call_cost(input_tokens, output_tokens)
     call.save(update_fields=["outcome", "error", "latency_ms", "input_tokens", "output_tokens", "cost_usd"])
+    tell_budget(spent=spent_today(), budget=settings.NEWSROOM_DAILY_BUDGET_USD)
+
+
+BUDGET_THRESHOLDS = (80, 100)
+
+
+def tell_budget(*, spent: Decimal, budget: Decimal, refused: OverBudget | None = None) -> None:
+    """Tells the people who watch spend when today's spend reaches 80% and 100% of the daily budget, once a day
+    each (a call refused for the budget counts as 100%)."""
+    if budget <= 0:
+        return
+    share = Decimal(100) if refused is not None else spent * 100 / budget
+    day = today_start().date().isoformat()
+    link = reverse("admin:rewrites_modelcall_changelist")
+    for threshold in BUDGET_THRESHOLDS:
+        if share < threshold:
+            continue
+        detail = (
+            str(refused) if refused is not None and threshold == 100
+            else f"${spent:.2f} of the ${budget:.2f} daily model budget is spent today (UTC)."
+        )
+        notify(
+            kind="budget", cause_key=f"budget-{threshold}:{day}", link=link,
+            message=(
+                f"The daily model budget is {threshold}% used. {detail}"
+                + (" Generation waits until midnight UTC unless NEWSROOM_DAILY_BUDGET_USD is raised."
+                   if threshold == 100 and refused is None else "")
+            ),
+        )
 
 
 def mark_call(call: ModelCall, outcome: str, error: str) -> None:

@@ -22,6 +22,7 @@ from rq import Retry
 from rq.job import Job
 
 from clusters.models import Cluster
+from newsroom.audit import record
 from newsroom.progress import Progress, ProgressState, read_job
 from newsroom.queues import UNREACHABLE, JobState, get_queue
 from newsroom.queues import active_job as active_queue_job
@@ -295,6 +296,10 @@ def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) 
             raise RegenerateRefused(f"There is no rewrite {rewrite_id}.")
         mode = regeneration_mode(rewrite, field=field)
         requested_by = user.id if user is not None and user.is_authenticated else None
+        record(
+            action="regenerate", actor=user, obj=rewrite,
+            reason=f"Regenerate {FIELD_LABELS.get(field, field)}." if field else "Regenerate the whole rewrite.",
+        )
         if mode == "field":
             base = {MODEL_ATTRIBUTES[field]: getattr(rewrite, MODEL_ATTRIBUTES[field])}
             return enqueue_generation(rewrite.id, field=field, requested_by=requested_by, base=base)

@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import ENTITY_KEYS, Article, Cluster
+from newsroom.notifications import clear, notify
 from rewrites import states
 from rewrites.generation.budget import OverBudget, today_start
 from rewrites.generation.model import Reply
@@ -144,6 +146,7 @@ def store_output(
             cluster.content_type = entities["type"]
             cluster.domain = entities["domain"] or ""
             cluster.written_source_count = cluster.source_count
+            clear(f"stale:{cluster.id}")
         if rewrite.status not in (Rewrite.Status.APPROVED, Rewrite.Status.PUBLISHED) and (
             field is None or field == "headline"
         ):
@@ -161,6 +164,7 @@ def store_output(
             _schedule_repair_or_fail(rewrite, reason)
         else:
             states.store_draft(rewrite)
+            clear(f"generation-failed:{rewrite.id}")
         _totals(rewrite)
         mark_changed(rewrite, at=now)
         rewrite.save()
@@ -242,6 +246,11 @@ def _schedule_repair_or_fail(rewrite: Rewrite, reason: str, *, retry_at: datetim
                 f"Gave up after {rewrite.repair_attempts + 1} attempts ({limit} repairs). Last problem: {reason} "
                 "Regenerate it to try again, or edit it by hand."
             ),
+        )
+        notify(
+            kind="generation", cause_key=f"generation-failed:{rewrite.id}",
+            message=f"Writing “{rewrite.cluster.canonical_title}” failed. {rewrite.failure_reason}",
+            link=reverse("rewrites:workspace", args=[rewrite.id]),
         )
         return
     rewrite.repair_attempts += 1

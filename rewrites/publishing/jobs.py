@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from rq.job import Job
 
+from newsroom.notifications import clear, notify
 from newsroom.progress import Progress, ProgressState, read_job
 from newsroom.queues import UNREACHABLE, JobState, get_queue, redis_connection
 from rewrites.models import PublishedStory, PublishJob, Rewrite, WebhookDelivery
@@ -57,21 +59,32 @@ def run_publish_job(publish_job_id: int) -> str:
         PublishJob.objects.filter(id=job.id).update(
             state=PublishJob.State.FAILED, error=str(error), finished_at=timezone.now()
         )
+        _tell_publish_failed(job, str(error))
         return f"refused: {error}"
     except Exception as error:
-        PublishJob.objects.filter(id=job.id).update(
-            state=PublishJob.State.FAILED,
-            error=(
-                f"Publishing stopped with an unexpected error ({type(error).__name__}: {error}). "
-                "Nothing was made public. Try again; if it fails again, tell an admin."
-            ),
-            finished_at=timezone.now(),
+        message = (
+            f"Publishing stopped with an unexpected error ({type(error).__name__}: {error}). "
+            "Nothing was made public. Try again; if it fails again, tell an admin."
         )
+        PublishJob.objects.filter(id=job.id).update(
+            state=PublishJob.State.FAILED, error=message, finished_at=timezone.now(),
+        )
+        _tell_publish_failed(job, message)
         raise
     PublishJob.objects.filter(id=job.id).update(
         state=PublishJob.State.DONE, outcome=result.outcome, finished_at=timezone.now()
     )
+    clear(f"publish-failed:{job.rewrite_id}")
     return result.outcome
+
+
+def _tell_publish_failed(job: PublishJob, error: str) -> None:
+    """A failed publish is said once per rewrite, until a publish of it succeeds."""
+    notify(
+        kind="job", cause_key=f"publish-failed:{job.rewrite_id}",
+        message=f"{job.get_action_display()} of rewrite {job.rewrite_id} failed: {error}",
+        link=reverse("rewrites:workspace", args=[job.rewrite_id]),
+    )
 
 
 def run_webhook_delivery(delivery_id: int) -> str:
@@ -117,11 +130,12 @@ def fail_if_worker_stopped(job: PublishJob) -> bool:
     """
     if not _ended_in_the_worker(job, read_job(job.rq_job_id).state):
         return False
-    return bool(
-        PublishJob.objects.filter(id=job.id, state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]).update(
-            state=PublishJob.State.FAILED, finished_at=timezone.now(), error=WORKER_STOPPED
-        )
-    )
+    failed = PublishJob.objects.filter(
+        id=job.id, state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]
+    ).update(state=PublishJob.State.FAILED, finished_at=timezone.now(), error=WORKER_STOPPED)
+    if failed:
+        _tell_publish_failed(job, WORKER_STOPPED)
+    return bool(failed)
 
 
 # Enqueueing

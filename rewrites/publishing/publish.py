@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
+from newsroom.audit import record
 from newsroom.links import strip_tracking
 from newsroom.rules import Action
 from rewrites import states
@@ -245,6 +246,7 @@ def _save_publication(
         "withdrawn_reason": "",
     }
     previous = PublishedStory.objects.filter(rewrite=rewrite).first()
+    before_status = str(rewrite.status)
     story, _ = PublishedStory.objects.update_or_create(rewrite=rewrite, defaults=fields)
     if previous is not None and previous.slug != slug:
         # The story moved: its old address keeps answering, with a permanent redirect to the new one.
@@ -261,6 +263,13 @@ def _save_publication(
     record_revision(
         rewrite=rewrite, kind=Revision.Kind.PUBLISHED, user=user,
         reason=outcome.capitalize() + (f" with the correction: {note}" if note and outcome == "republished" else ""),
+    )
+    changes = {"slug": [previous.slug, slug]} if previous is not None and previous.slug != slug else {}
+    if outcome == "published":
+        changes["status"] = [before_status, Rewrite.Status.PUBLISHED.value]
+    record(
+        action="republish" if outcome == "republished" else "publish", actor=user, obj=rewrite, changes=changes,
+        reason=f"Correction: {note}" if note and outcome == "republished" else "",
     )
     return story
 
@@ -300,6 +309,7 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
         finished_at=now,
     )
     record_revision(rewrite=rewrite, kind=Revision.Kind.UNPUBLISHED, user=user, reason=reason)
+    record(action="kill", actor=user, obj=rewrite, reason=reason, changes={"status": ["published", "spiked"]})
     deliveries = create_deliveries(event=Webhook.Event.UNPUBLISHED, rewrite_id=rewrite.id)
     logger.info("Unpublished rewrite %s (/stories/%s/): %s", rewrite.id, story.slug, reason)
     return KillResult(job=job, deliveries=deliveries)

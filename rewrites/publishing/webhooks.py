@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.notifications import clear, notify
 from newsroom.outbound import BlockedAddressError, FetchError, post
 from rewrites.models import Rewrite, Webhook, WebhookAttempt, WebhookDelivery
 from rewrites.records import dump_record, record_for
@@ -91,6 +93,22 @@ class DeliveryOutcome:
     retry_at: datetime | None  # when the next attempt is due; None when there is none
 
 
+def _tell_about_delivery(delivery: WebhookDelivery, *, state: str, error: str, attempts: int) -> None:
+    """A delivery that gave up is said once per webhook, until a delivery to it succeeds again."""
+    cause = f"webhook-failed:{delivery.webhook_id}"
+    if state == WebhookDelivery.State.SUCCEEDED:
+        clear(cause)
+    elif state == WebhookDelivery.State.FAILED:
+        notify(
+            kind="job", cause_key=cause,
+            message=(
+                f"Webhook “{delivery.webhook.name}” gave up on the {delivery.event} event of rewrite "
+                f"{delivery.rewrite_id} after {attempts} attempt(s): {error} Check the endpoint, then redeliver."
+            ),
+            link=reverse("admin:rewrites_webhookdelivery_change", args=[delivery.id]),
+        )
+
+
 def deliver_webhook(*, delivery_id: int) -> DeliveryOutcome | None:
     """Makes the next attempt of a due delivery and logs it; None when it is not due or already done."""
     now = timezone.now()
@@ -147,5 +165,6 @@ def deliver_webhook(*, delivery_id: int) -> DeliveryOutcome | None:
     else:
         fields.update(state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now() + backoff(number))
     WebhookDelivery.objects.filter(id=delivery.id).update(**fields)
+    _tell_about_delivery(delivery, state=fields["state"], error=error, attempts=number)
     retry_at = fields["next_attempt_at"] if fields["state"] == WebhookDelivery.State.PENDING else None
     return DeliveryOutcome(attempt=attempt, retry_at=retry_at)
