@@ -50,6 +50,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "source_disable": (Category.ADMIN, "Disabled a source"),
     "source_enable": (Category.ADMIN, "Enabled a source"),
     "source_fetch": (Category.ADMIN, "Fetched a source now"),
+    "job_retry": (Category.ADMIN, "Retried a failed job"),
     "webhook_create": (Category.ADMIN, "Created a webhook"),
     "webhook_edit": (Category.ADMIN, "Edited a webhook"),
     "webhook_revoke": (Category.ADMIN, "Turned a webhook off"),

@@ -14,6 +14,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from clusters.models import Article, Cluster, Source
+from newsroom.models import AuditEntry
 from newsroom.roles import ADMINS
 from rewrites.dashboard.jobs import roll_up_finished_days
 from rewrites.dashboard.queries import day_start
@@ -332,10 +333,11 @@ def test_the_page_runs_a_fixed_number_of_queries(client, admin_user, model_calls
         make_source(consecutive_failures=days_ago)
     client.force_login(admin_user)
     client.get("/dashboard/")
-    with django_assert_num_queries(19):
+    # 19 for the page's numbers and the session, one for the header's unread-notification count.
+    with django_assert_num_queries(20):
         assert client.get("/dashboard/?range=30d").status_code == 200
     roll_up_finished_days()
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         assert client.get("/dashboard/?range=30d").status_code == 200
 
 
@@ -373,6 +375,7 @@ def test_editors_see_no_retry_button_and_are_refused_the_retry(editor, failed_jo
     response = post_with_csrf(client, f"/dashboard/jobs/ingest/{failed_job.id}/retry/", {"range": "7d"})
     assert response.status_code == 403
     assert "cannot retry failed background jobs" in response.content.decode()
+    assert not AuditEntry.objects.filter(action="job_retry").exists()
     assert failed_job.get_status(refresh=True) == "failed"
 
 
@@ -388,6 +391,8 @@ def test_an_admins_retry_requeues_the_failed_job_and_a_worker_runs_it(admin_user
     assert response.status_code == 200
     assert "again on the ingest queue" in response.content.decode()
     assert failed_job.get_status(refresh=True) == "queued"
+    entry = AuditEntry.objects.get(action="job_retry")
+    assert (entry.actor_id, entry.object_id) == (admin_user.id, failed_job.id)
     run_jobs("ingest")
     assert failed_job.get_status(refresh=True) == "finished" and failed_job.return_value() == "Late source"
     ingest = next(queue for queue in dashboard(client, admin_user).context["queues"] if queue.name == "ingest")

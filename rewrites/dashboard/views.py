@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpRequest
 
+from newsroom.audit import record
 from newsroom.queues import UNREACHABLE, RetryRefused, queue_summaries, retry_failed_job
 from newsroom.rules import Action, may, requires
 from rewrites.dashboard import queries
@@ -55,6 +56,8 @@ def retry_job(request: HttpRequest, queue_name: str, job_id: str):
         outcome, ok = UNREACHABLE, False
     else:
         outcome, ok = f"Queued {job.description or job.id} again on the {queue_name} queue.", True
+        record(action="job_retry", actor=request.user, object_type="job", object_id=job.id,
+               object_label=f"{queue_name}: {job.description or job.id}"[:200], request=request)
     if request.htmx:
         return _numbers_response(request, current, outcome=outcome, outcome_ok=ok, status=200 if ok else 409)
     (messages.success if ok else messages.error)(request, outcome)
