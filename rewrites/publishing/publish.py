@@ -265,7 +265,7 @@ def _save_publication(
         reason=outcome.capitalize() + (f" with the correction: {note}" if note and outcome == "republished" else ""),
     )
     changes = {"slug": [previous.slug, slug]} if previous is not None and previous.slug != slug else {}
-    if outcome == "published":
+    if outcome == "published" and before_status != Rewrite.Status.PUBLISHED:
         changes["status"] = [before_status, Rewrite.Status.PUBLISHED.value]
     record(
         action="republish" if outcome == "republished" else "publish", actor=user, obj=rewrite, changes=changes,
