@@ -29,6 +29,14 @@ class RewriteQuerySet(models.QuerySet):
         return self.select_related("cluster")
 
 
+class MergedPage(models.TextChoices):
+    """An editor's answer to what a merged-away story's public page becomes."""
+
+    KEEP = "keep", "Keep it as it is"
+    REDIRECT = "redirect", "Redirect to the story it was merged into, once that is published"
+    KILL = "kill", "Take it down"
+
+
 class Rewrite(models.Model):
     """The English rewrite of one cluster's story, in every output format."""
 
@@ -94,6 +102,10 @@ class Rewrite(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Raised by every saved change.")
     has_unpublished_changes = models.BooleanField(default=False)
     failure_reason = models.TextField(blank=True)
+    merged_page = models.CharField(
+        max_length=10, choices=MergedPage.choices, blank=True, db_default="",
+        help_text="What happens to the public page of a story whose cluster was merged into another.",
+    )
     # Headline, summary and the cluster's canonical title, kept by database triggers.
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -187,6 +199,7 @@ class Revision(models.Model):
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
         CHECKED = "checked", "Finding checked"
+        MERGED = "merged", "Page after a merge"
 
     rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()

@@ -79,8 +79,8 @@ def filtered_rewrites(filters: QueueFilters) -> QuerySet:
         "id", "headline", "status", "model", "lint_hits", "lint_errors", "updated_at", "created_at",
         "has_unpublished_changes",
         "cluster__id", "cluster__canonical_title", "cluster__source_count",
-        "cluster__written_source_count", "cluster__domain", "cluster__content_type",
-    )
+        "cluster__written_source_count", "cluster__domain", "cluster__content_type", "cluster__status",
+    ).exclude(cluster__status=Cluster.Status.MERGED)  # merged away: the story goes on in another rewrite
     if filters.status:
         rewrites = rewrites.filter(status=filters.status)
     if filters.domain:

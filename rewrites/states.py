@@ -45,6 +45,14 @@ ACTION_STATUSES: dict[Action, frozenset[str]] = {
     Action.KILL: frozenset({S.PUBLISHED}),
 }
 LIVE_ONLY = frozenset({Action.REPUBLISH, Action.KILL})
+# A rewrite whose cluster was merged into another is finished whatever its status: the story goes on
+# in the other cluster's rewrite. Only its public page, if it has one, can still be taken down.
+MERGED_AWAY_ACTIONS = frozenset({Action.KILL})
+
+
+def is_merged_away(rewrite: Rewrite) -> bool:
+    """Whether the rewrite's cluster was merged into another cluster."""
+    return rewrite.cluster.status == Cluster.Status.MERGED
 
 
 def is_live(rewrite: Rewrite) -> bool:
@@ -53,6 +61,8 @@ def is_live(rewrite: Rewrite) -> bool:
 
 
 def _allows(rewrite: Rewrite, action: Action, live: bool | None) -> bool:
+    if action not in MERGED_AWAY_ACTIONS and is_merged_away(rewrite):
+        return False
     if rewrite.status == S.PUBLISHED and action in LIVE_ONLY | {Action.PUBLISH}:
         live = is_live(rewrite) if live is None else live
         return live if action in LIVE_ONLY else not live
@@ -68,8 +78,19 @@ def _name(rewrite: Rewrite) -> str:
     return f"“{rewrite.headline}”" if rewrite.headline else f"Rewrite {rewrite.id}"
 
 
+_MERGED_VERBS = {
+    Action.EDIT: "edited", Action.APPROVE: "approved", Action.SPIKE: "spiked", Action.RESTORE: "restored",
+    Action.REGENERATE: "regenerated", Action.PUBLISH: "published", Action.REPUBLISH: "republished",
+}
+
+
 def _why_not(rewrite: Rewrite, action: Action) -> str:
     status = rewrite.get_status_display().lower()
+    if action in _MERGED_VERBS and is_merged_away(rewrite):
+        return (
+            f"{_name(rewrite)} cannot be {_MERGED_VERBS[action]}: its cluster was merged into another, and the "
+            "story continues in that cluster's rewrite. Open it from the notice at the top of this page."
+        )
     if action == Action.EDIT and rewrite.status in WRITING:
         return f"This rewrite is {status}; it can be edited once the draft is written."
     if action == Action.RESTORE:

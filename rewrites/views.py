@@ -20,8 +20,10 @@ from rewrites.claims.checked import CHECKABLE_CODES
 from rewrites.evidence import find_evidence, flags_for
 from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
 from rewrites.lint import MODEL_ATTRIBUTES, TEXT_FIELDS
+from rewrites.merges import decide_merged_page
 from rewrites.models import Rewrite, Suggestion
 from rewrites.publishing.cards import render_social_card
+from rewrites.publishing.jobs import send_deliveries
 from rewrites.publishing.publish import source_credit
 from rewrites.records import record_for
 from rewrites.review import (
@@ -284,6 +286,19 @@ def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     except ReviewError as error:
         return _action_response(request, rewrite, error=str(error))
     return _action_response(request, rewrite, notice="Approved.", extra=_next_link(request, rewrite))
+
+
+@require_POST
+@requires(Action.KILL)
+def merged_page(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """What the public page of a story merged into another becomes: kept, redirected or taken down."""
+    rewrite = _load_rewrite(rewrite_id)
+    try:
+        decision = decide_merged_page(rewrite_id=rewrite.id, choice=request.POST.get("page", ""), user=request.user)
+    except ReviewError as error:
+        return _action_response(request, rewrite, error=str(error))
+    send_deliveries(decision.deliveries)
+    return _action_response(request, decision.rewrite, notice=decision.notice)
 
 
 @require_POST

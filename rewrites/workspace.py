@@ -22,6 +22,7 @@ from rewrites.evidence import flags_for, highlight_segments
 from rewrites.generation.jobs import generation_progress, regeneration_underway
 from rewrites.generation.offline import writer_name
 from rewrites.lint import INFO, TEXT_FIELDS
+from rewrites.merges import merged_away
 from rewrites.models import OUTPUT_FIELDS, PublishedStory, Rewrite
 from rewrites.previews import StoryLinks, post_preview
 from rewrites.publishing.views import publish_status_context
@@ -198,6 +199,7 @@ def workspace_state(request, rewrite: Rewrite, *, articles) -> dict:
             "redirects": [redirect.slug for redirect in story.redirects.all()] if story is not None else [],
         },
         "publishing": publishing,
+        "merged": merged_away(request.user, rewrite, story=story),
         "counter_spec": COUNTER_SPEC,
         "site_name": settings.NEWSROOM_SITE_NAME,
         "checkable_codes": CHECKABLE_CODES,
