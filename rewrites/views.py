@@ -167,6 +167,7 @@ def _page_context(request: HttpRequest, rewrite: Rewrite) -> dict:
         **workspace_state(request, rewrite, articles=articles),
         "articles": articles,
         "next_url": _next_url(request, rewrite),
+        "queue_url": reverse("rewrites:queue") + (f"?{query}" if (query := _queue_query(request)) else ""),
         "presence_seconds": settings.NEWSROOM_PRESENCE_SECONDS,
     }
 

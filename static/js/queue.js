@@ -12,6 +12,16 @@
     return focused >= 0 ? focused : all.findIndex((row) => row.classList.contains("selected"));
   }
 
+  // The selected row is remembered per queue view (its filters), so that coming back from a workspace
+  // (Back, or the workspace's link to the queue) finds the same row selected.
+  function memoryKey() {
+    return "queue-selection:" + window.location.search;
+  }
+
+  function remember(row) {
+    try { window.sessionStorage.setItem(memoryKey(), row.dataset.rewrite); } catch (error) { /* storage off: nothing kept */ }
+  }
+
   function select(index) {
     const all = rows();
     if (!all.length) return;
@@ -19,7 +29,23 @@
     all.forEach((row, i) => row.classList.toggle("selected", i === current));
     const link = all[current].querySelector(".open-link");
     link.focus();
+    remember(all[current]);
   }
+
+  function restoreSelection() {
+    let remembered = null;
+    try { remembered = window.sessionStorage.getItem(memoryKey()); } catch (error) { return; }
+    if (!remembered) return;
+    const index = rows().findIndex((row) => row.dataset.rewrite === remembered);
+    if (index >= 0) select(index);
+  }
+
+  document.addEventListener("DOMContentLoaded", restoreSelection);
+  window.addEventListener("pageshow", (event) => { if (event.persisted) restoreSelection(); });
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("#rewrite-list .open-link");
+    if (link) remember(link.closest(".queue-row"));
+  });
 
   // The search box refreshes the list as one types; its own change event (on blur) must not refresh it again.
   // (Done here rather than with an htmx trigger filter, which the Content-Security-Policy forbids as eval.)
@@ -42,7 +68,7 @@
     else if (event.key === "o") {
       const row = rows()[currentIndex()];
       const link = row && row.querySelector(".open-link");
-      if (link) window.location.href = link.href;
+      if (link) { remember(row); window.location.href = link.href; }
     }
   });
 })();
