@@ -102,6 +102,11 @@ class Rewrite(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Raised by every saved change.")
     has_unpublished_changes = models.BooleanField(default=False)
     failure_reason = models.TextField(blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_rewrites",
+        help_text="The editor who is to review this rewrite (assigned by a colleague, or claimed).",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
     merged_page = models.CharField(
         max_length=10, choices=MergedPage.choices, blank=True, db_default="",
         help_text="What happens to the public page of a story whose cluster was merged into another.",
@@ -119,6 +124,7 @@ class Rewrite(models.Model):
             models.Index(fields=["-created_at"], name="rewrite_created"),
             models.Index(fields=["lint_hits"], name="rewrite_lint_hits"),
             models.Index(fields=["lint_errors"], name="rewrite_lint_errors"),
+            models.Index(fields=["assigned_to", "-updated_at", "-id"], name="rewrite_assigned_updated"),
             GinIndex(fields=["search_vector"], name="rewrite_search"),
         ]
         permissions = [
@@ -200,6 +206,7 @@ class Revision(models.Model):
         UNPUBLISHED = "unpublished", "Unpublished"
         CHECKED = "checked", "Finding checked"
         MERGED = "merged", "Page after a merge"
+        ASSIGNED = "assigned", "Assigned"
 
     rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()

@@ -26,6 +26,7 @@ SORTS = {
     "lints": ("lint_hits", "Most lint hits"),
     "sources": ("cluster__source_count", "Most sources"),
 }
+ASSIGNED = {"": "Anyone", "mine": "Assigned to me", "unassigned": "Nobody assigned"}
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
 
 
@@ -39,10 +40,13 @@ class QueueFilters:
     stale: bool = False
     q: str = ""
     sort: str = "updated"
+    assigned: str = ""  # "mine", "unassigned" or "" (anyone)
+    user_id: int | None = None  # whose "mine" it is
     invalid: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_query(cls, query) -> "QueueFilters":
+    def from_query(cls, query, *, user=None) -> "QueueFilters":
+        """The filters a queue address asks for; user is who "mine" means."""
         filters = cls(
             status=query.get("status", ""),
             domain=query.get("domain", "").strip(),
@@ -52,7 +56,12 @@ class QueueFilters:
             stale=Cluster.stale_requested(query.get("stale")),
             q=query.get("q", "").strip()[:200],
             sort=query.get("sort", "updated"),
+            assigned=query.get("assigned", ""),
+            user_id=user.pk if user is not None and user.is_authenticated else None,
         )
+        if filters.assigned not in ASSIGNED:
+            filters.invalid.append(f"There is no assignment filter “{filters.assigned}”; showing everyone's.")
+            filters.assigned = ""
         if filters.status and filters.status not in Rewrite.Status.values:
             filters.invalid.append(f"There is no status “{filters.status}”; showing every status.")
             filters.status = ""
@@ -69,20 +78,25 @@ class QueueFilters:
         query = {
             "status": self.status, "domain": self.domain, "type": self.content_type,
             "source": self.source, "errors": "1" if self.errors else "", "stale": "1" if self.stale else "",
-            "q": self.q, "sort": "" if self.sort == "updated" else self.sort,
+            "q": self.q, "sort": "" if self.sort == "updated" else self.sort, "assigned": self.assigned,
         }
         return {key: value for key, value in query.items() if value}
 
 
 def filtered_rewrites(filters: QueueFilters) -> QuerySet:
-    rewrites = Rewrite.objects.select_related("cluster").only(
+    rewrites = Rewrite.objects.select_related("cluster", "assigned_to").only(
         "id", "headline", "status", "model", "lint_hits", "lint_errors", "updated_at", "created_at",
         "has_unpublished_changes",
         "cluster__id", "cluster__canonical_title", "cluster__source_count",
         "cluster__written_source_count", "cluster__domain", "cluster__content_type", "cluster__status",
+        "assigned_to__id", "assigned_to__username",
     ).exclude(cluster__status=Cluster.Status.MERGED)  # merged away: the story goes on in another rewrite
     if filters.status:
         rewrites = rewrites.filter(status=filters.status)
+    if filters.assigned == "mine":
+        rewrites = rewrites.filter(assigned_to_id=filters.user_id)
+    elif filters.assigned == "unassigned":
+        rewrites = rewrites.filter(assigned_to__isnull=True)
     if filters.domain:
         rewrites = rewrites.filter(cluster__domain=filters.domain)
     if filters.content_type:

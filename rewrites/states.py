@@ -43,6 +43,7 @@ ACTION_STATUSES: dict[Action, frozenset[str]] = {
     Action.PUBLISH: frozenset({S.APPROVED}),
     Action.REPUBLISH: frozenset({S.PUBLISHED}),
     Action.KILL: frozenset({S.PUBLISHED}),
+    Action.ASSIGN: WRITING | EDITABLE,
 }
 LIVE_ONLY = frozenset({Action.REPUBLISH, Action.KILL})
 # A rewrite whose cluster was merged into another is finished whatever its status: the story goes on
@@ -81,6 +82,7 @@ def _name(rewrite: Rewrite) -> str:
 _MERGED_VERBS = {
     Action.EDIT: "edited", Action.APPROVE: "approved", Action.SPIKE: "spiked", Action.RESTORE: "restored",
     Action.REGENERATE: "regenerated", Action.PUBLISH: "published", Action.REPUBLISH: "republished",
+    Action.ASSIGN: "assigned",
 }
 
 
@@ -105,6 +107,8 @@ def _why_not(rewrite: Rewrite, action: Action) -> str:
         if rewrite.status == S.SPIKED:
             return "This rewrite is already spiked."
         return "This rewrite is being written right now; spike it once the draft is in."
+    if action == Action.ASSIGN:
+        return "A spiked rewrite needs no editor; restore a revision to bring it back first."
     if action == Action.REGENERATE:
         if rewrite.status == S.SPIKED:
             return "This rewrite was spiked; restore it before regenerating."

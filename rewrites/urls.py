@@ -16,6 +16,7 @@ urlpatterns = [
     path("rewrites/<str:rewrite_id>/slug/", views.slug, name="slug"),
     path("rewrites/<str:rewrite_id>/approve/", views.approve, name="approve"),
     path("rewrites/<str:rewrite_id>/spike/", views.spike, name="spike"),
+    path("rewrites/<str:rewrite_id>/assign/", views.assign, name="assign"),
     path("rewrites/<str:rewrite_id>/merged-page/", views.merged_page, name="merged-page"),
     path("rewrites/<str:rewrite_id>/regenerate/", views.regenerate, name="regenerate"),
     path("rewrites/<str:rewrite_id>/progress/", views.progress, name="progress"),

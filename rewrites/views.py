@@ -31,6 +31,8 @@ from rewrites.review import (
     ReviewError,
     accept_suggestion,
     approve_rewrite,
+    assign_rewrite,
+    assignee_from,
     change_slug,
     compare_revisions,
     discard_suggestion,
@@ -42,7 +44,7 @@ from rewrites.review import (
     spike_rewrite,
     word_diff,
 )
-from rewrites.review_queue import SORTS, QueueFilters, cursor_for, filter_choices, queue_page
+from rewrites.review_queue import ASSIGNED, SORTS, QueueFilters, cursor_for, filter_choices, queue_page
 from rewrites.workspace import (
     KEY_FACTS,
     SHOWN_FIELDS,
@@ -58,7 +60,7 @@ from rewrites.workspace import (
 @requires(Action.VIEW)
 def queue(request: HttpRequest) -> TemplateResponse:
     """The editors' home: rewrites filtered, searched and sorted, a page at a time."""
-    filters = QueueFilters.from_query(request.GET)
+    filters = QueueFilters.from_query(request.GET, user=request.user)
     page = queue_page(
         filters,
         after=request.GET.get("after", ""),
@@ -71,6 +73,7 @@ def queue(request: HttpRequest) -> TemplateResponse:
         "filters": filters,
         "statuses": Rewrite.Status.choices,
         "sorts": [(key, label) for key, (_, label) in SORTS.items()],
+        "assignment_choices": list(ASSIGNED.items()),
         "choices": filter_choices(),
         "next_query": urlencode({**base_query, "after": page.next_cursor}) if page.next_cursor else "",
         "previous_query": urlencode({**base_query, "before": page.previous_cursor}) if page.previous_cursor else "",
@@ -105,7 +108,7 @@ def record_detail(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 
 def _load_rewrite(rewrite_id: str) -> Rewrite:
-    return get_object_or_404(Rewrite.objects.select_related("cluster"), id=rewrite_id)
+    return get_object_or_404(Rewrite.objects.select_related("cluster", "assigned_to"), id=rewrite_id)
 
 
 def _articles(rewrite: Rewrite) -> list:
@@ -150,13 +153,13 @@ def _queue_query(request: HttpRequest) -> str:
 
 def _next_url(request: HttpRequest, rewrite: Rewrite) -> str:
     query = _queue_query(request)
-    filters = _next_filters(query)
+    filters = _next_filters(query, user=request.user)
     params = {"queue": query, "after": cursor_for(rewrite, filters)}
     return reverse("rewrites:next", args=[rewrite.id]) + "?" + urlencode(params)
 
 
-def _next_filters(query: str) -> QueueFilters:
-    filters = QueueFilters.from_query(QueryDict(query))
+def _next_filters(query: str, *, user=None) -> QueueFilters:
+    filters = QueueFilters.from_query(QueryDict(query), user=user)
     filters.status = filters.status or DEFAULT_NEXT_STATUS
     return filters
 
@@ -287,6 +290,24 @@ def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     except ReviewError as error:
         return _action_response(request, rewrite, error=str(error))
     return _action_response(request, rewrite, notice="Approved.", extra=_next_link(request, rewrite))
+
+
+@require_POST
+@requires(Action.ASSIGN)
+def assign(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """Assigns the rewrite to the editor `assignee` (a user id), to the requester (`assignee=me`: a claim),
+    or to nobody (empty)."""
+    rewrite = _load_rewrite(rewrite_id)
+    try:
+        assignee = assignee_from(request.POST.get("assignee", ""), user=request.user)
+        rewrite = assign_rewrite(rewrite_id=rewrite.id, assignee=assignee, user=request.user)
+    except ReviewError as error:
+        return _action_response(request, rewrite, error=str(error))
+    who = rewrite.assigned_to
+    notice = "Nobody is assigned now." if who is None else (
+        "You claimed this rewrite." if who.pk == request.user.pk else f"Assigned to {who.get_username()}."
+    )
+    return _action_response(request, rewrite, notice=notice)
 
 
 @require_POST
@@ -510,7 +531,7 @@ def check_finding(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 def next_in_queue(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     """Opens the rewrite after this one in the queue view the editor came from (the drafts, unless it was filtered)."""
     query = request.GET.get("queue", "")[:1000]
-    filters = _next_filters(query)
+    filters = _next_filters(query, user=request.user)
     after = request.GET.get("after", "")
     candidates = queue_page(filters, after=after, size=10).rows + queue_page(filters, size=10).rows
     following = next((row for row in candidates if row.id != rewrite_id), None)

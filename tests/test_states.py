@@ -242,12 +242,12 @@ def test_a_cluster_cannot_be_merged_into_itself():
 
 
 EXPECTED_ACTIONS = {
-    S.QUEUED: {Action.SPIKE},
-    S.GENERATING: set(),
-    S.DRAFT: {Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE},
-    S.APPROVED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.PUBLISH},
-    S.PUBLISHED: {Action.EDIT, Action.RESTORE, Action.REGENERATE, Action.REPUBLISH, Action.KILL},
-    S.FAILED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE},
+    S.QUEUED: {Action.SPIKE, Action.ASSIGN},
+    S.GENERATING: {Action.ASSIGN},
+    S.DRAFT: {Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.ASSIGN},
+    S.APPROVED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.PUBLISH, Action.ASSIGN},
+    S.PUBLISHED: {Action.EDIT, Action.RESTORE, Action.REGENERATE, Action.REPUBLISH, Action.KILL, Action.ASSIGN},
+    S.FAILED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.ASSIGN},
     S.SPIKED: {Action.RESTORE},
 }
 
