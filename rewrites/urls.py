@@ -7,6 +7,7 @@ app_name = "rewrites"
 
 urlpatterns = [
     path("", home, name="queue"),
+    path("rewrites/bulk/", views.bulk, name="bulk"),
     path("rewrites/<str:rewrite_id>/", views.workspace, name="workspace"),
     path("rewrites/<str:rewrite_id>/state/", views.workspace_panels, name="state"),
     path("rewrites/<str:rewrite_id>/record/", views.record_detail, name="record"),

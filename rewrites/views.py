@@ -14,8 +14,9 @@ from django_htmx.http import HttpRequest, push_url, trigger_client_event
 from newsroom.presence import leave_presence, touch_presence
 from newsroom.queues import queue_problem
 from newsroom.responses import respond_after_action
-from newsroom.rules import Action, refusal, require, requires
+from newsroom.rules import Action, may, refusal, require, requires
 from rewrites import states
+from rewrites.bulk import BULK_ACTIONS, bulk_action
 from rewrites.claims.checked import CHECKABLE_CODES
 from rewrites.evidence import find_evidence, flags_for
 from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
@@ -32,6 +33,7 @@ from rewrites.review import (
     accept_suggestion,
     approve_rewrite,
     assign_rewrite,
+    assignable_editors,
     assignee_from,
     change_slug,
     compare_revisions,
@@ -74,6 +76,7 @@ def queue(request: HttpRequest) -> TemplateResponse:
         "statuses": Rewrite.Status.choices,
         "sorts": [(key, label) for key, (_, label) in SORTS.items()],
         "assignment_choices": list(ASSIGNED.items()),
+        "editors": assignable_editors() if not request.htmx and may(request.user, Action.ASSIGN) else [],
         "choices": filter_choices(),
         "next_query": urlencode({**base_query, "after": page.next_cursor}) if page.next_cursor else "",
         "previous_query": urlencode({**base_query, "before": page.previous_cursor}) if page.previous_cursor else "",
@@ -290,6 +293,37 @@ def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     except ReviewError as error:
         return _action_response(request, rewrite, error=str(error))
     return _action_response(request, rewrite, notice="Approved.", extra=_next_link(request, rewrite))
+
+
+@require_POST
+@requires(Action.VIEW)
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One action (spike with a reason, regenerate, assign) applied to the rewrites picked in the queue;
+    answers with what happened to each row, and the queue refreshes its list."""
+    action = request.POST.get("action", "")
+    if action in BULK_ACTIONS:
+        require(request.user, BULK_ACTIONS[action])
+    error, results = "", []
+    try:
+        if action == "regenerate" and (problem := queue_problem()):
+            raise ReviewError(problem)
+        assignee = assignee_from(request.POST.get("assignee", ""), user=request.user) if action == "assign" else None
+        results = bulk_action(
+            rewrite_ids=request.POST.getlist("ids"), action=action, user=request.user,
+            reason=request.POST.get("reason", ""), assignee=assignee,
+        )
+    except ReviewError as refused:
+        error = str(refused)
+    done = sum(1 for row in results if row.done)
+    context = {"bulk_error": error, "bulk_results": results, "bulk_done": done, "bulk_refused": len(results) - done}
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        for row in results:
+            (messages.success if row.done else messages.error)(request, f"{row.headline}: {row.message}")
+        return redirect(reverse("rewrites:queue") + ("?" + request.POST["queue"] if request.POST.get("queue") else ""))
+    response = TemplateResponse(request, "rewrites/queue.html#bulk-result", context, status=400 if error else 200)
+    return trigger_client_event(response, "queue-changed", {}) if done else response
 
 
 @require_POST

@@ -40,6 +40,45 @@
     if (index >= 0) select(index);
   }
 
+  // Rows picked for a bulk action: click a box, shift-click another to pick the run between, or x on a row.
+  let lastPicked = null;
+
+  function picks() {
+    return Array.from(document.querySelectorAll("#rewrite-list .row-pick"));
+  }
+
+  function countPicked() {
+    const count = document.getElementById("picked-count");
+    const picked = picks().filter((box) => box.checked).length;
+    if (count) count.textContent = `${picked} selected`;
+    picks().forEach((box) => box.closest(".queue-row").classList.toggle("picked", box.checked));
+  }
+
+  document.addEventListener("click", function (event) {
+    const box = event.target.closest && event.target.closest("#rewrite-list .row-pick");
+    if (!box) return;
+    const all = picks();
+    const index = all.indexOf(box);
+    if (event.shiftKey && lastPicked !== null && lastPicked !== index) {
+      const [from, to] = lastPicked < index ? [lastPicked, index] : [index, lastPicked];
+      for (let i = from; i <= to; i++) all[i].checked = box.checked;
+    }
+    lastPicked = index;
+    countPicked();
+  });
+
+  // After a bulk action the list is drawn again with the same filters.
+  document.addEventListener("queue-changed", function () {
+    const filters = document.querySelector("form.filters");
+    if (filters && window.htmx) window.htmx.trigger(filters, "submit");
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "rewrite-list" || (event.detail && event.detail.target && event.detail.target.id === "rewrite-list")) {
+      lastPicked = null;
+      countPicked();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", restoreSelection);
   window.addEventListener("pageshow", (event) => { if (event.persisted) restoreSelection(); });
   document.addEventListener("click", function (event) {
@@ -56,7 +95,7 @@
 
   document.addEventListener("keydown", function (event) {
     const target = event.target;
-    const typing = target.matches("input, textarea, select, [contenteditable]");
+    const typing = target.matches("input:not([type=checkbox]), textarea, select, [contenteditable]");
     if (event.key === "/" && !typing) {
       event.preventDefault();
       document.getElementById("queue-search").focus();
@@ -65,6 +104,11 @@
     if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.key === "j") { event.preventDefault(); select(currentIndex() + 1); }
     else if (event.key === "k") { event.preventDefault(); select(Math.max(currentIndex() - 1, 0)); }
+    else if (event.key === "x") {
+      const index = currentIndex();
+      const box = index >= 0 ? rows()[index].querySelector(".row-pick") : null;
+      if (box) { event.preventDefault(); box.checked = !box.checked; lastPicked = picks().indexOf(box); countPicked(); }
+    }
     else if (event.key === "o") {
       const row = rows()[currentIndex()];
       const link = row && row.querySelector(".open-link");
