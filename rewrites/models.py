@@ -111,6 +111,13 @@ class Rewrite(models.Model):
         max_length=10, choices=MergedPage.choices, blank=True, db_default="",
         help_text="What happens to the public page of a story whose cluster was merged into another.",
     )
+    # Copies of the cluster's columns that the queue filters and sorts on, kept by database triggers
+    # (migration 0009_queue_columns), so that every filter and sort reads one table through its indexes.
+    queue_domain = models.CharField(max_length=50, blank=True, db_default="", editable=False)
+    queue_content_type = models.CharField(max_length=50, blank=True, db_default="", editable=False)
+    queue_stale = models.BooleanField(db_default=False, editable=False)
+    queue_source_count = models.PositiveIntegerField(db_default=0, editable=False)
+    queue_merged = models.BooleanField(db_default=False, editable=False)
     # Headline, summary and the cluster's canonical title, kept by database triggers.
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -124,6 +131,14 @@ class Rewrite(models.Model):
             models.Index(fields=["-created_at"], name="rewrite_created"),
             models.Index(fields=["lint_hits"], name="rewrite_lint_hits"),
             models.Index(fields=["lint_errors"], name="rewrite_lint_errors"),
+            # The queue: one index per sort (keyset order), and the filters' own.
+            models.Index(fields=["-created_at", "-id"], name="rewrite_created_id"),
+            models.Index(fields=["-lint_hits", "-id"], name="rewrite_lints_id"),
+            models.Index(fields=["-queue_source_count", "-id"], name="rewrite_sources_id"),
+            models.Index(fields=["queue_domain", "-updated_at"], name="rewrite_domain_updated"),
+            models.Index(fields=["queue_content_type", "-updated_at"], name="rewrite_type_updated"),
+            models.Index(fields=["-updated_at"], condition=models.Q(queue_stale=True), name="rewrite_stale_updated"),
+            models.Index(fields=["-updated_at"], condition=models.Q(lint_errors__gt=0), name="rewrite_errors_updated"),
             models.Index(fields=["assigned_to", "-updated_at", "-id"], name="rewrite_assigned_updated"),
             GinIndex(fields=["search_vector"], name="rewrite_search"),
         ]

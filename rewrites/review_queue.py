@@ -24,7 +24,7 @@ SORTS = {
     "updated": ("updated_at", "Last change"),
     "created": ("created_at", "Newest"),
     "lints": ("lint_hits", "Most lint hits"),
-    "sources": ("cluster__source_count", "Most sources"),
+    "sources": ("queue_source_count", "Most sources"),
 }
 ASSIGNED = {"": "Anyone", "mine": "Assigned to me", "unassigned": "Nobody assigned"}
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
@@ -89,22 +89,23 @@ def filtered_rewrites(filters: QueueFilters) -> QuerySet:
         "has_unpublished_changes",
         "cluster__id", "cluster__canonical_title", "cluster__source_count",
         "cluster__written_source_count", "cluster__domain", "cluster__content_type", "cluster__status",
-        "assigned_to__id", "assigned_to__username",
-    ).exclude(cluster__status=Cluster.Status.MERGED)  # merged away: the story goes on in another rewrite
+        "assigned_to__id", "assigned_to__username", "queue_source_count",
+    ).filter(queue_merged=False)  # merged away: the story goes on in another rewrite
     if filters.status:
         rewrites = rewrites.filter(status=filters.status)
     if filters.assigned == "mine":
         rewrites = rewrites.filter(assigned_to_id=filters.user_id)
     elif filters.assigned == "unassigned":
         rewrites = rewrites.filter(assigned_to__isnull=True)
+    # The cluster's columns are read from their copies on the rewrite (queue_*), kept by database triggers.
     if filters.domain:
-        rewrites = rewrites.filter(cluster__domain=filters.domain)
+        rewrites = rewrites.filter(queue_domain=filters.domain)
     if filters.content_type:
-        rewrites = rewrites.filter(cluster__content_type=filters.content_type)
+        rewrites = rewrites.filter(queue_content_type=filters.content_type)
     if filters.errors:
         rewrites = rewrites.filter(lint_errors__gt=0)
     if filters.stale:
-        rewrites = rewrites.stale()
+        rewrites = rewrites.filter(queue_stale=True)
     if filters.source:
         rewrites = rewrites.filter(
             Exists(Article.objects.filter(cluster_id=OuterRef("cluster_id"), source_id=int(filters.source)))
