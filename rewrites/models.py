@@ -1,6 +1,7 @@
 import json
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
@@ -118,6 +119,10 @@ class Rewrite(models.Model):
     queue_stale = models.BooleanField(db_default=False, editable=False)
     queue_source_count = models.PositiveIntegerField(db_default=0, editable=False)
     queue_merged = models.BooleanField(db_default=False, editable=False)
+    queue_sources = ArrayField(
+        models.IntegerField(), null=True, blank=True, editable=False,
+        help_text="The ids of the sources of the cluster's articles (migration 0011_queue_sources).",
+    )
     # Headline, summary and the cluster's canonical title, kept by database triggers.
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -141,6 +146,7 @@ class Rewrite(models.Model):
             models.Index(fields=["-updated_at"], condition=models.Q(lint_errors__gt=0), name="rewrite_errors_updated"),
             models.Index(fields=["assigned_to", "-updated_at", "-id"], name="rewrite_assigned_updated"),
             GinIndex(fields=["search_vector"], name="rewrite_search"),
+            GinIndex(fields=["queue_sources"], name="rewrite_queue_sources"),
         ]
         permissions = [
             ("review_rewrite", "Can review, edit and approve rewrites"),

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from clusters.models import Article, Cluster, Source
+from clusters.models import Cluster, Source
 from rewrites.models import Rewrite
 
 SORTS = {
@@ -107,9 +107,7 @@ def filtered_rewrites(filters: QueueFilters) -> QuerySet:
     if filters.stale:
         rewrites = rewrites.filter(queue_stale=True)
     if filters.source:
-        rewrites = rewrites.filter(
-            Exists(Article.objects.filter(cluster_id=OuterRef("cluster_id"), source_id=int(filters.source)))
-        )
+        rewrites = rewrites.filter(queue_sources__contains=[int(filters.source)])
     if filters.q:
         rewrites = rewrites.filter(search_vector=search_query(filters.q))
     return rewrites

@@ -203,6 +203,14 @@ def test_the_queue_columns_follow_the_cluster_as_it_changes(seed_record, editor)
     rewrite.save()
     assert Rewrite.objects.get(id=rewrite.id).queue_domain == "games"
 
+    from tests.factories import make_article, make_source
+
+    other = make_source(name="Another wire")
+    added = make_article(source=other, cluster=cluster.get())
+    assert other.id in Rewrite.objects.get(id=rewrite.id).queue_sources
+    added.delete()
+    assert other.id not in Rewrite.objects.get(id=rewrite.id).queue_sources
+
     cluster.update(written_source_count=3, status=Cluster.Status.MERGED)
     copy = Rewrite.objects.get(id=rewrite.id)
     assert copy.queue_stale is False and copy.queue_merged is True
