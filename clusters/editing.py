@@ -1,4 +1,4 @@
-"""Editors' changes to clusters: merge, move an article, mark a roundup.
+"""Editors' changes to clusters: merge, move an article, mark a roundup, undo a merge or a move.
 
 Each change runs under the clustering lock (so it never races an assignment),
 is recorded as a ClusterChange with who, when, what and why, recomputes the
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clusters.clustering import lock_clusters, rebuild_centroid, refresh_cluster, tell_if_stale
 from clusters.models import Article, Cluster, ClusterChange, empty_entities
-from clusters.states import TransitionRefused, merge_cluster
+from clusters.states import TransitionRefused, merge_cluster, unmerge_cluster
 from newsroom.audit import record as audit
 
 
@@ -172,3 +172,73 @@ def mark_roundup(*, cluster_id: str, roundup: bool = True, user=None, reason: st
             description=f"{'Marked' if roundup else 'Unmarked'} “{cluster.canonical_title}” ({cluster.id}) as a roundup.",
         )
     return cluster
+
+
+def _rewrite_status(cluster: Cluster) -> str:
+    """The status of the cluster's rewrite (which a cluster mirrors), or open when it has none."""
+    status = Cluster.objects.filter(id=cluster.id).values_list("rewrite__status", flat=True).first()
+    return status or Cluster.Status.OPEN
+
+
+def undo_change(*, change_id: int, user=None, reason: str = "") -> ClusterChange:
+    """Puts the articles of a merge or a move back where the change found them; returns the undo's record.
+
+    Refused (ClusterEditError) when the change was undone already, is not a merge or a move, or
+    the articles it moved have been moved again since. The cluster that gets its articles back
+    is as it was; the one that gives them up has its rewrite marked stale.
+    """
+    with transaction.atomic():
+        lock_clusters()
+        change = ClusterChange.objects.select_for_update().filter(id=change_id).first()
+        if change is None:
+            raise ClusterEditError("That change is not on record; reload the page to see the clusters as they are.")
+        if ClusterChange.objects.filter(action=ClusterChange.Action.UNDO, groups__undoes=change.id).exists():
+            raise ClusterEditError("This change was undone already.")
+        if change.action == ClusterChange.Action.MERGE:
+            keep = _locked_cluster(change.cluster_id)
+            away = _locked_cluster(change.other_cluster_id)
+            merged = change.groups.get("merged", [])
+            if away.merged_into_id != keep.id or Article.objects.filter(id__in=merged).exclude(cluster=keep).exists():
+                raise ClusterEditError(
+                    "Articles of this merge have been moved since, so it cannot be undone in one step; "
+                    "move them back one by one."
+                )
+            Article.objects.filter(id__in=merged).update(cluster=away)
+            unmerge_cluster(away, status=_rewrite_status(away))
+            restored, gave_up = away, keep
+            description = (
+                f"Undid the merge of “{away.canonical_title}” ({away.id}) into “{keep.canonical_title}” ({keep.id}): "
+                f"its {len(merged)} article{'s' if len(merged) != 1 else ''} are back."
+            )
+        elif change.action == ClusterChange.Action.MOVE:
+            article = Article.objects.select_for_update().filter(id=change.article_id).first()
+            if article is None or change.cluster_id is None or article.cluster_id != change.cluster_id:
+                raise ClusterEditError("The article has been moved again since, so this move cannot be undone.")
+            if change.other_cluster_id is None:
+                raise ClusterEditError("The article had no cluster before this move; move it to a cluster instead.")
+            target = _locked_cluster(change.cluster_id)
+            origin = _locked_cluster(change.other_cluster_id)
+            if origin.status == Cluster.Status.MERGED:
+                if origin.merged_into_id != target.id:
+                    raise ClusterEditError(
+                        f"“{origin.canonical_title}” was merged into another cluster since; move the article there instead."
+                    )
+                unmerge_cluster(origin, status=_rewrite_status(origin))
+            article.cluster = origin
+            article.save(update_fields=["cluster"])
+            if not Article.objects.filter(cluster=target).exists():
+                merge_cluster(target, into=origin)
+            restored, gave_up = origin, target
+            description = (
+                f"Undid the move of “{article.title}” ({article.id}): it is back in “{origin.canonical_title}” ({origin.id})."
+            )
+        else:
+            raise ClusterEditError("Only merges and moves can be undone; mark or unmark the roundup again instead.")
+        for cluster in (restored, gave_up):
+            refresh_cluster(cluster)
+            rebuild_centroid(cluster)
+        _mark_rewrite_stale(gave_up)
+        return _record(
+            action=ClusterChange.Action.UNDO, cluster=restored, other=gave_up, article=change.article, user=user,
+            reason=reason, description=description, groups={"undoes": change.id},
+        )

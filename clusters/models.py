@@ -258,6 +258,7 @@ class ClusterChange(models.Model):
         MOVE = "move", "Moved an article"
         ROUNDUP = "roundup", "Marked as roundup"
         UNROUNDUP = "unroundup", "Unmarked as roundup"
+        UNDO = "undo", "Undid a change"
 
     action = models.CharField(max_length=20, choices=Action.choices)
     cluster = models.ForeignKey(
@@ -276,7 +277,8 @@ class ClusterChange(models.Model):
     groups = models.JSONField(
         default=dict, blank=True,
         help_text="The articles as the editor found them: for a merge 'kept' and 'merged' article ids; for a "
-        "move 'article', the ids left 'from' and the ids it joined 'to' (empty for a new cluster).",
+        "move 'article', the ids left 'from' and the ids it joined 'to' (empty for a new cluster); for an undo "
+        "'undoes', the id of the change undone.",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -4,7 +4,8 @@ A new cluster is ``open`` (the model's default). Once it has a rewrite, its
 status mirrors the rewrite's (queued, generating, draft, approved, published,
 failed, spiked) through ``sync_cluster_status``, which ``rewrites/states.py``
 calls on every rewrite transition. ``merge_cluster`` marks a cluster merged
-into another; a merged cluster keeps that status whatever its rewrite does.
+into another; a merged cluster keeps that status whatever its rewrite does, until
+``unmerge_cluster`` undoes the merge.
 Record import sets the status the record carries.
 """
 
@@ -41,6 +42,15 @@ def merge_cluster(cluster: Cluster, *, into: Cluster) -> None:
         raise TransitionRefused("A cluster cannot be merged into itself.")
     cluster.status = Cluster.Status.MERGED
     cluster.merged_into = into
+    cluster.save(update_fields=["status", "merged_into"])
+
+
+def unmerge_cluster(cluster: Cluster, *, status: str) -> None:
+    """Undoes a merge: the cluster is no longer merged and takes status (its rewrite's, or open) again."""
+    if cluster.status != Cluster.Status.MERGED:
+        raise TransitionRefused(f"Cluster “{cluster.canonical_title}” is not merged into another cluster.")
+    cluster.status = status if status in Cluster.Status.values and status != Cluster.Status.MERGED else Cluster.Status.OPEN
+    cluster.merged_into = None
     cluster.save(update_fields=["status", "merged_into"])
 
 

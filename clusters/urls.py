@@ -9,4 +9,6 @@ urlpatterns = [
     path("merge/", cluster_views.merge_clusters, name="merge"),
     path("move/", cluster_views.move_article, name="move"),
     path("roundup/", cluster_views.mark_roundup, name="roundup"),
+    path("undo/", cluster_views.undo_change, name="undo"),
+    path("targets/", cluster_views.targets, name="targets"),
 ]

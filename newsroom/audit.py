@@ -39,6 +39,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "accept_suggestion": (Category.EDITORIAL, "Accepted regenerated text"),
     "discard_suggestion": (Category.EDITORIAL, "Discarded regenerated text"),
     "regenerate": (Category.EDITORIAL, "Asked for a regeneration"),
+    "assign": (Category.EDITORIAL, "Assigned a rewrite"),
     "publish": (Category.EDITORIAL, "Published"),
     "republish": (Category.EDITORIAL, "Republished"),
     "kill": (Category.EDITORIAL, "Took down"),

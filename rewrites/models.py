@@ -1,6 +1,7 @@
 import json
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
@@ -27,6 +28,14 @@ class RewriteQuerySet(models.QuerySet):
 
     def with_cluster(self):
         return self.select_related("cluster")
+
+
+class MergedPage(models.TextChoices):
+    """An editor's answer to what a merged-away story's public page becomes."""
+
+    KEEP = "keep", "Keep it as it is"
+    REDIRECT = "redirect", "Redirect to the story it was merged into, once that is published"
+    KILL = "kill", "Take it down"
 
 
 class Rewrite(models.Model):
@@ -94,6 +103,26 @@ class Rewrite(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Raised by every saved change.")
     has_unpublished_changes = models.BooleanField(default=False)
     failure_reason = models.TextField(blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_rewrites",
+        help_text="The editor who is to review this rewrite (assigned by a colleague, or claimed).",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    merged_page = models.CharField(
+        max_length=10, choices=MergedPage.choices, blank=True, db_default="",
+        help_text="What happens to the public page of a story whose cluster was merged into another.",
+    )
+    # Copies of the cluster's columns that the queue filters and sorts on, kept by database triggers
+    # (migration 0010_queue_columns), so that every filter and sort reads one table through its indexes.
+    queue_domain = models.CharField(max_length=50, blank=True, db_default="", editable=False)
+    queue_content_type = models.CharField(max_length=50, blank=True, db_default="", editable=False)
+    queue_stale = models.BooleanField(db_default=False, editable=False)
+    queue_source_count = models.PositiveIntegerField(db_default=0, editable=False)
+    queue_merged = models.BooleanField(db_default=False, editable=False)
+    queue_sources = ArrayField(
+        models.IntegerField(), null=True, blank=True, editable=False,
+        help_text="The ids of the sources of the cluster's articles (migration 0012_queue_sources).",
+    )
     # Headline, summary and the cluster's canonical title, kept by database triggers.
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -107,7 +136,17 @@ class Rewrite(models.Model):
             models.Index(fields=["-created_at"], name="rewrite_created"),
             models.Index(fields=["lint_hits"], name="rewrite_lint_hits"),
             models.Index(fields=["lint_errors"], name="rewrite_lint_errors"),
+            # The queue: one index per sort (keyset order), and the filters' own.
+            models.Index(fields=["-created_at", "-id"], name="rewrite_created_id"),
+            models.Index(fields=["-lint_hits", "-id"], name="rewrite_lints_id"),
+            models.Index(fields=["-queue_source_count", "-id"], name="rewrite_sources_id"),
+            models.Index(fields=["queue_domain", "-updated_at"], name="rewrite_domain_updated"),
+            models.Index(fields=["queue_content_type", "-updated_at"], name="rewrite_type_updated"),
+            models.Index(fields=["-updated_at"], condition=models.Q(queue_stale=True), name="rewrite_stale_updated"),
+            models.Index(fields=["-updated_at"], condition=models.Q(lint_errors__gt=0), name="rewrite_errors_updated"),
+            models.Index(fields=["assigned_to", "-updated_at", "-id"], name="rewrite_assigned_updated"),
             GinIndex(fields=["search_vector"], name="rewrite_search"),
+            GinIndex(fields=["queue_sources"], name="rewrite_queue_sources"),
         ]
         permissions = [
             ("review_rewrite", "Can review, edit and approve rewrites"),
@@ -187,6 +226,8 @@ class Revision(models.Model):
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
         CHECKED = "checked", "Finding checked"
+        MERGED = "merged", "Page after a merge"
+        ASSIGNED = "assigned", "Assigned"
 
     rewrite = models.ForeignKey(Rewrite, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()

@@ -15,17 +15,18 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from clusters.models import Article, Cluster, Source
+from clusters.models import Cluster, Source
 from rewrites.models import Rewrite
 
 SORTS = {
     "updated": ("updated_at", "Last change"),
     "created": ("created_at", "Newest"),
     "lints": ("lint_hits", "Most lint hits"),
-    "sources": ("cluster__source_count", "Most sources"),
+    "sources": ("queue_source_count", "Most sources"),
 }
+ASSIGNED = {"": "Anyone", "mine": "Assigned to me", "unassigned": "Nobody assigned"}
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
 
 
@@ -39,10 +40,13 @@ class QueueFilters:
     stale: bool = False
     q: str = ""
     sort: str = "updated"
+    assigned: str = ""  # "mine", "unassigned" or "" (anyone)
+    user_id: int | None = None  # whose "mine" it is
     invalid: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_query(cls, query) -> "QueueFilters":
+    def from_query(cls, query, *, user=None) -> "QueueFilters":
+        """The filters a queue address asks for; user is who "mine" means."""
         filters = cls(
             status=query.get("status", ""),
             domain=query.get("domain", "").strip(),
@@ -52,7 +56,12 @@ class QueueFilters:
             stale=Cluster.stale_requested(query.get("stale")),
             q=query.get("q", "").strip()[:200],
             sort=query.get("sort", "updated"),
+            assigned=query.get("assigned", ""),
+            user_id=user.pk if user is not None and user.is_authenticated else None,
         )
+        if filters.assigned not in ASSIGNED:
+            filters.invalid.append(f"There is no assignment filter “{filters.assigned}”; showing everyone's.")
+            filters.assigned = ""
         if filters.status and filters.status not in Rewrite.Status.values:
             filters.invalid.append(f"There is no status “{filters.status}”; showing every status.")
             filters.status = ""
@@ -69,32 +78,36 @@ class QueueFilters:
         query = {
             "status": self.status, "domain": self.domain, "type": self.content_type,
             "source": self.source, "errors": "1" if self.errors else "", "stale": "1" if self.stale else "",
-            "q": self.q, "sort": "" if self.sort == "updated" else self.sort,
+            "q": self.q, "sort": "" if self.sort == "updated" else self.sort, "assigned": self.assigned,
         }
         return {key: value for key, value in query.items() if value}
 
 
 def filtered_rewrites(filters: QueueFilters) -> QuerySet:
-    rewrites = Rewrite.objects.select_related("cluster").only(
+    rewrites = Rewrite.objects.select_related("cluster", "assigned_to").only(
         "id", "headline", "status", "model", "lint_hits", "lint_errors", "updated_at", "created_at",
         "has_unpublished_changes",
         "cluster__id", "cluster__canonical_title", "cluster__source_count",
-        "cluster__written_source_count", "cluster__domain", "cluster__content_type",
-    )
+        "cluster__written_source_count", "cluster__domain", "cluster__content_type", "cluster__status",
+        "assigned_to__id", "assigned_to__username", "queue_source_count",
+    ).filter(queue_merged=False)  # merged away: the story goes on in another rewrite
     if filters.status:
         rewrites = rewrites.filter(status=filters.status)
+    if filters.assigned == "mine":
+        rewrites = rewrites.filter(assigned_to_id=filters.user_id)
+    elif filters.assigned == "unassigned":
+        rewrites = rewrites.filter(assigned_to__isnull=True)
+    # The cluster's columns are read from their copies on the rewrite (queue_*), kept by database triggers.
     if filters.domain:
-        rewrites = rewrites.filter(cluster__domain=filters.domain)
+        rewrites = rewrites.filter(queue_domain=filters.domain)
     if filters.content_type:
-        rewrites = rewrites.filter(cluster__content_type=filters.content_type)
+        rewrites = rewrites.filter(queue_content_type=filters.content_type)
     if filters.errors:
         rewrites = rewrites.filter(lint_errors__gt=0)
     if filters.stale:
-        rewrites = rewrites.stale()
+        rewrites = rewrites.filter(queue_stale=True)
     if filters.source:
-        rewrites = rewrites.filter(
-            Exists(Article.objects.filter(cluster_id=OuterRef("cluster_id"), source_id=int(filters.source)))
-        )
+        rewrites = rewrites.filter(queue_sources__contains=[int(filters.source)])
     if filters.q:
         rewrites = rewrites.filter(search_vector=search_query(filters.q))
     return rewrites

@@ -43,8 +43,17 @@ ACTION_STATUSES: dict[Action, frozenset[str]] = {
     Action.PUBLISH: frozenset({S.APPROVED}),
     Action.REPUBLISH: frozenset({S.PUBLISHED}),
     Action.KILL: frozenset({S.PUBLISHED}),
+    Action.ASSIGN: WRITING | EDITABLE,
 }
 LIVE_ONLY = frozenset({Action.REPUBLISH, Action.KILL})
+# A rewrite whose cluster was merged into another is finished whatever its status: the story goes on
+# in the other cluster's rewrite. Only its public page, if it has one, can still be taken down.
+MERGED_AWAY_ACTIONS = frozenset({Action.KILL})
+
+
+def is_merged_away(rewrite: Rewrite) -> bool:
+    """Whether the rewrite's cluster was merged into another cluster."""
+    return rewrite.cluster.status == Cluster.Status.MERGED
 
 
 def is_live(rewrite: Rewrite) -> bool:
@@ -53,6 +62,8 @@ def is_live(rewrite: Rewrite) -> bool:
 
 
 def _allows(rewrite: Rewrite, action: Action, live: bool | None) -> bool:
+    if action not in MERGED_AWAY_ACTIONS and is_merged_away(rewrite):
+        return False
     if rewrite.status == S.PUBLISHED and action in LIVE_ONLY | {Action.PUBLISH}:
         live = is_live(rewrite) if live is None else live
         return live if action in LIVE_ONLY else not live
@@ -68,8 +79,20 @@ def _name(rewrite: Rewrite) -> str:
     return f"“{rewrite.headline}”" if rewrite.headline else f"Rewrite {rewrite.id}"
 
 
+_MERGED_VERBS = {
+    Action.EDIT: "edited", Action.APPROVE: "approved", Action.SPIKE: "spiked", Action.RESTORE: "restored",
+    Action.REGENERATE: "regenerated", Action.PUBLISH: "published", Action.REPUBLISH: "republished",
+    Action.ASSIGN: "assigned",
+}
+
+
 def _why_not(rewrite: Rewrite, action: Action) -> str:
     status = rewrite.get_status_display().lower()
+    if action in _MERGED_VERBS and is_merged_away(rewrite):
+        return (
+            f"{_name(rewrite)} cannot be {_MERGED_VERBS[action]}: its cluster was merged into another, and the "
+            "story continues in that cluster's rewrite. Open it from the notice at the top of this page."
+        )
     if action == Action.EDIT and rewrite.status in WRITING:
         return f"This rewrite is {status}; it can be edited once the draft is written."
     if action == Action.RESTORE:
@@ -84,6 +107,8 @@ def _why_not(rewrite: Rewrite, action: Action) -> str:
         if rewrite.status == S.SPIKED:
             return "This rewrite is already spiked."
         return "This rewrite is being written right now; spike it once the draft is in."
+    if action == Action.ASSIGN:
+        return "A spiked rewrite needs no editor; restore a revision to bring it back first."
     if action == Action.REGENERATE:
         if rewrite.status == S.SPIKED:
             return "This rewrite was spiked; restore it before regenerating."

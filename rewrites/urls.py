@@ -7,6 +7,7 @@ app_name = "rewrites"
 
 urlpatterns = [
     path("", home, name="queue"),
+    path("rewrites/bulk/", views.bulk, name="bulk"),
     path("rewrites/<str:rewrite_id>/", views.workspace, name="workspace"),
     path("rewrites/<str:rewrite_id>/state/", views.workspace_panels, name="state"),
     path("rewrites/<str:rewrite_id>/record/", views.record_detail, name="record"),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("rewrites/<str:rewrite_id>/slug/", views.slug, name="slug"),
     path("rewrites/<str:rewrite_id>/approve/", views.approve, name="approve"),
     path("rewrites/<str:rewrite_id>/spike/", views.spike, name="spike"),
+    path("rewrites/<str:rewrite_id>/assign/", views.assign, name="assign"),
+    path("rewrites/<str:rewrite_id>/merged-page/", views.merged_page, name="merged-page"),
     path("rewrites/<str:rewrite_id>/regenerate/", views.regenerate, name="regenerate"),
     path("rewrites/<str:rewrite_id>/progress/", views.progress, name="progress"),
     path(

@@ -14,14 +14,17 @@ from django_htmx.http import HttpRequest, push_url, trigger_client_event
 from newsroom.presence import leave_presence, touch_presence
 from newsroom.queues import queue_problem
 from newsroom.responses import respond_after_action
-from newsroom.rules import Action, refusal, require, requires
+from newsroom.rules import Action, may, refusal, require, requires
 from rewrites import states
+from rewrites.bulk import BULK_ACTIONS, bulk_action
 from rewrites.claims.checked import CHECKABLE_CODES
 from rewrites.evidence import find_evidence, flags_for
 from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
 from rewrites.lint import MODEL_ATTRIBUTES, TEXT_FIELDS
+from rewrites.merges import decide_merged_page
 from rewrites.models import Rewrite, Suggestion
 from rewrites.publishing.cards import render_social_card
+from rewrites.publishing.jobs import send_deliveries
 from rewrites.publishing.publish import source_credit
 from rewrites.records import record_for
 from rewrites.review import (
@@ -29,6 +32,9 @@ from rewrites.review import (
     ReviewError,
     accept_suggestion,
     approve_rewrite,
+    assign_rewrite,
+    assignable_editors,
+    assignee_from,
     change_slug,
     compare_revisions,
     discard_suggestion,
@@ -40,7 +46,7 @@ from rewrites.review import (
     spike_rewrite,
     word_diff,
 )
-from rewrites.review_queue import SORTS, QueueFilters, cursor_for, filter_choices, queue_page
+from rewrites.review_queue import ASSIGNED, SORTS, QueueFilters, cursor_for, filter_choices, queue_page
 from rewrites.workspace import (
     KEY_FACTS,
     SHOWN_FIELDS,
@@ -56,7 +62,7 @@ from rewrites.workspace import (
 @requires(Action.VIEW)
 def queue(request: HttpRequest) -> TemplateResponse:
     """The editors' home: rewrites filtered, searched and sorted, a page at a time."""
-    filters = QueueFilters.from_query(request.GET)
+    filters = QueueFilters.from_query(request.GET, user=request.user)
     page = queue_page(
         filters,
         after=request.GET.get("after", ""),
@@ -69,6 +75,8 @@ def queue(request: HttpRequest) -> TemplateResponse:
         "filters": filters,
         "statuses": Rewrite.Status.choices,
         "sorts": [(key, label) for key, (_, label) in SORTS.items()],
+        "assignment_choices": list(ASSIGNED.items()),
+        "editors": assignable_editors() if not request.htmx and may(request.user, Action.ASSIGN) else [],
         "choices": filter_choices(),
         "next_query": urlencode({**base_query, "after": page.next_cursor}) if page.next_cursor else "",
         "previous_query": urlencode({**base_query, "before": page.previous_cursor}) if page.previous_cursor else "",
@@ -103,7 +111,7 @@ def record_detail(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 
 def _load_rewrite(rewrite_id: str) -> Rewrite:
-    return get_object_or_404(Rewrite.objects.select_related("cluster"), id=rewrite_id)
+    return get_object_or_404(Rewrite.objects.select_related("cluster", "assigned_to"), id=rewrite_id)
 
 
 def _articles(rewrite: Rewrite) -> list:
@@ -148,13 +156,13 @@ def _queue_query(request: HttpRequest) -> str:
 
 def _next_url(request: HttpRequest, rewrite: Rewrite) -> str:
     query = _queue_query(request)
-    filters = _next_filters(query)
+    filters = _next_filters(query, user=request.user)
     params = {"queue": query, "after": cursor_for(rewrite, filters)}
     return reverse("rewrites:next", args=[rewrite.id]) + "?" + urlencode(params)
 
 
-def _next_filters(query: str) -> QueueFilters:
-    filters = QueueFilters.from_query(QueryDict(query))
+def _next_filters(query: str, *, user=None) -> QueueFilters:
+    filters = QueueFilters.from_query(QueryDict(query), user=user)
     filters.status = filters.status or DEFAULT_NEXT_STATUS
     return filters
 
@@ -165,6 +173,7 @@ def _page_context(request: HttpRequest, rewrite: Rewrite) -> dict:
         **workspace_state(request, rewrite, articles=articles),
         "articles": articles,
         "next_url": _next_url(request, rewrite),
+        "queue_url": reverse("rewrites:queue") + (f"?{query}" if (query := _queue_query(request)) else ""),
         "presence_seconds": settings.NEWSROOM_PRESENCE_SECONDS,
     }
 
@@ -284,6 +293,68 @@ def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     except ReviewError as error:
         return _action_response(request, rewrite, error=str(error))
     return _action_response(request, rewrite, notice="Approved.", extra=_next_link(request, rewrite))
+
+
+@require_POST
+@requires(Action.VIEW)
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One action (spike with a reason, regenerate, assign) applied to the rewrites picked in the queue;
+    answers with what happened to each row, and the queue refreshes its list."""
+    action = request.POST.get("action", "")
+    if action in BULK_ACTIONS:
+        require(request.user, BULK_ACTIONS[action])
+    error, results = "", []
+    try:
+        if action == "regenerate" and (problem := queue_problem()):
+            raise ReviewError(problem)
+        assignee = assignee_from(request.POST.get("assignee", ""), user=request.user) if action == "assign" else None
+        results = bulk_action(
+            rewrite_ids=request.POST.getlist("ids"), action=action, user=request.user,
+            reason=request.POST.get("reason", ""), assignee=assignee,
+        )
+    except ReviewError as refused:
+        error = str(refused)
+    done = sum(1 for row in results if row.done)
+    context = {"bulk_error": error, "bulk_results": results, "bulk_done": done, "bulk_refused": len(results) - done}
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        for row in results:
+            (messages.success if row.done else messages.error)(request, f"{row.headline}: {row.message}")
+        return redirect(reverse("rewrites:queue") + ("?" + request.POST["queue"] if request.POST.get("queue") else ""))
+    response = TemplateResponse(request, "rewrites/queue.html#bulk-result", context, status=400 if error else 200)
+    return trigger_client_event(response, "queue-changed", {}) if done else response
+
+
+@require_POST
+@requires(Action.ASSIGN)
+def assign(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """Assigns the rewrite to the editor `assignee` (a user id), to the requester (`assignee=me`: a claim),
+    or to nobody (empty)."""
+    rewrite = _load_rewrite(rewrite_id)
+    try:
+        assignee = assignee_from(request.POST.get("assignee", ""), user=request.user)
+        rewrite = assign_rewrite(rewrite_id=rewrite.id, assignee=assignee, user=request.user)
+    except ReviewError as error:
+        return _action_response(request, rewrite, error=str(error))
+    who = rewrite.assigned_to
+    notice = "Nobody is assigned now." if who is None else (
+        "You claimed this rewrite." if who.pk == request.user.pk else f"Assigned to {who.get_username()}."
+    )
+    return _action_response(request, rewrite, notice=notice)
+
+
+@require_POST
+@requires(Action.KILL)
+def merged_page(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+    """What the public page of a story merged into another becomes: kept, redirected or taken down."""
+    rewrite = _load_rewrite(rewrite_id)
+    try:
+        decision = decide_merged_page(rewrite_id=rewrite.id, choice=request.POST.get("page", ""), user=request.user)
+    except ReviewError as error:
+        return _action_response(request, rewrite, error=str(error))
+    send_deliveries(decision.deliveries)
+    return _action_response(request, decision.rewrite, notice=decision.notice)
 
 
 @require_POST
@@ -494,7 +565,7 @@ def check_finding(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 def next_in_queue(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     """Opens the rewrite after this one in the queue view the editor came from (the drafts, unless it was filtered)."""
     query = request.GET.get("queue", "")[:1000]
-    filters = _next_filters(query)
+    filters = _next_filters(query, user=request.user)
     after = request.GET.get("after", "")
     candidates = queue_page(filters, after=after, size=10).rows + queue_page(filters, size=10).rows
     following = next((row for row in candidates if row.id != rewrite_id), None)

@@ -22,10 +22,11 @@ from rewrites.evidence import flags_for, highlight_segments
 from rewrites.generation.jobs import generation_progress, regeneration_underway
 from rewrites.generation.offline import writer_name
 from rewrites.lint import INFO, TEXT_FIELDS
+from rewrites.merges import merged_away
 from rewrites.models import OUTPUT_FIELDS, PublishedStory, Rewrite
 from rewrites.previews import StoryLinks, post_preview
 from rewrites.publishing.views import publish_status_context
-from rewrites.review import word_diff
+from rewrites.review import assignable_editors, word_diff
 from rewrites.webcard import safe_web_card
 
 FIELD_INFO = {name: {"record_name": record_name, "label": label} for name, record_name, label in OUTPUT_FIELDS}
@@ -35,7 +36,7 @@ SHOWN_FIELDS = {**FIELD_INFO, KEY_FACTS: {"record_name": "keyFacts", "label": "K
 SOCIAL_FIELDS = {"bluesky_post", "twitter_post", "threads_post"}
 LONG_FIELDS = {"summary", "why_it_matters", "web_card_html", "threads_post", "newsletter_blurb"}
 CREDITS_FIELD = "attributionJson"
-REVIEW_ACTIONS = [Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE]
+REVIEW_ACTIONS = [Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.ASSIGN]
 # Characters per line of a field's textarea at the desk's usual width, to open it tall enough for its text.
 TEXTAREA_LINE_CHARS = 70
 
@@ -127,7 +128,7 @@ def story_links(rewrite: Rewrite, articles, story: PublishedStory | None) -> Sto
 
 def state_token(rewrite: Rewrite) -> str:
     """Changes whenever something the workspace's panels show of the rewrite changes."""
-    return f"{rewrite.version}-{rewrite.status}-{int(rewrite.has_unpublished_changes)}"
+    return f"{rewrite.version}-{rewrite.status}-{int(rewrite.has_unpublished_changes)}-{rewrite.assigned_to_id or 0}"
 
 
 def _actions(user, rewrite: Rewrite) -> dict[str, bool]:
@@ -198,6 +199,13 @@ def workspace_state(request, rewrite: Rewrite, *, articles) -> dict:
             "redirects": [redirect.slug for redirect in story.redirects.all()] if story is not None else [],
         },
         "publishing": publishing,
+        "merged": merged_away(request.user, rewrite, story=story),
+        "assignment": {
+            "to": rewrite.assigned_to,
+            "at": rewrite.assigned_at,
+            "mine": rewrite.assigned_to_id is not None and rewrite.assigned_to_id == request.user.pk,
+            "editors": assignable_editors() if actions[Action.ASSIGN] else [],
+        },
         "counter_spec": COUNTER_SPEC,
         "site_name": settings.NEWSROOM_SITE_NAME,
         "checkable_codes": CHECKABLE_CODES,

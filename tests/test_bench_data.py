@@ -9,15 +9,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_review_benchmark_data_loads_and_serves_the_queue_and_workspace(client, editor):
-    populate(30)
+    populate(30, assignee_id=editor.id)
     client.force_login(editor)
 
     queue = client.get("/", {"q": "anime", "status": "draft"})
+    mine = client.get("/", {"assigned": "mine", "domain": "anime", "stale": "1", "sort": "sources"})
     workspace = client.get(f"/rewrites/{Rewrite.objects.order_by('id').first().id}/")
 
     assert Rewrite.objects.count() == 30
     assert queue.status_code == 200 and queue.context["page"].rows
     assert workspace.status_code == 200
+    assert mine.status_code == 200
+    assert all(row.assigned_to_id == editor.id and row.queue_domain == "anime" for row in mine.context["page"].rows)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -139,7 +139,7 @@ def test_posting_without_the_csrf_token_is_refused(editor, stories):
     assert not ClusterChange.objects.exists()
 
 
-def test_editor_merges_with_htmx_and_gets_the_fresh_list(editor, stories):
+def test_editor_merges_with_htmx_and_gets_the_outcome_in_place_with_an_undo(editor, stories):
     crash, _, fare = stories
     client = login(editor)
     token = csrf_token(client)
@@ -150,10 +150,96 @@ def test_editor_merges_with_htmx_and_gets_the_fresh_list(editor, stories):
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="cluster-list">')
-    assert "one story" in body  # the recorded change is listed
+    assert body.lstrip().startswith(f'<section class="cluster cluster-gone" id="{fare.cluster_id}"')
+    assert "Merged into “" in body and "which now has 3 sources" in body
+    assert reverse("clusters:undo") in body
+    assert f'id="{crash.cluster_id}" aria-labelledby="title-{crash.cluster_id}" hx-swap-oob="outerHTML"' in body
     assert Cluster.objects.get(id=fare.cluster_id).status == Cluster.Status.MERGED
     assert Cluster.objects.get(id=crash.cluster_id).articles.count() == 3
+
+
+def test_undo_puts_a_merge_back_as_it_was(editor, stories):
+    crash, crash_two, fare = stories
+    Rewrite.objects.create(cluster_id=fare.cluster_id, status=Rewrite.Status.DRAFT, headline="Fares")
+    client = login(editor)
+    token = csrf_token(client)
+    client.post(reverse("clusters:merge"), {"keep": crash.cluster_id, "merge": fare.cluster_id},
+                HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    change = ClusterChange.objects.get()
+
+    response = client.post(reverse("clusters:undo"), {"change": change.id, "cluster": fare.cluster_id},
+                           HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Undid the merge" in body
+    assert body.lstrip().startswith(f'<section class="cluster" id="{fare.cluster_id}"')
+    away = Cluster.objects.get(id=fare.cluster_id)
+    assert away.status == Cluster.Status.DRAFT and away.merged_into_id is None
+    assert list(away.articles.values_list("id", flat=True)) == [fare.id]
+    assert set(Cluster.objects.get(id=crash.cluster_id).articles.values_list("id", flat=True)) == {crash.id, crash_two.id}
+    again = client.post(reverse("clusters:undo"), {"change": change.id, "cluster": fare.cluster_id},
+                        HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    assert again.status_code == 400 and "undone already" in again.content.decode()
+
+
+def test_undo_puts_a_moved_article_back(editor, stories):
+    crash, crash_two, _ = stories
+    client = login(editor)
+    token = csrf_token(client)
+    moved = client.post(reverse("clusters:move"), {"article": crash_two.id, "to": "new"},
+                        HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    assert "a new cluster" in moved.content.decode()
+    crash_two.refresh_from_db()
+    new_cluster = crash_two.cluster_id
+    assert new_cluster != crash.cluster_id
+    change = ClusterChange.objects.get()
+
+    client.post(reverse("clusters:undo"), {"change": change.id, "cluster": crash.cluster_id},
+                HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+
+    crash_two.refresh_from_db()
+    assert crash_two.cluster_id == crash.cluster_id
+    assert Cluster.objects.get(id=crash.cluster_id).source_count == 2
+    assert Cluster.objects.get(id=new_cluster).status == Cluster.Status.MERGED
+
+
+def test_an_undo_after_the_articles_moved_again_says_why_not(editor, stories):
+    crash, _, fare = stories
+    client = login(editor)
+    token = csrf_token(client)
+    client.post(reverse("clusters:merge"), {"keep": crash.cluster_id, "merge": fare.cluster_id},
+                HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    merge = ClusterChange.objects.get()
+    client.post(reverse("clusters:move"), {"article": fare.id, "to": "new"}, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+
+    response = client.post(reverse("clusters:undo"), {"change": merge.id, "cluster": fare.cluster_id},
+                           HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+
+    assert response.status_code == 400
+    assert "moved since" in response.content.decode()
+
+
+def test_the_target_of_a_merge_is_found_by_its_headline(editor, stories):
+    crash, _, fare = stories
+    Rewrite.objects.create(cluster_id=crash.cluster_id, status=Rewrite.Status.DRAFT, headline="Subway trains collide downtown")
+    client = login(editor)
+
+    found = client.get(reverse("clusters:targets"), {"target_q": "collide", "name": "keep", "exclude": fare.cluster_id},
+                       HTTP_HX_REQUEST="true").content.decode()
+    itself = client.get(reverse("clusters:targets"), {"target_q": "collide", "exclude": crash.cluster_id}).content.decode()
+    short = client.get(reverse("clusters:targets"), {"target_q": "c"}).content.decode()
+
+    assert f'name="keep" value="{crash.cluster_id}"' in found
+    assert "Subway trains collide downtown" in found
+    assert crash.cluster_id not in itself and "No other cluster" in itself
+    assert "Type two or more letters" in short
+
+
+def test_the_page_has_no_text_inputs_per_article_on_show(editor, stories):
+    body = login(editor).get(LIST).content.decode()
+    assert 'list="cluster-ids"' not in body
+    assert body.count("<details class=\"cluster-action\">") >= 3
 
 
 def test_editor_moves_an_article_out_with_a_plain_post(editor, stories):

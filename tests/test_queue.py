@@ -129,7 +129,7 @@ def test_queue_query_count_does_not_grow_with_rows(client, editor, seed_record, 
     client.force_login(editor)
     client.get("/")  # fills the cache of filter choices
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get("/", {"status": "published", "q": "Alibaba", "stale": "1", "errors": "1", "domain": "other"})
 
 
@@ -186,3 +186,31 @@ def test_filter_menus_list_each_domain_and_type_once(client, editor, seed_record
 
     assert choices["domains"] == ["other"]
     assert choices["content_types"] == ["news"]
+
+
+def test_the_queue_columns_follow_the_cluster_as_it_changes(seed_record, editor):
+    from clusters.models import Cluster
+    from rewrites.models import Rewrite
+    from tests.factories import make_draft
+
+    rewrite = make_draft(seed=seed_record)
+    cluster = Cluster.objects.filter(id=rewrite.cluster_id)
+    cluster.update(domain="games", content_type="review", source_count=3, written_source_count=2)
+    copy = Rewrite.objects.get(id=rewrite.id)
+    assert (copy.queue_domain, copy.queue_content_type, copy.queue_stale, copy.queue_source_count) == ("games", "review", True, 3)
+
+    rewrite.headline = "Saved from an instance read before the cluster changed"
+    rewrite.save()
+    assert Rewrite.objects.get(id=rewrite.id).queue_domain == "games"
+
+    from tests.factories import make_article, make_source
+
+    other = make_source(name="Another wire")
+    added = make_article(source=other, cluster=cluster.get())
+    assert other.id in Rewrite.objects.get(id=rewrite.id).queue_sources
+    added.delete()
+    assert other.id not in Rewrite.objects.get(id=rewrite.id).queue_sources
+
+    cluster.update(written_source_count=3, status=Cluster.Status.MERGED)
+    copy = Rewrite.objects.get(id=rewrite.id)
+    assert copy.queue_stale is False and copy.queue_merged is True

@@ -104,6 +104,32 @@ def test_feed_address_must_be_http(client, admin_user):
     assert not Source.objects.exists()
 
 
+@pytest.mark.parametrize("address", [
+    "https://gigazine.net/news/rss_2.0/", "HTTPS://GIGAZINE.net/news/rss_2.0", "http://gigazine.net/news/rss_2.0/?utm_source=x",
+])
+def test_a_feed_another_source_reads_is_refused_with_its_name(client, admin_user, address):
+    Source.objects.create(name="GIGAZINE", feed_url="https://gigazine.net/news/rss_2.0/")
+
+    response = login(client, admin_user).post(reverse("sources:add"), {
+        "name": "GIGAZINE again", "feed_url": address, "trust": 3, "poll_interval_minutes": 30,
+    })
+
+    assert response.status_code == 200
+    assert "The source “GIGAZINE” already reads this feed" in response.content.decode()
+    assert Source.objects.count() == 1
+
+
+def test_editing_a_source_keeps_its_own_feed(client, admin_user):
+    source = Source.objects.create(name="GIGAZINE", feed_url="https://gigazine.net/news/rss_2.0/")
+
+    response = login(client, admin_user).post(reverse("sources:edit", args=[source.id]), {
+        "name": "GIGAZINE", "feed_url": "https://gigazine.net/news/rss_2.0/", "trust": 4, "poll_interval_minutes": 30,
+    })
+
+    assert response.status_code == 302
+    assert Source.objects.get().trust == 4
+
+
 def test_enabling_a_disabled_source_clears_its_failures(client, admin_user):
     source = make_source(enabled=False, disabled_reason="Disabled after 8 failed fetches", consecutive_failures=8)
 

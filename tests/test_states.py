@@ -76,7 +76,7 @@ def test_every_transition_function_is_covered():
         name for name, value in vars(states).items()
         if callable(value) and getattr(value, "__module__", "") == states.__name__ and not name.startswith("_")
     }
-    helpers = {"is_live", "actions_for", "refusal", "check", "start_rewrite", "import_status"}
+    helpers = {"is_live", "is_merged_away", "actions_for", "refusal", "check", "start_rewrite", "import_status"}
     assert public - helpers == set(TRANSITIONS)
 
 
@@ -157,11 +157,21 @@ def test_a_published_rewrite_is_republished_or_killed_only_while_public_and_publ
 
 
 def test_a_merged_cluster_keeps_its_status_whatever_its_rewrite_does():
-    rewrite = make_rewrite(status=S.DRAFT, cluster_status=Cluster.Status.MERGED)
+    rewrite = make_rewrite(status=S.GENERATING, cluster_status=Cluster.Status.MERGED)
 
-    states.approve(rewrite)
+    states.store_draft(rewrite)
 
     assert Cluster.objects.get(id=rewrite.cluster_id).status == Cluster.Status.MERGED
+
+
+@pytest.mark.parametrize("status", sorted(ALL))
+def test_a_merged_away_rewrite_allows_nothing_but_taking_its_page_down(status):
+    rewrite = make_rewrite(status=status, cluster_status=Cluster.Status.MERGED)
+
+    assert states.actions_for(rewrite, live=True) <= {Action.KILL}
+    assert states.actions_for(rewrite, live=False) == set()
+    for action in (Action.APPROVE, Action.PUBLISH, Action.EDIT, Action.REGENERATE):
+        assert "its cluster was merged into another" in states.refusal(rewrite, action)
 
 
 @pytest.mark.parametrize("status", sorted(ALL))
@@ -232,12 +242,12 @@ def test_a_cluster_cannot_be_merged_into_itself():
 
 
 EXPECTED_ACTIONS = {
-    S.QUEUED: {Action.SPIKE},
-    S.GENERATING: set(),
-    S.DRAFT: {Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE},
-    S.APPROVED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.PUBLISH},
-    S.PUBLISHED: {Action.EDIT, Action.RESTORE, Action.REGENERATE, Action.REPUBLISH, Action.KILL},
-    S.FAILED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE},
+    S.QUEUED: {Action.SPIKE, Action.ASSIGN},
+    S.GENERATING: {Action.ASSIGN},
+    S.DRAFT: {Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.ASSIGN},
+    S.APPROVED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.PUBLISH, Action.ASSIGN},
+    S.PUBLISHED: {Action.EDIT, Action.RESTORE, Action.REGENERATE, Action.REPUBLISH, Action.KILL, Action.ASSIGN},
+    S.FAILED: {Action.EDIT, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.ASSIGN},
     S.SPIKED: {Action.RESTORE},
 }
 

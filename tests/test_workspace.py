@@ -276,7 +276,7 @@ def test_workspace_query_count_does_not_grow_with_sources_or_revisions(client, e
     rewrite = make_draft(seed=seed_record)
     client.force_login(editor)
     client.get(f"/rewrites/{rewrite.id}/")
-    with django_assert_num_queries(12) as few:
+    with django_assert_num_queries(13) as few:
         client.get(f"/rewrites/{rewrite.id}/")
 
     for number in range(6):

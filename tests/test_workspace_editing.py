@@ -302,7 +302,7 @@ def test_approving_offers_the_next_rewrite_in_the_queue(editor, seed_record):
     response = post_with_csrf(client, f"/rewrites/{rewrite.id}/approve/", {"override_reason": "ok", "next": "/rewrites/x/next/"}, **HX)
 
     assert 'href="/rewrites/x/next/" class="next-link">Next in queue' in response.content.decode()
-    assert json.loads(response["HX-Trigger"])["rewrite-changed"]["state"].endswith("approved-0")
+    assert json.loads(response["HX-Trigger"])["rewrite-changed"]["state"].endswith("approved-0-0")
 
 
 def test_word_diff_of_history_separates_a_replacement():

@@ -3,6 +3,13 @@ from urllib.parse import urlsplit
 from django import forms
 
 from clusters.models import Source
+from clusters.sources.canonical import canonical_url
+
+
+def same_feed(url: str) -> str:
+    """The feed address as two sources would share it: canonical, and without a trailing slash or http/https difference."""
+    canonical = canonical_url(url)
+    return canonical.split("://", 1)[-1].rstrip("/")
 
 
 class SourceForm(forms.ModelForm):
@@ -26,6 +33,15 @@ class SourceForm(forms.ModelForm):
         url = self.cleaned_data["feed_url"].strip()
         if url and urlsplit(url).scheme.lower() not in {"http", "https"}:
             raise forms.ValidationError("The feed address must start with http:// or https://.")
+        if url:
+            wanted = same_feed(url)
+            others = Source.objects.exclude(feed_url="").exclude(pk=self.instance.pk).only("name", "feed_url")
+            for other in others:
+                if same_feed(other.feed_url) == wanted:
+                    raise forms.ValidationError(
+                        f"The source “{other.name}” already reads this feed ({other.feed_url}). "
+                        "Edit that source instead of adding the feed twice."
+                    )
         return url
 
     def clean_poll_interval_minutes(self) -> int:

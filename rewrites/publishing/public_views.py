@@ -162,6 +162,9 @@ def story_page(request: HttpRequest, slug: str) -> TemplateResponse:
     if story is None:
         return _moved(slug, "public:story")
     if not story.is_live:
+        # A story merged into another may have been sent on to it rather than taken down.
+        if StoryRedirect.objects.filter(slug=slug).exists():
+            return _moved(slug, "public:story")
         return _gone(request, story)
     corrections = Correction.objects.filter(rewrite_id=story.rewrite_id, created_at__lte=story.updated_at)
     page_url = public_url(request, reverse("public:story", args=[story.slug]))

@@ -21,12 +21,22 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
+from clusters.models import Cluster
 from newsroom.audit import record
 from newsroom.links import strip_tracking
 from newsroom.rules import Action
 from rewrites import states
 from rewrites.lead_image import image_credit, lead_image_article
-from rewrites.models import Correction, PublishedStory, PublishJob, Revision, Rewrite, StoryRedirect, Webhook
+from rewrites.models import (
+    Correction,
+    MergedPage,
+    PublishedStory,
+    PublishJob,
+    Revision,
+    Rewrite,
+    StoryRedirect,
+    Webhook,
+)
 from rewrites.publishing.cards import render_social_card
 from rewrites.publishing.webhooks import create_deliveries
 from rewrites.records import unique_slug
@@ -208,6 +218,7 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
     if old_image and old_image != image["image"]:
         _delete_file_on_commit(old_image)
     deliveries = create_deliveries(event=event, rewrite_id=rewrite.id) if event else []
+    deliveries += redirect_merged_away(story, user=user)
     logger.info("%s rewrite %s as /stories/%s/", outcome.capitalize(), rewrite.id, slug)
     return PublishResult(story=story, outcome=outcome, deliveries=deliveries)
 
@@ -274,6 +285,55 @@ def _save_publication(
     return story
 
 
+def _withdraw(story: PublishedStory, rewrite: Rewrite, *, reason: str, at) -> None:
+    """Takes the story's page, feed entries, card and image down, and spikes its rewrite."""
+    _delete_file_on_commit(story.card.name if story.card else "")
+    _delete_file_on_commit(story.image.name if story.image else "")
+    story.withdrawn_at = at
+    story.withdrawn_reason = reason
+    story.card = ""
+    story.image = ""
+    story.save(update_fields=["withdrawn_at", "withdrawn_reason", "card", "image"])
+    states.kill(rewrite, at=at, live=True)
+
+
+def redirect_merged_away(story: PublishedStory, *, user) -> list[int]:
+    """Sends the public pages of stories merged into this one, whose editors chose a redirect, to this story.
+
+    Each such page (and every old address that led to it) answers with a permanent redirect to
+    the story's page; the merged-away story leaves the feeds and its rewrite is spiked. Call
+    with the story live, inside the transaction that published it. Returns the webhook
+    deliveries created (one "unpublished" event per page).
+    """
+    deliveries: list[int] = []
+    if not story.is_live:
+        return deliveries
+    # Every cluster merged into this story's, directly or through a chain of merges.
+    merged_clusters: set[str] = set()
+    frontier = {Rewrite.objects.filter(id=story.rewrite_id).values_list("cluster_id", flat=True).get()}
+    while frontier:
+        frontier = set(Cluster.objects.filter(merged_into_id__in=frontier).values_list("id", flat=True)) - merged_clusters
+        merged_clusters |= frontier
+    if not merged_clusters:
+        return deliveries
+    merged = (
+        Rewrite.objects.select_for_update(of=("self",)).select_related("cluster")
+        .filter(cluster_id__in=merged_clusters, merged_page=MergedPage.REDIRECT)
+        .filter(published_story__withdrawn_at__isnull=True, published_story__isnull=False)
+    )
+    for rewrite in merged:
+        old = rewrite.published_story
+        now = timezone.now()
+        reason = f"Merged into “{story.headline}”; the page redirects to /stories/{story.slug}/"
+        _withdraw(old, rewrite, reason=reason, at=now)
+        StoryRedirect.objects.filter(story=old).update(story=story)
+        StoryRedirect.objects.update_or_create(slug=old.slug, defaults={"story": story})
+        record_revision(rewrite=rewrite, kind=Revision.Kind.UNPUBLISHED, user=user, reason=reason)
+        deliveries += create_deliveries(event=Webhook.Event.UNPUBLISHED, rewrite_id=rewrite.id)
+        logger.info("Redirected /stories/%s/ to /stories/%s/ after a merge", old.slug, story.slug)
+    return deliveries
+
+
 @transaction.atomic
 def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
     """Kills a published story: its page answers 410, it leaves the feeds and its card is deleted.
@@ -289,14 +349,7 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
     if refused := states.refusal(rewrite, Action.KILL, live=story is not None):
         raise PublishError(refused)
     now = timezone.now()
-    _delete_file_on_commit(story.card.name if story.card else "")
-    _delete_file_on_commit(story.image.name if story.image else "")
-    story.withdrawn_at = now
-    story.withdrawn_reason = reason
-    story.card = ""
-    story.image = ""
-    story.save(update_fields=["withdrawn_at", "withdrawn_reason", "card", "image"])
-    states.kill(rewrite, at=now, live=True)
+    _withdraw(story, rewrite, reason=reason, at=now)
     job = PublishJob.objects.create(
         rewrite=rewrite,
         action=PublishJob.Action.UNPUBLISH,
