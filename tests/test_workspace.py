@@ -351,3 +351,24 @@ def test_when_the_job_queue_is_unreachable_reads_work_and_actions_say_why(editor
     assert "The job queue is unreachable" in progress
     assert saved.status_code == 200
     assert Rewrite.objects.get(id=rewrite.id).status == "draft"
+
+
+def test_the_workspace_gives_each_id_to_one_element(client, editor, seed_record):
+    """htmx swaps panels by id: two elements with one id would each be swapped and shown twice."""
+    from collections import Counter
+    from html.parser import HTMLParser
+
+    class Ids(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids = Counter()
+
+        def handle_starttag(self, tag, attrs):
+            self.ids.update(value for name, value in attrs if name == "id")
+
+    rewrite = make_draft(seed=seed_record)
+    client.force_login(editor)
+    parser = Ids()
+    parser.feed(client.get(f"/rewrites/{rewrite.id}/").content.decode())
+
+    assert parser.ids and [name for name, count in parser.ids.items() if count > 1] == []
