@@ -129,7 +129,8 @@ def test_queue_query_count_does_not_grow_with_rows(client, editor, seed_record, 
     client.force_login(editor)
     client.get("/")  # fills the cache of filter choices
 
-    with django_assert_num_queries(7):
+    # A filtered page that is shorter than a page: the rows near the top of the sort, then the sorted matches.
+    with django_assert_num_queries(8):
         client.get("/", {"status": "published", "q": "Alibaba", "stale": "1", "errors": "1", "domain": "other"})
 
 
