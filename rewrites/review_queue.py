@@ -183,10 +183,10 @@ def _seek(column: str, value, rewrite_id: str, *, backwards: bool) -> RawSQL:
     return RawSQL(_row_compare(column, ">" if backwards else "<", "(%s, %s)"), (value, rewrite_id), output_field=BooleanField())
 
 
-def _within_window(column: str, cursor, *, backwards: bool) -> RawSQL:
-    """Rows no further down the sort than the WINDOW-th row past the cursor (matching or not).
+def _within_window(column: str, cursor, *, backwards: bool, window: int) -> RawSQL:
+    """Rows no further down the sort than the window-th row past the cursor (matching or not).
 
-    Bounds a walk of the sort's index: the page query cannot read more than WINDOW rows, however rare its
+    Bounds a walk of the sort's index: the page query cannot read more than window rows, however rare its
     filters' matches are.
     """
     seek, params = "", ()
@@ -196,19 +196,21 @@ def _within_window(column: str, cursor, *, backwards: bool) -> RawSQL:
     inner, outer = ("ASC", "DESC") if backwards else ("DESC", "ASC")
     last = (
         f'(SELECT w."{column}", w.id FROM (SELECT "{column}", id FROM rewrites_rewrite {seek} '
-        f'ORDER BY "{column}" {inner}, id {inner} LIMIT {WINDOW}) w ORDER BY w."{column}" {outer}, w.id {outer} LIMIT 1)'
+        f'ORDER BY "{column}" {inner}, id {inner} LIMIT {int(window)}) w ORDER BY w."{column}" {outer}, w.id {outer} LIMIT 1)'
     )
     return RawSQL(_row_compare(column, "<=" if backwards else ">=", last), params, output_field=BooleanField())
 
 
-def queue_page(filters: QueueFilters, *, after: str = "", before: str = "", size: int = 50) -> QueuePage:
+def queue_page(
+    filters: QueueFilters, *, after: str = "", before: str = "", size: int = 50, window: int = WINDOW
+) -> QueuePage:
     """Returns one page of the queue, newest (largest sort value) first.
 
     Without filters the page is the next rows of the sort's index. With filters it is found in one of two
     ways, whichever the data allows, and both give the same rows:
 
-    1. Among the WINDOW rows at the top of the sort (past the cursor): when the filters are common there,
-       a page of matches is found by reading at most WINDOW rows in order.
+    1. Among the window rows at the top of the sort (past the cursor): when the filters are common there,
+       a page of matches is found by reading at most window rows in order.
     2. Otherwise the filters are rare at the top of the sort, so their matches are found through the
        filters' own indexes and sorted (ordering by an expression keeps the planner from walking the
        sort's index through every row in search of matches that may not be there).
@@ -231,7 +233,7 @@ def queue_page(filters: QueueFilters, *, after: str = "", before: str = "", size
     else:
         order, sorted_matches = [f"-{column}", "-id"], [Coalesce(column, column).desc(), "-id"]
     if filtered:
-        rows = list(rewrites.filter(_within_window(column, cursor, backwards=backwards)).order_by(*order)[: size + 1])
+        rows = list(rewrites.filter(_within_window(column, cursor, backwards=backwards, window=window)).order_by(*order)[: size + 1])
         if len(rows) <= size:  # not a page's worth near the top of the sort: sort the matches instead
             rows = list(rewrites.order_by(*sorted_matches)[: size + 1])
     else:
