@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -226,8 +226,14 @@ def queue_page(
     if (after or before) and cursor is None:
         problem = "That page link is damaged; showing the first page."
     backwards = bool(before) and cursor is not None
+    matches = rewrites  # the filters' matches, past the cursor (as plain lookups, so that they nest in a subquery)
     if cursor is not None:
-        rewrites = rewrites.filter(_seek(column, *cursor, backwards=backwards))
+        value, rewrite_id = cursor
+        if backwards:
+            matches = matches.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "id__gt": rewrite_id}))
+        else:
+            matches = matches.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "id__lt": rewrite_id}))
+        rewrites = rewrites.filter(_seek(column, value, rewrite_id, backwards=backwards))
     if backwards:
         order, sorted_matches = [column, "id"], [Coalesce(column, column).asc(), "id"]
     else:
@@ -235,7 +241,9 @@ def queue_page(
     if filtered:
         rows = list(rewrites.filter(_within_window(column, cursor, backwards=backwards, window=window)).order_by(*order)[: size + 1])
         if len(rows) <= size:  # not a page's worth near the top of the sort: sort the matches instead
-            rows = list(rewrites.order_by(*sorted_matches)[: size + 1])
+            # Only the rewrites' own columns are sorted; the page's few rows are joined to their clusters after.
+            page_ids = matches.order_by(*sorted_matches).values("id")[: size + 1]
+            rows = list(filtered_rewrites(filters).filter(id__in=page_ids).order_by(*order))
     else:
         rows = list(rewrites.order_by(*order)[: size + 1])
     more = len(rows) > size
