@@ -184,21 +184,20 @@ def _seek(column: str, value, rewrite_id: str, *, backwards: bool) -> RawSQL:
 
 
 def _within_window(column: str, cursor, *, backwards: bool, window: int) -> RawSQL:
-    """Rows no further down the sort than the window-th row past the cursor (matching or not).
+    """Rows among the first window rows of the sort past the cursor (matching the filters or not).
 
-    Bounds a walk of the sort's index: the page query cannot read more than window rows, however rare its
-    filters' matches are.
+    The rows are named by id (read from the sort's index), so the page query reads at most window rows
+    however rare its filters' matches are, and the planner cannot prefer a filter's index to them.
     """
     seek, params = "", ()
     if cursor is not None:
         seek = "WHERE " + _row_compare(column, ">" if backwards else "<", "(%s, %s)").replace('"rewrites_rewrite".', "")
         params = cursor
-    inner, outer = ("ASC", "DESC") if backwards else ("DESC", "ASC")
-    last = (
-        f'(SELECT w."{column}", w.id FROM (SELECT "{column}", id FROM rewrites_rewrite {seek} '
-        f'ORDER BY "{column}" {inner}, id {inner} LIMIT {int(window)}) w ORDER BY w."{column}" {outer}, w.id {outer} LIMIT 1)'
+    direction = "ASC" if backwards else "DESC"
+    ids = (
+        f'SELECT id FROM rewrites_rewrite {seek} ORDER BY "{column}" {direction}, id {direction} LIMIT {int(window)}'
     )
-    return RawSQL(_row_compare(column, "<=" if backwards else ">=", last), params, output_field=BooleanField())
+    return RawSQL(f'"rewrites_rewrite"."id" = ANY(ARRAY({ids}))', params, output_field=BooleanField())
 
 
 def queue_page(
