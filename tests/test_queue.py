@@ -260,3 +260,20 @@ def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_t
                 for earlier, later in zip(reversed(pages[:-1]), reversed(pages[1:])):
                     back = queue_page(filters, before=later.previous_cursor, size=2, window=window)
                     assert [row.id for row in back.rows] == [row.id for row in earlier.rows], (sort, arguments, window)
+
+
+def test_a_page_link_whose_position_does_not_fit_the_sort_shows_the_first_page_and_says_so(client, editor, seed_record):
+    import base64
+    import json
+
+    import_record(seed_record)
+    client.force_login(editor)
+    # A position by time (from the Last change sort) used under the lint-hits sort, and one that is not a position.
+    by_time = base64.urlsafe_b64encode(json.dumps([{"t": "2026-01-01T00:00:00+00:00"}, "r_x"]).encode()).decode()
+    not_a_position = base64.urlsafe_b64encode(json.dumps([["a"], {"b": 1}]).encode()).decode()
+
+    for query in ({"sort": "lints", "after": by_time}, {"before": not_a_position}, {"errors": "1", "after": by_time, "sort": "sources"}):
+        response = client.get("/", query)
+        assert response.status_code == 200
+        assert "That page link is damaged; showing the first page." in response.content.decode()
+    assert "Alibaba Bans Employees" in client.get("/", {"sort": "lints", "after": by_time}).content.decode()
