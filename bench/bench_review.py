@@ -30,26 +30,37 @@ WORDS = (
 ).split()
 
 
+def pick(column: str, choices: int) -> str:
+    """SQL for a number in [0, choices) for row i, drawn for column on its own.
+
+    A hash of the row number and the column's name, so that the columns are independent of each other (as
+    a domain, a type, a status and an assignee are, roughly, in a newsroom) yet the same in every run.
+    Columns taken from one row number (i % n) would be tied together: pairs of values would never meet.
+    """
+    return f"(abs(hashtext(i || ':{column}')::bigint) % {choices})"
+
+
 def populate(rows: int, *, assignee_id: int) -> None:
     """Fills the scratch database with rows clusters, each with one article and one rewrite (a fifth of them
     assigned to assignee_id)."""
     words = "ARRAY[" + ",".join(f"'{word}'" for word in WORDS) + "]"
+    sources, stale, errors = pick("sources", 4), pick("stale", 10), pick("errors", 7)
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO clusters_source (name, feed_url, site_url, language, domain, trust, poll_interval_minutes, enabled, etag, last_modified, last_error, consecutive_failures, disabled_reason, created_at) SELECT 'Source ' || i, '', '', 'ja', 'anime', 3, 30, true, '', '', '', 0, '', now() FROM generate_series(1, 20) AS i")
         cursor.execute(f"""
             INSERT INTO clusters_cluster (id, canonical_title, source_count, written_source_count, write_attempts,
                 is_solo, entities_json, content_type, domain, status, first_seen_at, last_seen_at, updated_at)
             SELECT 'c_' || lpad(to_hex(i), 24, '0'),
-                   'アニメ' || i || 'の新作が発表された ' || ({words})[1 + i % 40],
-                   1 + i % 4, 1 + (i % 4) - (CASE WHEN i % 10 = 0 THEN 1 ELSE 0 END), 1, i % 4 = 0,
-                   NULL, (ARRAY['news','review','announcement','feature'])[1 + i % 4],
-                   (ARRAY['anime','games','tech','manga','other'])[1 + i % 5], 'draft',
+                   'アニメ' || i || 'の新作が発表された ' || ({words})[1 + {pick("title", 40)}],
+                   1 + {sources}, 1 + {sources} - (CASE WHEN {stale} = 0 THEN 1 ELSE 0 END), 1, {sources} = 0,
+                   NULL, (ARRAY['news','review','announcement','feature'])[1 + {pick("type", 4)}],
+                   (ARRAY['anime','games','tech','manga','other'])[1 + {pick("domain", 5)}], 'draft',
                    now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval, now()
               FROM generate_series(1, {rows}) AS i""")
         cursor.execute(f"""
             INSERT INTO clusters_article (id, source_id, cluster_id, url, canonical_url, title, language,
                 published_at, fetched_at, text, text_origin, extraction_note, content_hash, image_url, image, image_note)
-            SELECT 'a_' || lpad(to_hex(i), 24, '0'), (SELECT min(id) FROM clusters_source) + i % 20,
+            SELECT 'a_' || lpad(to_hex(i), 24, '0'), (SELECT min(id) FROM clusters_source) + {pick("source", 20)},
                    'c_' || lpad(to_hex(i), 24, '0'), 'https://example.jp/' || i, 'https://example.jp/' || i,
                    'アニメ' || i || 'の新作', 'ja', now() - (i || ' minutes')::interval, now(),
                    repeat('本文の段落です。', 40), 'page', '', md5(i::text), '', '', ''
@@ -61,13 +72,14 @@ def populate(rows: int, *, assignee_id: int) -> None:
                 repair_attempts, facts_attempted_at, key_facts, created_at, published_at, updated_at, version,
                 has_unpublished_changes, failure_reason, assigned_to_id)
             SELECT 'r_' || lpad(to_hex(i), 24, '0'), 'c_' || lpad(to_hex(i), 24, '0'), 'story-' || i, 'bench',
-                   initcap(({words})[1 + i % 40] || ' ' || ({words})[1 + (i / 7) % 40] || ' story ' || i),
-                   'The ' || ({words})[1 + (i / 3) % 40] || ' news about ' || ({words})[1 + (i / 11) % 40] || ' and more.',
+                   initcap(({words})[1 + {pick("word1", 40)}] || ' ' || ({words})[1 + {pick("word2", 40)}] || ' story ' || i),
+                   'The ' || ({words})[1 + {pick("word3", 40)}] || ' news about ' || ({words})[1 + {pick("word4", 40)}] || ' and more.',
                    'It matters.', '<p>Card ' || i || '</p>', 'Bluesky ' || i, 'X ' || i, 'Threads ' || i,
-                   'Blurb ' || i, '[]', NULL, i % 5, CASE WHEN i % 7 = 0 THEN 1 ELSE 0 END, 0, 1000, 200,
-                   (ARRAY['draft','draft','approved','published','failed','spiked'])[1 + i % 6], 0, NULL, NULL,
+                   'Blurb ' || i, '[]', NULL, {pick("lints", 5)} + CASE WHEN {errors} = 0 THEN 1 ELSE 0 END,
+                   CASE WHEN {errors} = 0 THEN 1 ELSE 0 END, 0, 1000, 200,
+                   (ARRAY['draft','draft','approved','published','failed','spiked'])[1 + {pick("status", 6)}], 0, NULL, NULL,
                    now() - (i || ' minutes')::interval, NULL, now() - (i || ' seconds')::interval, 1, false, '',
-                   CASE WHEN i % 5 = 0 THEN {assignee_id} END
+                   CASE WHEN {pick("assignee", 5)} = 0 THEN {assignee_id} END
               FROM generate_series(1, {rows}) AS i""")
         cursor.execute("ANALYZE")
 

@@ -15,7 +15,9 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from clusters.models import Cluster, Source
 from rewrites.models import Rewrite
@@ -146,11 +148,18 @@ def _encode_cursor(value, rewrite_id: str) -> str:
 def _decode_cursor(cursor: str):
     try:
         value, rewrite_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if isinstance(value, dict) and "t" in value:
+            value = datetime.fromisoformat(value["t"])
     except (ValueError, TypeError):
         return None
-    if isinstance(value, dict) and "t" in value:
-        value = datetime.fromisoformat(value["t"])
     return value, rewrite_id
+
+
+def _fits(cursor, column: str) -> bool:
+    """Whether a decoded cursor holds a value of the sort's column and a rewrite id (a damaged link may not)."""
+    value, rewrite_id = cursor
+    expected = datetime if column.endswith("_at") else int
+    return isinstance(value, expected) and not isinstance(value, bool) and isinstance(rewrite_id, str)
 
 
 @dataclass
@@ -161,23 +170,81 @@ class QueuePage:
     problem: str = ""
 
 
-def queue_page(filters: QueueFilters, *, after: str = "", before: str = "", size: int = 50) -> QueuePage:
-    """Returns one page of the queue, newest (largest sort value) first."""
+# How many rows at the top of the sort (past the cursor) a page first looks through for its matches.
+WINDOW = 2000
+
+
+def _row_compare(column: str, operator: str, right: str) -> str:
+    return f'("rewrites_rewrite"."{column}", "rewrites_rewrite"."id") {operator} {right}'
+
+
+def _seek(column: str, value, rewrite_id: str, *, backwards: bool) -> RawSQL:
+    """Rows past the cursor (value, rewrite_id), as one row comparison so that the sort's index can seek to it."""
+    return RawSQL(_row_compare(column, ">" if backwards else "<", "(%s, %s)"), (value, rewrite_id), output_field=BooleanField())
+
+
+def _within_window(column: str, cursor, *, backwards: bool, window: int) -> RawSQL:
+    """Rows among the first window rows of the sort past the cursor (matching the filters or not).
+
+    The rows are named by id (read from the sort's index), so the page query reads at most window rows
+    however rare its filters' matches are, and the planner cannot prefer a filter's index to them.
+    """
+    seek, params = "", ()
+    if cursor is not None:
+        seek = "WHERE " + _row_compare(column, ">" if backwards else "<", "(%s, %s)").replace('"rewrites_rewrite".', "")
+        params = cursor
+    direction = "ASC" if backwards else "DESC"
+    ids = (
+        f'SELECT id FROM rewrites_rewrite {seek} ORDER BY "{column}" {direction}, id {direction} LIMIT {int(window)}'
+    )
+    return RawSQL(f'"rewrites_rewrite"."id" = ANY(ARRAY({ids}))', params, output_field=BooleanField())
+
+
+def queue_page(
+    filters: QueueFilters, *, after: str = "", before: str = "", size: int = 50, window: int = WINDOW
+) -> QueuePage:
+    """Returns one page of the queue, newest (largest sort value) first.
+
+    Without filters the page is the next rows of the sort's index. With filters it is found in one of two
+    ways, whichever the data allows, and both give the same rows:
+
+    1. Among the window rows at the top of the sort (past the cursor): when the filters are common there,
+       a page of matches is found by reading at most window rows in order.
+    2. Otherwise the filters are rare at the top of the sort, so their matches are found through the
+       filters' own indexes and sorted (ordering by an expression keeps the planner from walking the
+       sort's index through every row in search of matches that may not be there).
+    """
     column, _ = SORTS[filters.sort]
     rewrites = filtered_rewrites(filters)
+    filtered = any((filters.status, filters.assigned, filters.domain, filters.content_type, filters.errors,
+                    filters.stale, filters.source, filters.q))
     problem = ""
     cursor = _decode_cursor(after or before) if (after or before) else None
+    if cursor is not None and not _fits(cursor, column):
+        cursor = None
     if (after or before) and cursor is None:
         problem = "That page link is damaged; showing the first page."
     backwards = bool(before) and cursor is not None
+    matches = rewrites  # the filters' matches, past the cursor (as plain lookups, so that they nest in a subquery)
     if cursor is not None:
         value, rewrite_id = cursor
         if backwards:
-            rewrites = rewrites.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "id__gt": rewrite_id}))
+            matches = matches.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "id__gt": rewrite_id}))
         else:
-            rewrites = rewrites.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "id__lt": rewrite_id}))
-    order = [column, "id"] if backwards else [f"-{column}", "-id"]
-    rows = list(rewrites.order_by(*order)[: size + 1])
+            matches = matches.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "id__lt": rewrite_id}))
+        rewrites = rewrites.filter(_seek(column, value, rewrite_id, backwards=backwards))
+    if backwards:
+        order, sorted_matches = [column, "id"], [Coalesce(column, column).asc(), "id"]
+    else:
+        order, sorted_matches = [f"-{column}", "-id"], [Coalesce(column, column).desc(), "-id"]
+    if filtered:
+        rows = list(rewrites.filter(_within_window(column, cursor, backwards=backwards, window=window)).order_by(*order)[: size + 1])
+        if len(rows) <= size:  # not a page's worth near the top of the sort: sort the matches instead
+            # Only the rewrites' own columns are sorted; the page's few rows are joined to their clusters after.
+            page_ids = matches.order_by(*sorted_matches).values("id")[: size + 1]
+            rows = list(filtered_rewrites(filters).filter(id__in=page_ids).order_by(*order))
+    else:
+        rows = list(rewrites.order_by(*order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

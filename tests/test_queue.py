@@ -129,7 +129,8 @@ def test_queue_query_count_does_not_grow_with_rows(client, editor, seed_record, 
     client.force_login(editor)
     client.get("/")  # fills the cache of filter choices
 
-    with django_assert_num_queries(7):
+    # A filtered page that is shorter than a page: the rows near the top of the sort, then the sorted matches.
+    with django_assert_num_queries(8):
         client.get("/", {"status": "published", "q": "Alibaba", "stale": "1", "errors": "1", "domain": "other"})
 
 
@@ -214,3 +215,65 @@ def test_the_queue_columns_follow_the_cluster_as_it_changes(seed_record, editor)
     cluster.update(written_source_count=3, status=Cluster.Status.MERGED)
     copy = Rewrite.objects.get(id=rewrite.id)
     assert copy.queue_stale is False and copy.queue_merged is True
+
+
+def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_top_of_the_sort_or_not(seed_record, editor):
+    """A page is first sought among the rows at the top of the sort, then by sorting the filters' matches;
+    small windows force either way, and every page, forwards and back, must be the filtered rows in order."""
+    from rewrites.models import Rewrite
+    from rewrites.review_queue import QueueFilters, queue_page
+    from tests.factories import make_draft
+
+    for number in range(1, 16):
+        rewrite = make_draft(seed=seed_record, number=number)
+        # Few distinct lint counts, so that sorting by lints has ties for the id to break.
+        Rewrite.objects.filter(id=rewrite.id).update(
+            lint_hits=number % 3, lint_errors=1 if number % 4 == 0 else 0,
+            assigned_to=editor if number % 2 else None, status="approved" if number > 11 else "draft",
+        )
+    everything = list(Rewrite.objects.filter(queue_merged=False))
+    cases = [
+        ({"errors": True}, lambda row: row.lint_errors > 0),
+        ({"status": "approved"}, lambda row: row.status == "approved"),
+        ({"assigned": "mine", "user_id": editor.id}, lambda row: row.assigned_to_id == editor.id),
+        ({"assigned": "unassigned", "errors": True}, lambda row: row.assigned_to_id is None and row.lint_errors > 0),
+    ]
+    for sort, (column, _) in [("updated", ("updated_at", "")), ("lints", ("lint_hits", "")), ("created", ("created_at", ""))]:
+        for arguments, keeps in cases:
+            expected = [
+                row.id for row in sorted(everything, key=lambda row: (getattr(row, column), row.id), reverse=True)
+                if keeps(row)
+            ]
+            assert expected, arguments
+            for window in (1, 3, 2000):
+                filters = QueueFilters(sort=sort, **arguments)
+                shown, pages, after = [], [], ""
+                while True:
+                    page = queue_page(filters, after=after, size=2, window=window)
+                    pages.append(page)
+                    shown += [row.id for row in page.rows]
+                    if page.next_cursor is None:
+                        break
+                    after = page.next_cursor
+                assert shown == expected, (sort, arguments, window)
+                # Back from the last page: each earlier page again.
+                for earlier, later in zip(reversed(pages[:-1]), reversed(pages[1:])):
+                    back = queue_page(filters, before=later.previous_cursor, size=2, window=window)
+                    assert [row.id for row in back.rows] == [row.id for row in earlier.rows], (sort, arguments, window)
+
+
+def test_a_page_link_whose_position_does_not_fit_the_sort_shows_the_first_page_and_says_so(client, editor, seed_record):
+    import base64
+    import json
+
+    import_record(seed_record)
+    client.force_login(editor)
+    # A position by time (from the Last change sort) used under the lint-hits sort, and one that is not a position.
+    by_time = base64.urlsafe_b64encode(json.dumps([{"t": "2026-01-01T00:00:00+00:00"}, "r_x"]).encode()).decode()
+    not_a_position = base64.urlsafe_b64encode(json.dumps([["a"], {"b": 1}]).encode()).decode()
+
+    for query in ({"sort": "lints", "after": by_time}, {"before": not_a_position}, {"errors": "1", "after": by_time, "sort": "sources"}):
+        response = client.get("/", query)
+        assert response.status_code == 200
+        assert "That page link is damaged; showing the first page." in response.content.decode()
+    assert "Alibaba Bans Employees" in client.get("/", {"sort": "lints", "after": by_time}).content.decode()
