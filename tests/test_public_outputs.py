@@ -261,3 +261,14 @@ def test_card_lines_never_start_with_closing_punctuation_or_small_kana():
 
     assert len(card.headline_lines) > 2
     assert all(line.text[0] not in "、。」ュッャョー" for line in card.headline_lines)
+
+
+def test_public_and_desk_pages_name_the_desks_icon(client, editor):
+    """Without a named icon a browser asks for /favicon.ico, which the desk does not serve (a 404 on every visit)."""
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("favicon.svg")
+    client.force_login(editor)
+    for path in ("/stories/", "/"):
+        page = client.get(path).content.decode()
+        assert '<link rel="icon" href="' in page and 'favicon' in page.split('rel="icon"', 1)[1].split(">", 1)[0]
