@@ -14,7 +14,6 @@ read-only, and a database trigger refuses UPDATE and DELETE on the table.
 from __future__ import annotations
 
 import contextvars
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +21,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from newsroom.csv_safety import SafeCsvWriter
+from newsroom.csv_safety import stream_csv
 from newsroom.models import AuditEntry
 from newsroom.rules import Action, may
 from newsroom.timestamps import format_timestamp
@@ -285,21 +284,11 @@ def csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[str]:
     """The entries as CSV text, a row at a time, through the shared formula-safe writer."""
     import json
 
-    buffer = io.StringIO()
-    writer = SafeCsvWriter(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(CSV_HEADER)
-    yield flush()
-    for entry in entries.iterator(chunk_size=2000):
-        writer.writerow([
+    return stream_csv(CSV_HEADER, (
+        [
             format_timestamp(entry.at), entry.actor_name, entry.action, entry.object_type, entry.object_id,
             entry.object_label, json.dumps(entry.changes, ensure_ascii=False) if entry.changes else "",
             entry.reason, entry.remote_addr or "",
-        ])
-        yield flush()
+        ]
+        for entry in entries.iterator(chunk_size=2000)
+    ))

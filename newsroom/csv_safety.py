@@ -11,7 +11,8 @@ quoted, so separators and quotes inside a cell stay inside it.
 from __future__ import annotations
 
 import csv
-from typing import Any, Iterable, TextIO
+import io
+from typing import Any, Iterable, Iterator, TextIO
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -38,3 +39,22 @@ class SafeCsvWriter:
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+def stream_csv(header: Iterable[Any], rows: Iterable[Iterable[Any]], *, prefix: str = "") -> Iterator[str]:
+    """Safe CSV text a row at a time (for a StreamingHttpResponse): the header (after prefix, e.g. a
+    byte-order mark), then each row as it is produced."""
+    buffer = io.StringIO()
+    writer = SafeCsvWriter(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(header)
+    yield prefix + flush()
+    for row in rows:
+        writer.writerow(row)
+        yield flush()

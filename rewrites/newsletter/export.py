@@ -6,7 +6,6 @@ stories are read from the database in chunks, never all at once.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterable, Iterator
@@ -15,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 
-from newsroom.csv_safety import SafeCsvWriter
+from newsroom.csv_safety import stream_csv
 from newsroom.links import strip_tracking
 from newsroom.timestamps import format_timestamp
 from rewrites.models import PublishedStory
@@ -222,32 +221,20 @@ def as_csv(items: Iterable[Blurb], *, title: str) -> Iterator[str]:
 
     Cells a spreadsheet would run as formulas are neutralised (newsroom.csv_safety).
     """
-    buffer = io.StringIO()
-    writer = SafeCsvWriter(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(CSV_COLUMNS)
-    yield "\ufeff" + flush()
-    for position, item in enumerate(items, start=1):
-        writer.writerow(
-            [
-                position,
-                format_timestamp(item.published_at),
-                item.headline,
-                item.blurb,
-                item.url,
-                item.credit,
-                item.domain,
-                item.content_type,
-                item.rewrite_id,
-            ]
-        )
-        yield flush()
+    return stream_csv(CSV_COLUMNS, (
+        [
+            position,
+            format_timestamp(item.published_at),
+            item.headline,
+            item.blurb,
+            item.url,
+            item.credit,
+            item.domain,
+            item.content_type,
+            item.rewrite_id,
+        ]
+        for position, item in enumerate(items, start=1)
+    ), prefix="\ufeff")
 
 
 FORMATS = {
