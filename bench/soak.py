@@ -228,15 +228,9 @@ class Desk:
             self.restarts += 1
 
     def kill_worker(self, index: int) -> None:
-        worker = self.workers[index]
-        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
-        os.killpg(worker.pid, signal.SIGKILL)
-        for child in children:
-            try:
-                os.kill(int(child), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        worker.wait(timeout=10)
+        from tests.workers import kill_worker_and_its_children
+
+        kill_worker_and_its_children(self.workers[index])
 
     def stop(self) -> None:
         for process in [*self.workers, self.scheduler]:

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import django_rq
 import pytest
@@ -24,7 +23,7 @@ from tests import llm_server as replies
 from tests.factories import make_cluster
 from tests.generate_helpers import good_content
 from tests.llm_server import LLMServer
-from tests.workers import start_worker
+from tests.workers import kill_worker_and_its_children, start_worker
 
 
 def start_generation_worker(server: LLMServer, *extra: str) -> subprocess.Popen:
@@ -40,18 +39,6 @@ def start_generation_worker(server: LLMServer, *extra: str) -> subprocess.Popen:
             "NEWSROOM_WORKER_LOST_AFTER_SECONDS": "2",
         },
     )
-
-
-def kill_worker_and_its_children(worker: subprocess.Popen) -> None:
-    """SIGKILL for the worker and the work-horse it forked (which runs in a session of its own)."""
-    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
-    os.killpg(worker.pid, signal.SIGKILL)
-    for child in children:
-        try:
-            os.kill(int(child), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    worker.wait(timeout=10)
 
 
 def wait_for(check, what: str, limit: float = 60):

@@ -10,8 +10,8 @@ from clusters.clustering import lock_clusters
 from clusters.jobs import _job_id, enqueue_assignment
 from newsroom.queues import fetch_job, get_queue, requeue_abandoned_jobs
 from tests.factories import make_article
-from tests.test_generate_worker_kill import kill_worker_and_its_children, wait_for
-from tests.workers import start_worker
+from tests.test_generate_worker_kill import wait_for
+from tests.workers import kill_worker_and_its_children, start_worker
 
 HEARTBEAT = {"NEWSROOM_WORKER_HEARTBEAT_SECONDS": "0.5", "NEWSROOM_WORKER_LOST_AFTER_SECONDS": "2"}
 

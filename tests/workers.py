@@ -4,6 +4,7 @@ run jobs the way production does)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,15 @@ def start_worker(*arguments: str, env: dict[str, str] | None = None) -> subproce
         },
         cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
+
+
+def kill_worker_and_its_children(worker: subprocess.Popen) -> None:
+    """SIGKILL for the worker and the work-horse it forked (which runs in a session of its own)."""
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+    os.killpg(worker.pid, signal.SIGKILL)
+    for child in children:
+        try:
+            os.kill(int(child), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    worker.wait(timeout=10)
