@@ -4,6 +4,7 @@ social posts as their networks show them, a workspace that fits a phone, and the
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from rewrites.models import CheckedFinding, Correction, PublishJob, Rewrite, Suggestion
 from rewrites.publishing.publish import publish_rewrite
@@ -241,7 +242,7 @@ def test_the_keyboard_moves_edits_saves_and_approves(page, live_server, editor, 
     box.wait_for()
     box.fill("Alibaba banned Claude Code.")
     page.keyboard.press("Alt+ArrowDown")
-    page.get_by_role("textbox", name="Why it matters").wait_for()
+    expect(page.get_by_role("textbox", name="Why it matters")).to_be_focused()
     assert Rewrite.objects.get(id=rewrite.id).summary == "Alibaba banned Claude Code."
     page.keyboard.press("Escape")
     page.locator("#field-why_it_matters:not(:has(form))").wait_for()

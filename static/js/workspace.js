@@ -283,6 +283,9 @@
     const typing = target.matches("input, textarea, select, [contenteditable]");
     if (typing || event.altKey || event.ctrlKey || event.metaKey || document.querySelector("dialog[open]")) return;
     const section = currentField();
+    // A form that has just opened may not hold the focus yet: Escape still closes it.
+    const cancel = section && event.key === "Escape" && section.querySelector(".field-form .cancel-button");
+    if (cancel) { event.preventDefault(); cancel.click(); return; }
     if (event.key === "j") { event.preventDefault(); move(1); }
     else if (event.key === "k") { event.preventDefault(); move(-1); }
     else if ((event.key === "e" || (event.key === "Enter" && target.matches(".field h3"))) && section) {
