@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -170,8 +171,39 @@ class QueuePage:
     problem: str = ""
 
 
-# How many rows at the top of the sort (past the cursor) a page first looks through for its matches.
+# The most rows at the top of the sort (past the cursor) a page looks through for its matches.
 WINDOW = 2000
+# How many pages' worth of matches the planner should expect in the rows looked through, when the window
+# allows; with less than one page expected in the whole window, the matches are sorted instead.
+EXPECTED_PAGES = 3
+
+
+def _estimated_share(rewrites: QuerySet) -> float:
+    """The planner's estimate of the share of the queue's rewrites that rewrites holds (0 to 1).
+
+    Both counts come from one plan (the filtered rows, then every row), so the estimate costs one round
+    trip and no scan. A table the planner knows nothing about counts as every row matching.
+    """
+    filtered, params = rewrites.order_by().values("id").query.sql_with_params()
+    every, more = Rewrite.objects.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) ({filtered}) UNION ALL ({every})", (*params, *more))
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    parts = plan[0]["Plan"].get("Plans", [])
+    if len(parts) != 2 or parts[1]["Plan Rows"] <= 0:
+        return 1.0
+    return min(1.0, parts[0]["Plan Rows"] / parts[1]["Plan Rows"])
+
+
+def _window_for(rewrites: QuerySet, size: int) -> int:
+    """How many rows at the top of the sort to look through for a page of rewrites' matches; 0 when the
+    planner expects them to be too rare there, so that they are better found through the filters' indexes."""
+    share = _estimated_share(rewrites)
+    if share * WINDOW < size + 1:
+        return 0
+    return min(WINDOW, max(size + 1, int(EXPECTED_PAGES * (size + 1) / share)))
 
 
 def _row_compare(column: str, operator: str, right: str) -> str:
@@ -201,18 +233,20 @@ def _within_window(column: str, cursor, *, backwards: bool, window: int) -> RawS
 
 
 def queue_page(
-    filters: QueueFilters, *, after: str = "", before: str = "", size: int = 50, window: int = WINDOW
+    filters: QueueFilters, *, after: str = "", before: str = "", size: int = 50, window: int | None = None
 ) -> QueuePage:
     """Returns one page of the queue, newest (largest sort value) first.
 
     Without filters the page is the next rows of the sort's index. With filters it is found in one of two
-    ways, whichever the data allows, and both give the same rows:
+    ways, and both give the same rows:
 
-    1. Among the window rows at the top of the sort (past the cursor): when the filters are common there,
-       a page of matches is found by reading at most window rows in order.
-    2. Otherwise the filters are rare at the top of the sort, so their matches are found through the
-       filters' own indexes and sorted (ordering by an expression keeps the planner from walking the
-       sort's index through every row in search of matches that may not be there).
+    1. Among the first rows of the sort (past the cursor), when the planner expects the filters to be
+       common enough there: a page of matches is found by reading at most window rows in order.
+    2. Otherwise, or when that finds less than a page, the filters' matches are found through their own
+       indexes and sorted (ordering by an expression keeps the planner from walking the sort's index
+       through every row in search of matches that may not be there).
+
+    window, when given, replaces the planner's choice (0 goes straight to the second way).
     """
     column, _ = SORTS[filters.sort]
     rewrites = filtered_rewrites(filters)
@@ -238,7 +272,12 @@ def queue_page(
     else:
         order, sorted_matches = [f"-{column}", "-id"], [Coalesce(column, column).desc(), "-id"]
     if filtered:
-        rows = list(rewrites.filter(_within_window(column, cursor, backwards=backwards, window=window)).order_by(*order)[: size + 1])
+        if window is None:
+            window = _window_for(filtered_rewrites(filters), size)
+        rows = []
+        if window:
+            near_top = rewrites.filter(_within_window(column, cursor, backwards=backwards, window=window))
+            rows = list(near_top.order_by(*order)[: size + 1])
         if len(rows) <= size:  # not a page's worth near the top of the sort: sort the matches instead
             # Only the rewrites' own columns are sorted; the page's few rows are joined to their clusters after.
             page_ids = matches.order_by(*sorted_matches).values("id")[: size + 1]

@@ -129,7 +129,8 @@ def test_queue_query_count_does_not_grow_with_rows(client, editor, seed_record, 
     client.force_login(editor)
     client.get("/")  # fills the cache of filter choices
 
-    # A filtered page that is shorter than a page: the rows near the top of the sort, then the sorted matches.
+    # A filtered page that is shorter than a page: the planner's estimate of how common the filters are
+    # (rare: less than a page is expected among the first rows of the sort), then the sorted matches.
     with django_assert_num_queries(8):
         client.get("/", {"status": "published", "q": "Alibaba", "stale": "1", "errors": "1", "domain": "other"})
 
@@ -219,7 +220,8 @@ def test_the_queue_columns_follow_the_cluster_as_it_changes(seed_record, editor)
 
 def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_top_of_the_sort_or_not(seed_record, editor):
     """A page is first sought among the rows at the top of the sort, then by sorting the filters' matches;
-    small windows force either way, and every page, forwards and back, must be the filtered rows in order."""
+    small windows force either way (0 goes straight to sorting, None lets the planner's estimate choose),
+    and every page, forwards and back, must be the filtered rows in order."""
     from rewrites.models import Rewrite
     from rewrites.review_queue import QueueFilters, queue_page
     from tests.factories import make_draft
@@ -245,7 +247,7 @@ def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_t
                 if keeps(row)
             ]
             assert expected, arguments
-            for window in (1, 3, 2000):
+            for window in (0, 1, 3, 2000, None):
                 filters = QueueFilters(sort=sort, **arguments)
                 shown, pages, after = [], [], ""
                 while True:
@@ -260,6 +262,28 @@ def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_t
                 for earlier, later in zip(reversed(pages[:-1]), reversed(pages[1:])):
                     back = queue_page(filters, before=later.previous_cursor, size=2, window=window)
                     assert [row.id for row in back.rows] == [row.id for row in earlier.rows], (sort, arguments, window)
+
+
+def test_the_planner_estimate_chooses_how_a_filtered_page_is_found(seed_record):
+    """Filters the planner expects to be common are looked for among the first rows of the sort (fewer rows
+    the commoner they are); filters it expects to be rare go straight to sorting their matches."""
+    from django.db import connection
+
+    from rewrites.models import Rewrite
+    from rewrites.review_queue import WINDOW, QueueFilters, _window_for, filtered_rewrites
+    from tests.factories import make_draft
+
+    for number in range(1, 61):
+        rewrite = make_draft(seed=seed_record, number=number)
+        Rewrite.objects.filter(id=rewrite.id).update(status="failed" if number == 1 else "draft")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rewrites_rewrite")
+
+    common = _window_for(filtered_rewrites(QueueFilters(status="draft")), 10)
+    rare = _window_for(filtered_rewrites(QueueFilters(status="failed")), 50)
+    assert 11 <= common < WINDOW
+    assert rare == 0
+    assert _window_for(filtered_rewrites(QueueFilters(status="draft")), 50) > common
 
 
 def test_a_page_link_whose_position_does_not_fit_the_sort_shows_the_first_page_and_says_so(client, editor, seed_record):
