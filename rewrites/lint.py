@@ -261,6 +261,8 @@ def lint_unsupported_names(draft: Draft) -> Iterator[Finding]:
         for found in extract_names(text):
             if found.kind != "latin" or _inside(found.span, skip) or len(found.text) < 3 or found.text.isdigit():
                 continue
+            if material.is_japanese and found.text == "Japanese":  # the sources' own language ("the Japanese source")
+                continue
             aliases = [entity for entity in entity_names if entity != found.text and same_name(found.text, entity)]
             if material.name_support(found.text, aliases=aliases) is not None:
                 continue

@@ -240,6 +240,11 @@ def test_unsupported_content_can_be_turned_off(settings):
     assert findings(lint.lint_unsupported_content, "The council cut police funding.", ARTICLE) == []
 
 
+def test_the_language_of_japanese_sources_is_not_a_name_to_check():
+    note = "Untranslated extract from the Japanese source, for an editor to translate: 今石洋之監督が語った。"
+    assert findings(lint.lint_unsupported_names, note, "今石洋之監督が語った。") == []
+
+
 def test_key_facts_are_checked_with_spans_into_the_joined_facts():
     draft = Draft(fields={}, sources=sources(ARTICLE), key_facts=["The budget was approved.", "Spending rises 9%."])
     [finding] = [f for f in lint.lint_unsupported_numbers(draft)]
