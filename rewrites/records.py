@@ -26,6 +26,7 @@ from clusters.models import ENTITY_KEYS, ENTITY_NAME_KEYS, Article, Cluster, Sou
 from clusters.sources.canonical import canonical_url
 from clusters.states import import_cluster_status
 from newsroom.timestamps import format_timestamp, parse_timestamp
+from rewrites.dashboard.rollup import reopen_days
 from rewrites.models import Attribution, Rewrite
 from rewrites.states import import_status
 
@@ -619,6 +620,8 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
         )
         for position, (entry, article) in enumerate(zip(data["attribution"], articles))
     )
+    # A record dated on days the dashboard has already summed: those days are counted again.
+    reopen_days(cluster.first_seen_at, rewrite.created_at, rewrite.published_at, rewrite.updated_at)
     return rewrite, created
 
 

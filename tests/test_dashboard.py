@@ -153,6 +153,33 @@ def test_every_section_reads_the_same_from_the_daily_sums_as_counted_live(client
     assert live[1] == PublishedStory.objects.filter(published_at__gte=day_start(today() - timedelta(days=29))).count() == 5
 
 
+def test_a_story_dated_on_a_summed_day_is_counted_when_it_arrives(
+    client, editor, seed_record, run_jobs, django_capture_on_commit_callbacks
+):
+    """A record imported with earlier dates (the demo's recent stories, a restored archive) and published
+    afterwards lands on days already summed: those days are counted again, live, then summed again."""
+    import copy
+
+    from rewrites.publishing.jobs import enqueue_missing_publications
+    from rewrites.records import import_record
+
+    roll_up_finished_days()
+    record = copy.deepcopy(seed_record)
+    two_days_ago = noon(2).isoformat().replace("+00:00", "Z")
+    record["rewrite"].update(createdAt=two_days_ago, publishedAt=two_days_ago, updatedAt=two_days_ago)
+    record["cluster"].update(firstSeenAt=two_days_ago, lastSeenAt=two_days_ago, updatedAt=two_days_ago)
+    import_record(record)
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_missing_publications()
+    run_jobs("publish")
+
+    assert not ReviewDay.objects.filter(day=today() - timedelta(days=2)).exists()
+    assert dashboard(client, editor).context["spend"].published_stories == 1
+    roll_up_finished_days()
+    assert ReviewDay.objects.get(day=today() - timedelta(days=2)).published_stories == 1
+    assert dashboard(client, editor).context["spend"].published_stories == 1
+
+
 def test_cost_per_published_story_is_their_spend_over_their_number(client, editor):
     for cost, days_ago in [("0.30", 0), ("0.90", 3), ("5.00", 20)]:
         rewrite = make_rewrite(status=Rewrite.Status.PUBLISHED, cost_usd=Decimal(cost))

@@ -7,7 +7,7 @@ dashboard uses for today, and replaces those days' rows in ``ReviewDay``,
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -74,4 +74,21 @@ def roll_up_days(days: list[date]) -> int:
         ModelCallDay.objects.bulk_create(calls)
         LintDay.objects.bulk_create(lints)
         IntakeDay.objects.bulk_create(intake)
+    return len(days)
+
+
+def reopen_days(*moments: datetime | None) -> int:
+    """Drops the daily sums of the finished days these moments fall on: something dated then was written
+    after the day was summed (an imported record, a story published with an earlier date). The dashboard
+    counts those days live until the sweep sums them again. Returns the number of days reopened; a moment
+    of today (the usual case) costs nothing.
+    """
+    today = timezone.now().astimezone(UTC).date()
+    days = {moment.astimezone(UTC).date() for moment in moments if moment is not None} - {today}
+    days = {day for day in days if day < today}
+    if not days:
+        return 0
+    with transaction.atomic():
+        for model in (ReviewDay, ModelCallDay, LintDay, IntakeDay):
+            model.objects.filter(day__in=days).delete()
     return len(days)

@@ -26,6 +26,7 @@ from newsroom.audit import record
 from newsroom.links import strip_tracking
 from newsroom.rules import Action
 from rewrites import states
+from rewrites.dashboard.rollup import reopen_days
 from rewrites.lead_image import image_credit, lead_image_article
 from rewrites.models import (
     Correction,
@@ -259,6 +260,8 @@ def _save_publication(
     previous = PublishedStory.objects.filter(rewrite=rewrite).first()
     before_status = str(rewrite.status)
     story, _ = PublishedStory.objects.update_or_create(rewrite=rewrite, defaults=fields)
+    if previous is None or previous.published_at != published_at:
+        reopen_days(published_at)  # a story dated on a day the dashboard has already summed
     if previous is not None and previous.slug != slug:
         # The story moved: its old address keeps answering, with a permanent redirect to the new one.
         StoryRedirect.objects.filter(slug=slug, story=story).delete()
