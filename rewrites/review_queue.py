@@ -171,11 +171,8 @@ class QueuePage:
     problem: str = ""
 
 
-# The most rows at the top of the sort (past the cursor) a page looks through for its matches.
-WINDOW = 2000
-# How many pages' worth of matches the planner should expect in the rows looked through, when the window
-# allows; with less than one page expected in the whole window, the matches are sorted instead.
-EXPECTED_PAGES = 3
+# The most rows at the top of the sort (past the cursor) a page reads in search of its matches.
+WINDOW = 10_000
 
 
 def _estimated_share(rewrites: QuerySet) -> float:
@@ -198,12 +195,9 @@ def _estimated_share(rewrites: QuerySet) -> float:
 
 
 def _window_for(rewrites: QuerySet, size: int) -> int:
-    """How many rows at the top of the sort to look through for a page of rewrites' matches; 0 when the
-    planner expects them to be too rare there, so that they are better found through the filters' indexes."""
-    share = _estimated_share(rewrites)
-    if share * WINDOW < size + 1:
-        return 0
-    return min(WINDOW, max(size + 1, int(EXPECTED_PAGES * (size + 1) / share)))
+    """How many rows at the top of the sort to read for a page of rewrites' matches: WINDOW when the planner
+    expects a page of them there, else 0 (they are better found through the filters' indexes)."""
+    return WINDOW if _estimated_share(rewrites) * WINDOW >= size + 1 else 0
 
 
 def _row_compare(column: str, operator: str, right: str) -> str:
@@ -215,21 +209,27 @@ def _seek(column: str, value, rewrite_id: str, *, backwards: bool) -> RawSQL:
     return RawSQL(_row_compare(column, ">" if backwards else "<", "(%s, %s)"), (value, rewrite_id), output_field=BooleanField())
 
 
-def _within_window(column: str, cursor, *, backwards: bool, window: int) -> RawSQL:
-    """Rows among the first window rows of the sort past the cursor (matching the filters or not).
+def _first_matches(filters: QueueFilters, column: str, cursor, *, backwards: bool, window: int, limit: int) -> list[str]:
+    """Ids of the first limit matches among the next window rows of the sort (past the cursor).
 
-    The rows are named by id (read from the sort's index), so the page query reads at most window rows
-    however rare its filters' matches are, and the planner cannot prefer a filter's index to them.
+    The rows are read in the sort's order and the reading stops at the limit-th match, so common filters
+    cost a few rows and rare ones at most window rows. The rows are taken in a subquery named like the
+    table, so that the filters' conditions apply to it as written for the table.
     """
-    seek, params = "", ()
+    query = filtered_rewrites(filters).query
+    where, where_params = query.get_compiler(connection=connection).compile(query.where)
+    seek, params = "", []
     if cursor is not None:
-        seek = "WHERE " + _row_compare(column, ">" if backwards else "<", "(%s, %s)").replace('"rewrites_rewrite".', "")
-        params = cursor
+        seek, params = "WHERE " + _row_compare(column, ">" if backwards else "<", "(%s, %s)"), list(cursor)
     direction = "ASC" if backwards else "DESC"
-    ids = (
-        f'SELECT id FROM rewrites_rewrite {seek} ORDER BY "{column}" {direction}, id {direction} LIMIT {int(window)}'
+    order = f'"rewrites_rewrite"."{column}" {direction}, "rewrites_rewrite"."id" {direction}'
+    sql = (
+        f'SELECT "rewrites_rewrite"."id" FROM (SELECT * FROM rewrites_rewrite {seek} ORDER BY {order} '
+        f'LIMIT {int(window)}) AS "rewrites_rewrite" WHERE {where} ORDER BY {order} LIMIT {int(limit)}'
     )
-    return RawSQL(f'"rewrites_rewrite"."id" = ANY(ARRAY({ids}))', params, output_field=BooleanField())
+    with connection.cursor() as database:
+        database.execute(sql, [*params, *where_params])
+        return [row[0] for row in database.fetchall()]
 
 
 def queue_page(
@@ -241,7 +241,8 @@ def queue_page(
     ways, and both give the same rows:
 
     1. Among the first rows of the sort (past the cursor), when the planner expects the filters to be
-       common enough there: a page of matches is found by reading at most window rows in order.
+       common enough there: the rows are read in the sort's order until a page of matches is found, or
+       window rows have been read.
     2. Otherwise, or when that finds less than a page, the filters' matches are found through their own
        indexes and sorted (ordering by an expression keeps the planner from walking the sort's index
        through every row in search of matches that may not be there).
@@ -276,8 +277,9 @@ def queue_page(
             window = _window_for(filtered_rewrites(filters), size)
         rows = []
         if window:
-            near_top = rewrites.filter(_within_window(column, cursor, backwards=backwards, window=window))
-            rows = list(near_top.order_by(*order)[: size + 1])
+            ids = _first_matches(filters, column, cursor, backwards=backwards, window=window, limit=size + 1)
+            if len(ids) > size:
+                rows = list(filtered_rewrites(filters).filter(id__in=ids).order_by(*order))
         if len(rows) <= size:  # not a page's worth near the top of the sort: sort the matches instead
             # Only the rewrites' own columns are sorted; the page's few rows are joined to their clusters after.
             page_ids = matches.order_by(*sorted_matches).values("id")[: size + 1]

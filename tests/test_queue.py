@@ -129,9 +129,10 @@ def test_queue_query_count_does_not_grow_with_rows(client, editor, seed_record, 
     client.force_login(editor)
     client.get("/")  # fills the cache of filter choices
 
-    # A filtered page that is shorter than a page: the planner's estimate of how common the filters are
-    # (rare: less than a page is expected among the first rows of the sort), then the sorted matches.
-    with django_assert_num_queries(8):
+    # A filtered page that is shorter than a page: the planner's estimate of how common the filters are,
+    # the walk down the first rows of the sort (on a desk this small a page is expected there), then the
+    # sorted matches.
+    with django_assert_num_queries(9):
         client.get("/", {"status": "published", "q": "Alibaba", "stale": "1", "errors": "1", "domain": "other"})
 
 
@@ -265,8 +266,8 @@ def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_t
 
 
 def test_the_planner_estimate_chooses_how_a_filtered_page_is_found(seed_record):
-    """Filters the planner expects to be common are looked for among the first rows of the sort (fewer rows
-    the commoner they are); filters it expects to be rare go straight to sorting their matches."""
+    """Filters the planner expects to be common are looked for among the first rows of the sort; filters it
+    expects to be rare there go straight to sorting their matches."""
     from django.db import connection
 
     from rewrites.models import Rewrite
@@ -279,11 +280,9 @@ def test_the_planner_estimate_chooses_how_a_filtered_page_is_found(seed_record):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE rewrites_rewrite")
 
-    common = _window_for(filtered_rewrites(QueueFilters(status="draft")), 10)
-    rare = _window_for(filtered_rewrites(QueueFilters(status="failed")), 50)
-    assert 11 <= common < WINDOW
-    assert rare == 0
-    assert _window_for(filtered_rewrites(QueueFilters(status="draft")), 50) > common
+    # Pages of 500: a page of drafts is expected among the first rows of the sort, a page of failed ones not.
+    assert _window_for(filtered_rewrites(QueueFilters(status="draft")), 500) == WINDOW
+    assert _window_for(filtered_rewrites(QueueFilters(status="failed")), 500) == 0
 
 
 def test_a_page_link_whose_position_does_not_fit_the_sort_shows_the_first_page_and_says_so(client, editor, seed_record):
