@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -244,12 +245,10 @@ def mark_finding_checked(*, rewrite_id: str, field: str, code: str, text: str, r
     store_lints(rewrite)
     mark_changed(rewrite)
     rewrite.save()
-    mark.revision = record_revision(
-        rewrite=rewrite, kind=Revision.Kind.CHECKED, user=user,
-        reason=f"Checked {code} '{text}' in {field}: {reason}",
-    )
+    why = f"Checked {code} '{text}' in {field}: {reason}"
+    mark.revision = record_revision(rewrite=rewrite, kind=Revision.Kind.CHECKED, user=user, reason=why)
     mark.save(update_fields=["revision"])
-    record(action="check_finding", actor=user, obj=rewrite, reason=f"Checked {code} '{text}' in {field}: {reason}")
+    record(action="check_finding", actor=user, obj=rewrite, reason=why)
     return mark
 
 
@@ -362,14 +361,13 @@ def accept_suggestion(*, suggestion_id: int, base_version: int, user) -> Rewrite
     setattr(rewrite, suggestion.field, _clean_value(suggestion.field, suggestion.text))
     _after_output_change(rewrite)
     _resolve(suggestion, Suggestion.Resolution.ACCEPTED, user)
+    why = f"Accepted the regenerated text written by {suggestion.model or 'the model'}."
     record_revision(
-        rewrite=rewrite, kind=Revision.Kind.REGENERATED, user=user, changed_fields=[suggestion.field],
-        reason=f"Accepted the regenerated text written by {suggestion.model or 'the model'}.",
+        rewrite=rewrite, kind=Revision.Kind.REGENERATED, user=user, changed_fields=[suggestion.field], reason=why,
     )
     record(
         action="accept_suggestion", actor=user, obj=rewrite,
-        changes={suggestion.field: [before, getattr(rewrite, suggestion.field)]},
-        reason=f"Accepted the regenerated text written by {suggestion.model or 'the model'}.",
+        changes={suggestion.field: [before, getattr(rewrite, suggestion.field)]}, reason=why,
     )
     return rewrite
 
@@ -556,16 +554,12 @@ def assign_rewrite(*, rewrite_id: str, assignee, user) -> Rewrite:
 
 def assignable_editors() -> list:
     """The active users whose role may edit rewrites, by name: whom a rewrite can be assigned to."""
-    from django.contrib.auth import get_user_model
-
     permission = RULES[Action.EDIT].permission
     return list(get_user_model().objects.with_perm(permission, backend="django.contrib.auth.backends.ModelBackend").filter(is_active=True).order_by("username")[:500])
 
 
 def assignee_from(value: str, *, user):
     """The user a form's `assignee` names: "me" for the user, a user id, or "" for nobody."""
-    from django.contrib.auth import get_user_model
-
     value = (value or "").strip()
     if not value:
         return None

@@ -200,27 +200,29 @@ def _window_for(rewrites: QuerySet, size: int) -> int:
     return WINDOW if _estimated_share(rewrites) * WINDOW >= size + 1 else 0
 
 
-def _row_compare(column: str, operator: str, right: str) -> str:
-    return f'("rewrites_rewrite"."{column}", "rewrites_rewrite"."id") {operator} {right}'
+def _seek_sql(column: str, *, backwards: bool) -> str:
+    """Rows past a cursor (its value and id as the two parameters), as one row comparison so that the sort's
+    index can seek to it."""
+    return f'("rewrites_rewrite"."{column}", "rewrites_rewrite"."id") {">" if backwards else "<"} (%s, %s)'
 
 
 def _seek(column: str, value, rewrite_id: str, *, backwards: bool) -> RawSQL:
-    """Rows past the cursor (value, rewrite_id), as one row comparison so that the sort's index can seek to it."""
-    return RawSQL(_row_compare(column, ">" if backwards else "<", "(%s, %s)"), (value, rewrite_id), output_field=BooleanField())
+    return RawSQL(_seek_sql(column, backwards=backwards), (value, rewrite_id), output_field=BooleanField())
 
 
-def _first_matches(filters: QueueFilters, column: str, cursor, *, backwards: bool, window: int, limit: int) -> list[str]:
-    """Ids of the first limit matches among the next window rows of the sort (past the cursor).
+def _first_matches(rewrites: QuerySet, column: str, cursor, *, backwards: bool, window: int, limit: int) -> list[str]:
+    """Ids of the first limit of rewrites (the filters' matches) among the next window rows of the sort (past
+    the cursor).
 
     The rows are read in the sort's order and the reading stops at the limit-th match, so common filters
     cost a few rows and rare ones at most window rows. The rows are taken in a subquery named like the
     table, so that the filters' conditions apply to it as written for the table.
     """
-    query = filtered_rewrites(filters).query
+    query = rewrites.query
     where, where_params = query.get_compiler(connection=connection).compile(query.where)
     seek, params = "", []
     if cursor is not None:
-        seek, params = "WHERE " + _row_compare(column, ">" if backwards else "<", "(%s, %s)"), list(cursor)
+        seek, params = "WHERE " + _seek_sql(column, backwards=backwards), list(cursor)
     direction = "ASC" if backwards else "DESC"
     order = f'"rewrites_rewrite"."{column}" {direction}, "rewrites_rewrite"."id" {direction}'
     sql = (
@@ -250,7 +252,7 @@ def queue_page(
     window, when given, replaces the planner's choice (0 goes straight to the second way).
     """
     column, _ = SORTS[filters.sort]
-    rewrites = filtered_rewrites(filters)
+    everywhere = filtered_rewrites(filters)  # the filters' matches, wherever the cursor is
     filtered = any((filters.status, filters.assigned, filters.domain, filters.content_type, filters.errors,
                     filters.stale, filters.source, filters.q))
     problem = ""
@@ -260,32 +262,34 @@ def queue_page(
     if (after or before) and cursor is None:
         problem = "That page link is damaged; showing the first page."
     backwards = bool(before) and cursor is not None
-    matches = rewrites  # the filters' matches, past the cursor (as plain lookups, so that they nest in a subquery)
+    # The filters' matches past the cursor: as one row comparison (which the sort's index serves), and as
+    # plain lookups (which nest in a subquery).
+    past, matches = everywhere, everywhere
     if cursor is not None:
         value, rewrite_id = cursor
         if backwards:
             matches = matches.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "id__gt": rewrite_id}))
         else:
             matches = matches.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "id__lt": rewrite_id}))
-        rewrites = rewrites.filter(_seek(column, value, rewrite_id, backwards=backwards))
+        past = past.filter(_seek(column, value, rewrite_id, backwards=backwards))
     if backwards:
         order, sorted_matches = [column, "id"], [Coalesce(column, column).asc(), "id"]
     else:
         order, sorted_matches = [f"-{column}", "-id"], [Coalesce(column, column).desc(), "-id"]
     if filtered:
         if window is None:
-            window = _window_for(filtered_rewrites(filters), size)
+            window = _window_for(everywhere, size)
         rows = []
         if window:
-            ids = _first_matches(filters, column, cursor, backwards=backwards, window=window, limit=size + 1)
+            ids = _first_matches(everywhere, column, cursor, backwards=backwards, window=window, limit=size + 1)
             if len(ids) > size:
-                rows = list(filtered_rewrites(filters).filter(id__in=ids).order_by(*order))
+                rows = list(everywhere.filter(id__in=ids).order_by(*order))
         if len(rows) <= size:  # not a page's worth near the top of the sort: sort the matches instead
             # Only the rewrites' own columns are sorted; the page's few rows are joined to their clusters after.
             page_ids = matches.order_by(*sorted_matches).values("id")[: size + 1]
-            rows = list(filtered_rewrites(filters).filter(id__in=page_ids).order_by(*order))
+            rows = list(everywhere.filter(id__in=page_ids).order_by(*order))
     else:
-        rows = list(rewrites.order_by(*order)[: size + 1])
+        rows = list(past.order_by(*order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -88,7 +88,7 @@ def queue(request: HttpRequest) -> TemplateResponse:
     query = {**base_query, **({"after": request.GET["after"]} if request.GET.get("after") else {}),
              **({"before": request.GET["before"]} if request.GET.get("before") else {})}
     response = TemplateResponse(request, "rewrites/queue.html#rewrite-list", context)
-    return push_url(response, reverse("rewrites:queue") + ("?" + urlencode(query) if query else ""))
+    return push_url(response, _queue_url(urlencode(query)))
 
 
 @require_GET
@@ -144,6 +144,11 @@ def changed(response: HttpResponse, rewrite: Rewrite, *, elsewhere: bool = False
 DEFAULT_NEXT_STATUS = Rewrite.Status.DRAFT
 
 
+def _queue_url(query: str) -> str:
+    """The queue's address with query (a query string, perhaps empty)."""
+    return reverse("rewrites:queue") + (f"?{query}" if query else "")
+
+
 def _queue_query(request: HttpRequest) -> str:
     """The queue view the workspace was opened from (its query string), from ?queue= or the referring queue page."""
     if "queue" in request.GET:
@@ -154,8 +159,7 @@ def _queue_query(request: HttpRequest) -> str:
     return ""
 
 
-def _next_url(request: HttpRequest, rewrite: Rewrite) -> str:
-    query = _queue_query(request)
+def _next_url(request: HttpRequest, rewrite: Rewrite, *, query: str) -> str:
     filters = _next_filters(query, user=request.user)
     params = {"queue": query, "after": cursor_for(rewrite, filters)}
     return reverse("rewrites:next", args=[rewrite.id]) + "?" + urlencode(params)
@@ -169,11 +173,12 @@ def _next_filters(query: str, *, user=None) -> QueueFilters:
 
 def _page_context(request: HttpRequest, rewrite: Rewrite) -> dict:
     articles = _articles(rewrite)
+    query = _queue_query(request)
     return {
         **workspace_state(request, rewrite, articles=articles),
         "articles": articles,
-        "next_url": _next_url(request, rewrite),
-        "queue_url": reverse("rewrites:queue") + (f"?{query}" if (query := _queue_query(request)) else ""),
+        "next_url": _next_url(request, rewrite, query=query),
+        "queue_url": _queue_url(query),
         "presence_seconds": settings.NEWSROOM_PRESENCE_SECONDS,
     }
 
@@ -277,7 +282,7 @@ def _action_response(
 
 
 def _next_link(request: HttpRequest, rewrite: Rewrite) -> dict:
-    return {"next_url": request.POST.get("next") or _next_url(request, rewrite)}
+    return {"next_url": request.POST.get("next") or _next_url(request, rewrite, query=_queue_query(request))}
 
 
 @require_POST
@@ -321,7 +326,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             messages.error(request, error)
         for row in results:
             (messages.success if row.done else messages.error)(request, f"{row.headline}: {row.message}")
-        return redirect(reverse("rewrites:queue") + ("?" + request.POST["queue"] if request.POST.get("queue") else ""))
+        return redirect(_queue_url(request.POST.get("queue", "")))
     response = TemplateResponse(request, "rewrites/queue.html#bulk-result", context, status=400 if error else 200)
     return trigger_client_event(response, "queue-changed", {}) if done else response
 
@@ -571,7 +576,7 @@ def next_in_queue(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     following = next((row for row in candidates if row.id != rewrite_id), None)
     if following is None:
         messages.info(request, "Nothing else in this queue view needs you now.")
-        return redirect(reverse("rewrites:queue") + (f"?{query}" if query else ""))
+        return redirect(_queue_url(query))
     return redirect(reverse("rewrites:workspace", args=[following.id]) + "?" + urlencode({"queue": query}))
 
 

@@ -25,6 +25,9 @@ from rewrites.dashboard.queries import (
 )
 from rewrites.models import IntakeDay, LintDay, ModelCallDay, ReviewDay
 
+# The tables of daily sums: a day's rows in all four are replaced or dropped together.
+DAILY_SUMS = (ReviewDay, ModelCallDay, LintDay, IntakeDay)
+
 
 def roll_up_days(days: list[date]) -> int:
     """Replaces the daily sums of every day from the first to the last of days (all finished); returns the
@@ -68,7 +71,7 @@ def roll_up_days(days: list[date]) -> int:
     ]
     intake = [IntakeDay(**row) for row in count_intake(start, end)]
     with transaction.atomic():
-        for model in (ReviewDay, ModelCallDay, LintDay, IntakeDay):
+        for model in DAILY_SUMS:
             model.objects.filter(day__gte=first, day__lte=last).delete()
         ReviewDay.objects.bulk_create(review)
         ModelCallDay.objects.bulk_create(calls)
@@ -84,11 +87,11 @@ def reopen_days(*moments: datetime | None) -> int:
     of today (the usual case) costs nothing.
     """
     today = timezone.now().astimezone(UTC).date()
-    days = {moment.astimezone(UTC).date() for moment in moments if moment is not None} - {today}
+    days = {moment.astimezone(UTC).date() for moment in moments if moment is not None}
     days = {day for day in days if day < today}
     if not days:
         return 0
     with transaction.atomic():
-        for model in (ReviewDay, ModelCallDay, LintDay, IntakeDay):
+        for model in DAILY_SUMS:
             model.objects.filter(day__in=days).delete()
     return len(days)
