@@ -131,8 +131,9 @@ def test_queue_query_count_does_not_grow_with_rows(client, editor, seed_record, 
 
     # A filtered page that is shorter than a page: the planner's estimate of how common the filters are,
     # the walk down the first rows of the sort (on a desk this small a page is expected there), then the
-    # sorted matches.
-    with django_assert_num_queries(9):
+    # sorted matches: five statements inside the test's transaction (a savepoint, the read's setting, the
+    # read, the rollback to the savepoint and its release). Nothing matches, so no rows are fetched.
+    with django_assert_num_queries(13):
         client.get("/", {"status": "published", "q": "Alibaba", "stale": "1", "errors": "1", "domain": "other"})
 
 
@@ -283,6 +284,35 @@ def test_the_planner_estimate_chooses_how_a_filtered_page_is_found(seed_record):
     # Pages of 500: a page of drafts is expected among the first rows of the sort, a page of failed ones not.
     assert _window_for(filtered_rewrites(QueueFilters(status="draft")), 500) == WINDOW
     assert _window_for(filtered_rewrites(QueueFilters(status="failed")), 500) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sorted_read_turns_plain_index_scans_off_for_itself_only(seed_record):
+    """Sorting a page's matches reads them through bitmaps of the filters' indexes; the setting that asks for
+    it ends with that read, on its own and inside a caller's transaction, so no later query is planned
+    under it."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from rewrites.review_queue import QueueFilters, queue_page
+    from tests.factories import make_draft
+
+    make_draft(seed=seed_record, number=1)
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_indexscan")
+            return cursor.fetchone()[0]
+
+    with CaptureQueriesContext(connection) as captured:
+        page = queue_page(QueueFilters(status="draft"), window=0)
+    assert len(page.rows) == 1
+    assert "SET LOCAL enable_indexscan = off" in [query["sql"] for query in captured.captured_queries]
+    assert setting() == "on"
+    with transaction.atomic():
+        assert len(queue_page(QueueFilters(status="draft"), window=0).rows) == 1
+        assert setting() == "on"
+    assert setting() == "on"
 
 
 def test_a_page_link_whose_position_does_not_fit_the_sort_shows_the_first_page_and_says_so(client, editor, seed_record):
