@@ -23,6 +23,30 @@ def test_review_benchmark_data_loads_and_serves_the_queue_and_workspace(client, 
     assert all(row.assigned_to_id == editor.id and row.queue_domain == "anime" for row in mine.context["page"].rows)
 
 
+@pytest.mark.django_db(transaction=True)  # the application tidies connections as a web server's requests do
+def test_the_benchmark_client_asks_the_wsgi_application_as_the_signed_in_editor(editor, settings):
+    """The benchmarks time requests as the web server sends them: the queue, as the editor, with their own
+    assignments, a search in Japanese (sent percent-encoded, as a browser sends it), and a page that is
+    not there as a 404."""
+    from bench.bench_review import next_page
+    from bench.wsgi_client import WSGIClient
+
+    settings.NEWSROOM_PAGE_SIZE = 5
+    populate(30, assignee_id=editor.id)
+    client = WSGIClient(editor)
+
+    queue = client.get("/?assigned=mine")
+    japanese = client.get("/?q=新作")
+    older = client.get(next_page(client.get("/")))
+    missing = client.get("/rewrites/r_none/")
+
+    assert queue.status_code == 200
+    assert "eda" in queue.content.decode() and ">you<" in queue.content.decode()
+    assert older.status_code == 200 and "← Newer" in older.content.decode()
+    assert missing.status_code == 404
+    assert japanese.status_code == 200 and "アニメ" in japanese.content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_clustering_benchmark_archive_loads_and_new_articles_cluster_against_it():
     from datetime import UTC, datetime
