@@ -102,12 +102,13 @@ def notify(*, kind: str, cause_key: str, message: str, link: str = "", recipient
     if kind not in KINDS:
         raise ValueError(f"“{kind}” is not a kind of notification; add it to newsroom.notifications.KINDS.")
     people = _people() if recipients is None else recipients
+    told = set(
+        Notification.objects.filter(cause_key=cause_key, cleared_at__isnull=True).values_list("recipient_id", flat=True)
+    )
     created = []
     for person in people:
         choice = choices_for(person)[kind]
-        if not choice["inbox"]:
-            continue
-        if Notification.objects.filter(recipient=person, cause_key=cause_key, cleared_at__isnull=True).exists():
+        if not choice["inbox"] or person.pk in told:
             continue
         try:
             with transaction.atomic():

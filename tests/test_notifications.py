@@ -203,6 +203,25 @@ def test_the_budget_is_said_at_80_and_100_percent_once_each_a_day(seed_record, d
     assert inbox(editor, "budget") == []
 
 
+def test_saying_a_cause_again_costs_the_same_queries_however_many_people_were_told(admin_user):
+    """Each finished model call past 80% says the budget again; asking who was already told is one query, not
+    one a person."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def repeat_costs() -> int:
+        notify(kind="budget", cause_key="budget-80:today", message="The daily model budget is 80% used.")
+        with CaptureQueriesContext(connection) as captured:
+            assert notify(kind="budget", cause_key="budget-80:today", message="The daily model budget is 80% used.") == []
+        return len(captured.captured_queries)
+
+    one_told = repeat_costs()
+    for number in range(4):
+        make_user(username=f"admin{number}", role=ADMINS)
+    assert repeat_costs() == one_told
+    assert Notification.objects.filter(cause_key="budget-80:today").count() == 5
+
+
 # Generations that fail after their repairs
 
 
