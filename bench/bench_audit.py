@@ -5,16 +5,15 @@ NEWSROOM_BENCH_AUDIT_ROWS sets a smaller log for a quick run (the section then s
 
 import os
 import random
-import statistics
 import time
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from bench.wsgi_client import WSGIClient, next_page, timings
 from clusters.evaluation import scratch_database
 from newsroom.audit import ACTIONS
 from newsroom.roles import ADMINS, EDITORS, ensure_roles
@@ -43,34 +42,17 @@ def populate(rows: int) -> None:
         cursor.execute("ANALYZE newsroom_auditentry")
 
 
-def timings(client: Client, paths: list[str]) -> tuple[float, float, int]:
-    samples, queries = [], 0
-    for path in paths:
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(path)
-            samples.append((time.perf_counter() - started) * 1000)
-        queries = len(captured.captured_queries)
-        assert response.status_code == 200, (path, response.status_code)
-    samples.sort()
-    return statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)], queries
-
-
 def run() -> str:
     random.seed(14)
-    setup_test_environment()  # the test client then keeps each response's template context
-    try:
+    # Debug off, as the desk runs in production; requests as the web server sends them (bench/wsgi_client.py).
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
         return measure()
-    finally:
-        teardown_test_environment()
 
 
-def _client(username: str, role: str) -> Client:
+def _client(username: str, role: str) -> WSGIClient:
     user = get_user_model().objects.create_user(username=username, password="x")
     user.groups.add(ensure_roles()[role])
-    client = Client()
-    client.force_login(user)
-    return client
+    return WSGIClient(user)
 
 
 def measure() -> str:
@@ -97,11 +79,11 @@ def measure() -> str:
         }
         response = admin.get("/audit/")
         for _ in range(49):
-            response = admin.get(f"/audit/?after={response.context['next_cursor']}")
-        cases["50th page (cursor)"] = (admin, [f"/audit/?after={response.context['next_cursor']}"] * REQUESTS)
+            response = admin.get("/audit/" + next_page(response))
+        cases["50th page (cursor)"] = (admin, ["/audit/" + next_page(response)] * REQUESTS)
         lines = [
             f"{ROWS:,} audit entries (40 people and one with an entry every 100,000, every action) in a scratch PostgreSQL database, filled in "
-            f"{filled:.0f} s. Server time through Django's test client (view, queries, template), "
+            f"{filled:.0f} s. Server time of the desk's WSGI application (middleware, view, queries, template), "
             f"{REQUESTS} requests each, 50 entries a page, keyset paging (no COUNT, no OFFSET):",
             "",
             "| page | median ms | p95 ms | queries |",

@@ -1,19 +1,16 @@
 """Server time of the review queue (every combination of its filters, under every sort) and the workspace
 with 200,000 rewrites. NEWSROOM_BENCH_QUEUE_ROWS sets another size (a quick check: 2000)."""
 
-import html
 import itertools
 import os
 import random
-import re
-import statistics
 import time
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import override_settings
 
-from bench.wsgi_client import WSGIClient
+from bench.wsgi_client import WSGIClient, next_page, timings
 from clusters.evaluation import scratch_database
 from newsroom.roles import EDITORS, ensure_roles
 from newsroom.wsgi import freeze_loaded_code
@@ -21,7 +18,6 @@ from newsroom.wsgi import freeze_loaded_code
 TITLE = "Review queue and workspace at 200,000 rewrites"
 ROWS = int(os.environ.get("NEWSROOM_BENCH_QUEUE_ROWS", "200000"))
 REQUESTS = 60
-NEXT_LINK = re.compile(r'<a href="(\?[^"]+)"[^>]*rel="next"')
 # Requests per filter combination and sort, each with other values for the filters it sets.
 COMBINATION_REQUESTS = int(os.environ.get("NEWSROOM_BENCH_COMBINATION_REQUESTS", "5"))
 TARGET_MS = 100
@@ -88,17 +84,6 @@ def populate(rows: int, *, assignee_id: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def timings(client: WSGIClient, paths: list[str]) -> tuple[float, float]:
-    samples = []
-    for path in paths:
-        started = time.perf_counter()
-        response = client.get(path)
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, -(-len(samples) * 95 // 100) - 1)]
-
-
 def run() -> str:
     random.seed(7)
     # Debug off, as the desk runs in production. Not Django's test environment: it keeps every response's
@@ -108,13 +93,6 @@ def run() -> str:
     # (bench/wsgi_client.py).
     with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
         return measure()
-
-
-def next_page(response) -> str:
-    """The address of the queue page after the one in response (its "Older" link)."""
-    link = NEXT_LINK.search(response.content.decode())
-    assert link, "The queue page has no link to an older page."
-    return html.unescape(link.group(1))
 
 
 def filter_values(kinds: tuple[str, ...], sources: list[int]) -> dict[str, str]:
@@ -184,13 +162,13 @@ def measure() -> str:
             "|---|---:|---:|",
         ]
         for name, paths in cases.items():
-            median, p95 = timings(client, paths)
+            median, p95, _ = timings(client, paths)
             lines.append(f"| {name} | {median:.1f} | {p95:.1f} |")
 
         sources = list(Source.objects.values_list("id", flat=True))
         rows = []
         for kinds, sort, paths in combinations(sources):
-            median, p95 = timings(client, paths)
+            median, p95, _ = timings(client, paths)
             rows.append((kinds, sort, median, p95))
         slowest = sorted(rows, key=lambda row: row[3], reverse=True)
         over = [row for row in rows if row[3] >= TARGET_MS]

@@ -28,8 +28,7 @@ def test_the_benchmark_client_asks_the_wsgi_application_as_the_signed_in_editor(
     """The benchmarks time requests as the web server sends them: the queue, as the editor, with their own
     assignments, a search in Japanese (sent percent-encoded, as a browser sends it), and a page that is
     not there as a 404."""
-    from bench.bench_review import next_page
-    from bench.wsgi_client import WSGIClient
+    from bench.wsgi_client import WSGIClient, next_page
 
     settings.NEWSROOM_PAGE_SIZE = 5
     populate(30, assignee_id=editor.id)
@@ -69,3 +68,26 @@ def test_clustering_benchmark_archive_loads_and_new_articles_cluster_against_it(
 
     assert Article.objects.count() == 41
     assert assign_article(article_id=article.id).articles.count() > 1
+
+
+@pytest.mark.django_db(transaction=True)  # the dashboard's data ends with VACUUM ANALYZE, outside a transaction
+def test_dashboard_and_audit_benchmark_data_load_and_serve_their_pages():
+    from bench.bench_audit import populate as populate_audit
+    from bench.bench_dashboard import populate_operations
+    from bench.wsgi_client import WSGIClient, timings
+    from newsroom.roles import ADMINS
+    from tests.factories import make_user
+
+    admin = make_user(username="ada", role=ADMINS)
+    populate(30, assignee_id=admin.id)
+    populate_operations(30, 300)
+    populate_audit(200)
+    client = WSGIClient(admin)
+
+    dashboard = client.get("/dashboard/?range=30d")
+    audit = client.get("/audit/")
+
+    assert dashboard.status_code == 200 and "Model spend" in dashboard.content.decode()
+    assert audit.status_code == 200 and "person1" in audit.content.decode() and 'rel="next"' in audit.content.decode()
+    median, p95, queries = timings(client, ["/audit/"] * 3)
+    assert 0 < median <= p95 and queries > 0
