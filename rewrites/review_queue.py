@@ -297,18 +297,16 @@ def queue_page(
     if filtered:
         if window is None:
             window = _window_for(everywhere, size)
-        rows = []
-        if window:
-            ids = _first_matches(everywhere, column, cursor, backwards=backwards, window=window, limit=size + 1)
-            if len(ids) > size:
-                rows = list(everywhere.filter(id__in=ids).order_by(*order))
-        if len(rows) <= size:  # not a page's worth near the top of the sort: sort the matches instead
-            # Only the rewrites' own columns are sorted; the page's few rows are joined to their clusters after.
-            page_ids = _sorted_matches(matches, sorted_matches, size + 1)
-            rows = list(everywhere.filter(id__in=page_ids).order_by(*order)) if page_ids else []
+        ids = _first_matches(everywhere, column, cursor, backwards=backwards, window=window, limit=size + 1) if window else []
+        if len(ids) <= size:  # not a page's worth near the top of the sort: sort the matches instead
+            ids = _sorted_matches(matches, sorted_matches, size + 1)
+        # Only the rewrites' own columns were read; the page's few rows are joined to their clusters now. Whether
+        # more follow is what the ids said: a row that stopped matching in between only shortens this page.
+        more = len(ids) > size
+        rows = list(everywhere.filter(id__in=ids).order_by(*order)) if ids else []
     else:
         rows = list(past.order_by(*order)[: size + 1])
-    more = len(rows) > size
+        more = len(rows) > size
     rows = rows[:size]
     if backwards:
         rows.reverse()

@@ -289,30 +289,75 @@ def test_the_planner_estimate_chooses_how_a_filtered_page_is_found(seed_record):
 @pytest.mark.django_db(transaction=True)
 def test_the_sorted_read_turns_plain_index_scans_off_for_itself_only(seed_record):
     """Sorting a page's matches reads them through bitmaps of the filters' indexes; the setting that asks for
-    it ends with that read, on its own and inside a caller's transaction, so no later query is planned
-    under it."""
+    it holds during that read and ends with it, on its own and inside a caller's transaction (whose own
+    writes stay), so no later query is planned under it."""
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
 
+    from rewrites.models import Rewrite
     from rewrites.review_queue import QueueFilters, queue_page
     from tests.factories import make_draft
 
-    make_draft(seed=seed_record, number=1)
+    rewrite = make_draft(seed=seed_record, number=1)
 
     def setting() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SHOW enable_indexscan")
             return cursor.fetchone()[0]
 
-    with CaptureQueriesContext(connection) as captured:
+    during = []
+
+    def watch(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "COALESCE" in sql and not during:
+            during.append(setting())
+        return result
+
+    with connection.execute_wrapper(watch):
         page = queue_page(QueueFilters(status="draft"), window=0)
-    assert len(page.rows) == 1
-    assert "SET LOCAL enable_indexscan = off" in [query["sql"] for query in captured.captured_queries]
+    assert [row.id for row in page.rows] == [rewrite.id]
+    assert during == ["off"]
     assert setting() == "on"
+
     with transaction.atomic():
-        assert len(queue_page(QueueFilters(status="draft"), window=0).rows) == 1
+        Rewrite.objects.filter(id=rewrite.id).update(headline="Written before the queue was read")
+        assert [row.headline for row in queue_page(QueueFilters(status="draft"), window=0).rows] == [
+            "Written before the queue was read"
+        ]
         assert setting() == "on"
     assert setting() == "on"
+    assert Rewrite.objects.get(id=rewrite.id).headline == "Written before the queue was read"
+
+
+def test_a_row_that_stops_matching_while_a_page_is_read_leaves_the_older_link(seed_record):
+    """A page is found by its ids, then its rows are read; a rewrite that another editor changes in between
+    drops out of the page, and the link to the older rows stays, so no row is skipped."""
+    from django.db import connection
+
+    from rewrites.models import Rewrite
+    from rewrites.review_queue import QueueFilters, queue_page
+    from tests.factories import make_draft
+
+    drafts = [make_draft(seed=seed_record, number=number).id for number in range(1, 5)]
+    newest_first = list(Rewrite.objects.filter(id__in=drafts).order_by("-updated_at", "-id").values_list("id", flat=True))
+    ids_read = []
+
+    def approve_the_first_in_between(execute, sql, params, many, context):
+        if ids_read == [True] and '"rewrites_rewrite"."id" IN (' in sql:
+            ids_read.append(True)
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE rewrites_rewrite SET status = 'approved' WHERE id = %s", [newest_first[0]])
+        result = execute(sql, params, many, context)
+        if "COALESCE" in sql:
+            ids_read.append(True)
+        return result
+
+    with connection.execute_wrapper(approve_the_first_in_between):
+        first = queue_page(QueueFilters(status="draft"), size=2, window=0)
+    older = queue_page(QueueFilters(status="draft"), after=first.next_cursor, size=2, window=0)
+
+    assert [row.id for row in first.rows] == newest_first[1:3]
+    assert first.next_cursor is not None
+    assert [row.id for row in older.rows] == newest_first[3:]
 
 
 def test_a_page_link_whose_position_does_not_fit_the_sort_shows_the_first_page_and_says_so(client, editor, seed_record):
