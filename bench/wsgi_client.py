@@ -47,8 +47,9 @@ class WSGIClient:
         # As a browser sends it: percent-encoded (a search in Japanese), the path decoded to bytes by the server.
         route, _, query = iri_to_uri(path).partition("?")
         environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": unquote_to_bytes(route).decode("iso-8859-1"), "QUERY_STRING": query, "SERVER_NAME": "testserver",
-            "HTTP_HOST": "testserver", "HTTP_COOKIE": self.cookie, "REMOTE_ADDR": "127.0.0.1", "wsgi.input": io.BytesIO(),
+            "REQUEST_METHOD": "GET", "PATH_INFO": unquote_to_bytes(route).decode("iso-8859-1"),
+            "QUERY_STRING": query, "SERVER_NAME": "testserver", "HTTP_HOST": "testserver",
+            "HTTP_COOKIE": self.cookie, "REMOTE_ADDR": "127.0.0.1", "wsgi.input": io.BytesIO(),
         }
         setup_testing_defaults(environ)
         statuses = []

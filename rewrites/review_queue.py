@@ -280,8 +280,9 @@ def queue_page(
     if (after or before) and cursor is None:
         problem = "That page link is damaged; showing the first page."
     backwards = bool(before) and cursor is not None
-    # The filters' matches past the cursor: as one row comparison (which the sort's index serves), and as
-    # plain lookups (which nest in a subquery).
+    # The filters' matches past the cursor, two ways: as one row comparison, which the sort's index seeks to
+    # (for reading down the sort), and as plain lookups, which combine with the filters' indexes (for sorting
+    # the matches: the row comparison made that read up to 35 ms slower at 200,000 rewrites).
     past, matches = everywhere, everywhere
     if cursor is not None:
         value, rewrite_id = cursor
