@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.cookie import parse_cookie
 from django.http.multipartparser import MultiPartParserError
 
 NUL = "\x00"
@@ -33,21 +35,55 @@ def _nul_in(request: HttpRequest) -> str | None:
     return None
 
 
+def _cookie_domain(name: str) -> str | None:
+    if name == settings.SESSION_COOKIE_NAME:
+        return settings.SESSION_COOKIE_DOMAIN
+    if name == settings.CSRF_COOKIE_NAME:
+        return settings.CSRF_COOKIE_DOMAIN
+    return None
+
+
+def _cookies_without_nul(header: str) -> tuple[dict[str, str], set[str]]:
+    """Parses a Cookie header as Django does, leaving out every value with a NUL; returns them and the names left out.
+
+    A quoted cookie value may spell NUL as ``\\000``, which Django decodes. The
+    other values of the same name are kept, so a broken cookie beside a good
+    one (another site of the same domain can set one) costs nobody their login.
+    """
+    kept: dict[str, str] = {}
+    dropped: set[str] = set()
+    for chunk in header.split(";"):
+        for name, value in parse_cookie(chunk).items():
+            if NUL in name or NUL in value:
+                dropped.add(name)
+            else:
+                kept[name] = value
+    return kept, dropped - kept.keys()
+
+
 class RefuseNulCharactersMiddleware:
     """Answers 400, saying where, to a request with a NUL character in its path, query or form fields.
 
     No address, search or form field of the desk has a use for NUL, and
     PostgreSQL cannot store it in text; refusing it here means no view ever
-    fails on one.
+    fails on one. A cookie with a NUL is not the person's doing, so it is
+    ignored instead, and the browser is told to drop it.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        broken_cookies: set[str] = set()
+        if any(NUL in name or NUL in value for name, value in request.COOKIES.items()):
+            request.COOKIES, broken_cookies = _cookies_without_nul(request.META.get("HTTP_COOKIE", ""))
         where = _nul_in(request)
         if where is None:
-            return self.get_response(request)
+            response = self.get_response(request)
+            for name in broken_cookies - response.cookies.keys():
+                if NUL not in name:
+                    response.delete_cookie(name, domain=_cookie_domain(name))
+            return response
         message = (
             f"The request was refused: {where} contains a NUL character (\\0), which no address or field of the "
             "desk accepts. Remove it and try again."
