@@ -3,18 +3,34 @@
 Spreadsheet programs run a cell that begins with ``=``, ``+``, ``-`` or ``@``
 as a formula (``=HYPERLINK(...)`` in a headline becomes a live link, ``=cmd|...``
 can run a program), and some also treat a leading tab or carriage return that
-way. Following OWASP's advice on CSV injection, such a cell is written with a
-leading single quote, so the spreadsheet shows it as text, and every cell is
-quoted, so separators and quotes inside a cell stay inside it.
+way. Programs differ on what else counts: some read the full-width and small
+forms (＝ ＋ － ＠, U+FE62-FE6B) and the minus sign U+2212 as the signs they
+resemble, and some skip whitespace (or an invisible format character) before
+them. Following OWASP's advice on CSV injection, widened to all of these, such a
+cell is written with a leading single quote, so the spreadsheet shows it as
+text, and every cell is quoted, so separators and quotes inside a cell stay
+inside it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from typing import Any, Iterable, Iterator, TextIO
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+MINUS_SIGN = "\u2212"
+FORMULA_SIGNS = ("=", "+", "-", "@", MINUS_SIGN)
+FORMULA_TRIGGERS = (*FORMULA_SIGNS, "\t", "\r")
+
+
+def _first_visible(text: str) -> str:
+    """The first character of text that is neither whitespace nor an invisible format character, in its
+    compatibility form (full-width ＝ and small ﹦ become =), or "" when there is none."""
+    for character in text:
+        if not character.isspace() and unicodedata.category(character) != "Cf":
+            return MINUS_SIGN if character == MINUS_SIGN else unicodedata.normalize("NFKC", character)[:1]
+    return ""
 
 
 def neutralise_cell(value: Any) -> Any:
@@ -22,7 +38,9 @@ def neutralise_cell(value: Any) -> Any:
 
     Numbers are returned as they are: a spreadsheet reads ``-3`` as a number, not a formula.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_TRIGGERS) or _first_visible(value) in FORMULA_SIGNS:
         return "'" + value
     return value
 

@@ -228,7 +228,13 @@ def test_csv_export_neutralises_a_headline_a_spreadsheet_would_run_as_a_formula(
     assert ',"=' not in text and ',=' not in text
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1+2", "@SUM(A1)", "\tTAB", "\rCR"])
+@pytest.mark.parametrize(
+    "cell",
+    ["=1+1", "+1", "-1+2", "@SUM(A1)", "\tTAB", "\rCR",
+     # Look-alikes that some spreadsheet programs read as the trigger they resemble, and whitespace before one.
+     "\uff1d1+1", "\uff0b1", "\uff0d1+2", "\uff20SUM(A1)", "\ufe661+1", "\ufe621", "\ufe631", "\ufe6bSUM(A1)",
+     "\u22121+2", " =1+1", "\u00a0=1+1", "\u3000\uff1d1+1", "\n=1+1", "\u200b=1+1", "\ufeff+1"],
+)
 def test_every_formula_trigger_is_neutralised(cell):
     from newsroom.csv_safety import SafeCsvWriter
 
@@ -236,3 +242,10 @@ def test_every_formula_trigger_is_neutralised(cell):
     SafeCsvWriter(buffer).writerow([cell, "plain", 3, -4])
 
     assert next(csv.reader(io.StringIO(buffer.getvalue()))) == ["'" + cell, "plain", "3", "-4"]
+
+
+@pytest.mark.parametrize("cell", ["plain", "Tanaka – 3 goals", " spaced words", "", "2026-12-07", "＃1 hit"])
+def test_text_that_no_spreadsheet_runs_is_written_as_it_is(cell):
+    from newsroom.csv_safety import neutralise_cell
+
+    assert neutralise_cell(cell) == cell
