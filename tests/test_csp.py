@@ -1,7 +1,10 @@
 """Content-Security-Policy on desk and public pages: no inline script can run."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
+from django.urls import path
 
 from rewrites.publishing.publish import publish_rewrite
 from rewrites.records import import_record
@@ -65,3 +68,33 @@ def test_the_queue_dashboard_allows_only_its_own_inline_scripts_by_hash(admin_us
 
     assert policy["script-src"][0] == "'self'" and len(policy["script-src"]) > 1
     assert all(value.startswith("'sha256-") for value in policy["script-src"][1:])
+
+
+def fail_on_purpose(request):
+    raise RuntimeError("a view that fails, for the debug page")
+
+
+urlpatterns = [path("fails/", fail_on_purpose)]
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_debug_error_pages_carry_the_desks_policy_with_only_their_own_inline_blocks(settings, client, editor, status):
+    import django.views
+
+    from newsroom.csp import INLINE_SCRIPT, INLINE_STYLE, inline_hashes
+
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = __name__
+    client.raise_request_exception = False
+    client.force_login(editor)
+
+    response = client.get("/no-such-page/" if status == 404 else "/fails/")
+
+    policy = directives(response)
+    template = Path(django.views.__file__).parent / "templates" / f"technical_{status}.html"
+    assert response.status_code == status and b"DEBUG = True" in response.content
+    assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert set(inline_hashes([template], INLINE_STYLE)) <= set(policy["style-src"])
+    assert set(inline_hashes([template], INLINE_SCRIPT)) <= set(policy["script-src"])
+    assert not any("'unsafe-inline'" in values or "'unsafe-eval'" in values for values in policy.values())
