@@ -121,20 +121,80 @@ def test_queue_says_when_a_filter_value_is_unknown(client, editor):
     assert "That page link is damaged" in html
 
 
-def test_queue_query_count_does_not_grow_with_rows(client, editor, seed_record, django_assert_num_queries):
+@pytest.fixture
+def queue_of_29(client, editor, seed_record):
     from tests.factories import varied_record
 
     for number in range(1, 30):
         import_record(varied_record(seed_record, number=number))
     client.force_login(editor)
     client.get("/")  # fills the cache of filter choices
+    return client
 
-    # A filtered page that is shorter than a page: the planner's estimate of how common the filters are,
-    # the walk down the first rows of the sort (on a desk this small a page is expected there), then the
-    # sorted matches: five statements inside the test's transaction (a savepoint, the read's setting, the
-    # read, the rollback to the savepoint and its release). Nothing matches, so no rows are fetched.
+
+RARE_FILTERS = {"status": "published", "q": "Alibaba", "stale": "1", "errors": "1", "domain": "other"}
+
+
+def force_estimate(monkeypatch, share: float) -> None:
+    """The planner's estimate is still asked for (its query counted), and share is used instead of its answer."""
+    from rewrites import review_queue
+
+    asked = review_queue._estimated_share
+    monkeypatch.setattr(review_queue, "_estimated_share", lambda rewrites: (asked(rewrites), share)[1])
+
+
+# Which way a filtered page is found depends on the planner's estimate of how common the filters are, and so
+# on the table's statistics; each way is forced here and its queries pinned on their own.
+
+
+def test_queue_query_count_when_the_planner_expects_matches_near_the_top_of_the_sort(
+    queue_of_29, monkeypatch, django_assert_num_queries
+):
+    force_estimate(monkeypatch, 1.0)
+
+    # The estimate, the walk down the first rows of the sort (nothing matches there), then the sorted matches:
+    # five statements inside the test's transaction (a savepoint, the read's setting, the read, the rollback to
+    # the savepoint and its release). Nothing matches, so no rows are fetched.
     with django_assert_num_queries(13):
-        client.get("/", {"status": "published", "q": "Alibaba", "stale": "1", "errors": "1", "domain": "other"})
+        queue_of_29.get("/", RARE_FILTERS)
+
+
+def test_queue_query_count_when_the_planner_expects_the_filters_to_be_rare(
+    queue_of_29, monkeypatch, django_assert_num_queries
+):
+    force_estimate(monkeypatch, 0.0)
+
+    # The estimate, then straight to the sorted matches (five statements, as above); no walk.
+    with django_assert_num_queries(12):
+        queue_of_29.get("/", RARE_FILTERS)
+
+
+def test_a_page_found_near_the_top_of_the_sort_reads_no_further(
+    queue_of_29, seed_record, monkeypatch, django_assert_num_queries
+):
+    from rewrites.review_queue import QueueFilters, queue_page
+
+    force_estimate(monkeypatch, 1.0)
+    filters = QueueFilters.from_query({"status": seed_record["rewrite"]["status"]})
+
+    # The estimate, the walk (which finds a page and one more), and the page's rows with their clusters.
+    with django_assert_num_queries(3):
+        page = queue_page(filters, size=3)
+
+    assert len(page.rows) == 3 and page.next_cursor
+
+
+def test_queue_query_count_does_not_grow_with_rows(queue_of_29, seed_record, monkeypatch, django_assert_num_queries):
+    from tests.factories import varied_record
+
+    force_estimate(monkeypatch, 0.0)
+    with django_assert_num_queries(12):
+        queue_of_29.get("/", RARE_FILTERS)
+    for number in range(30, 60):
+        import_record(varied_record(seed_record, number=number))
+
+    with django_assert_num_queries(12):
+        queue_of_29.get("/", RARE_FILTERS)
 
 
 def test_record_page_shows_every_field_and_the_attribution(client, editor, seed_record):
