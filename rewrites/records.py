@@ -257,6 +257,7 @@ def _read_integer(text: str) -> int | _LongNumber:
 _decoder = json.JSONDecoder(parse_int=_read_integer)
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]', re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+BYTE_ORDER_MARK = "\ufeff"
 TOO_DEEP = f"is nested more than {MAX_DEPTH} levels deep; no field of a record is"
 
 
@@ -388,7 +389,9 @@ def parse_records(text: str) -> Iterator[tuple[str, Any]]:
 
     The position names where the record was found ("record 3" or "line 7") so a
     refusal can point at it. A record nested too deep to read is refused alone.
+    A byte order mark at the start of text (as some editors save UTF-8) is skipped.
     """
+    text = text.removeprefix(BYTE_ORDER_MARK)
     stripped = text.strip()
     if not stripped:
         return
