@@ -27,7 +27,7 @@ from clusters.sources.canonical import canonical_url
 from clusters.states import import_cluster_status
 from newsroom.timestamps import format_timestamp, parse_timestamp
 from rewrites.dashboard.rollup import reopen_days
-from rewrites.models import Attribution, Rewrite
+from rewrites.models import Attribution, PublishedStory, Rewrite, StoryRedirect
 from rewrites.states import import_status
 
 TIMESTAMP = {"type": "string", "format": "date-time"}
@@ -257,6 +257,7 @@ def _read_integer(text: str) -> int | _LongNumber:
 _decoder = json.JSONDecoder(parse_int=_read_integer)
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]', re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+BYTE_ORDER_MARK = "\ufeff"
 TOO_DEEP = f"is nested more than {MAX_DEPTH} levels deep; no field of a record is"
 
 
@@ -388,7 +389,9 @@ def parse_records(text: str) -> Iterator[tuple[str, Any]]:
 
     The position names where the record was found ("record 3" or "line 7") so a
     refusal can point at it. A record nested too deep to read is refused alone.
+    A byte order mark at the start of text (as some editors save UTF-8) is skipped.
     """
+    text = text.removeprefix(BYTE_ORDER_MARK)
     stripped = text.strip()
     if not stripped:
         return
@@ -518,16 +521,22 @@ def _representative_position(data: dict) -> int | None:
 def import_record(data: Any) -> tuple[Rewrite, bool]:
     """Stores one record, creating or updating by id. Returns (rewrite, created).
 
-    Nothing is written unless the whole record is stored.
+    Nothing is written unless the whole record is stored. A record may not move a
+    story that is on the public site to another cluster or out of ``published``,
+    nor give a rewrite the address of another story's page.
     """
     validate_record(data)
     r, c = data["rewrite"], data["cluster"]
 
+    # Held until the record is stored, so that no publish or kill of this rewrite runs in between.
+    current = Rewrite.objects.select_for_update(of=("self",)).filter(id=r["id"]).first()
+    if current is not None:
+        _check_live_story(current, r)
     existing_rewrite = Rewrite.objects.select_for_update().filter(cluster_id=c["id"]).exclude(id=r["id"]).first()
     if existing_rewrite is not None:
         raise RecordError("rewrite.clusterId", f"cluster {c['id']} already has another rewrite, {existing_rewrite.id}")
-    if r["slug"] and Rewrite.objects.filter(slug=r["slug"]).exclude(id=r["id"]).exists():
-        raise RecordError("rewrite.slug", f"'{r['slug']}' is already used by another rewrite")
+    if r["slug"]:
+        _check_slug(r["slug"], rewrite_id=r["id"])
 
     entities = data["entities"] or {}
     cluster, _ = Cluster.objects.update_or_create(
@@ -623,6 +632,54 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
     # A record dated on days the dashboard has already summed: those days are counted again.
     reopen_days(cluster.first_seen_at, rewrite.created_at, rewrite.published_at, rewrite.updated_at)
     return rewrite, created
+
+
+def _check_live_story(current: Rewrite, r: dict) -> None:
+    """Raises RecordError when the record would move a story on the public site or take it out of published.
+
+    Its page and Kill follow the rewrite's cluster and status, so either change would leave the page up
+    with nothing on the desk able to take it down.
+    """
+    story = PublishedStory.objects.live().filter(rewrite_id=current.id).first()
+    if story is None:
+        return
+    where = f"rewrite {current.id} is published at /stories/{story.slug}/"
+    kill_first = (
+        f"kill the story first (Unpublish (kill) in its workspace, /rewrites/{current.id}/) and import the record again"
+    )
+    if r["clusterId"] != current.cluster_id:
+        raise RecordError(
+            "rewrite.clusterId",
+            f"is {r['clusterId']} but {where} under cluster {current.cluster_id}; a record cannot move a story "
+            f"that is on the public site to another cluster: {kill_first}, or keep clusterId {current.cluster_id}",
+        )
+    if r["status"] != Rewrite.Status.PUBLISHED:
+        raise RecordError(
+            "rewrite.status",
+            f"is {r['status']} but {where}; a record cannot take a story off the public site: {kill_first}, "
+            "or import it as published",
+        )
+
+
+def _check_slug(slug: str, *, rewrite_id: str) -> None:
+    """Raises RecordError when slug belongs to another rewrite, or is the address of another story's page."""
+    if Rewrite.objects.filter(slug=slug).exclude(id=rewrite_id).exists():
+        raise RecordError("rewrite.slug", f"'{slug}' is already used by another rewrite")
+    story = PublishedStory.objects.filter(slug=slug).exclude(rewrite_id=rewrite_id).first()
+    if story is not None:
+        state = "the public page" if story.is_live else "the taken-down page"
+        raise RecordError(
+            "rewrite.slug",
+            f"'{slug}' is the address of {state} of another story, /stories/{slug}/ (rewrite {story.rewrite_id}); "
+            "choose another slug",
+        )
+    moved = StoryRedirect.objects.filter(slug=slug).exclude(story__rewrite_id=rewrite_id).select_related("story").first()
+    if moved is not None:
+        raise RecordError(
+            "rewrite.slug",
+            f"'{slug}' is an old address of another story: /stories/{slug}/ redirects to /stories/{moved.story.slug}/ "
+            f"(rewrite {moved.story.rewrite_id}); choose another slug",
+        )
 
 
 def _import_article(

@@ -13,13 +13,16 @@ from tests.records_data import all_records, full_record, null_record
 pytestmark = pytest.mark.django_db
 
 
-def run_import(text: str) -> tuple[str, str, int]:
-    """Runs import_records on text through standard input; returns (stdout, stderr, exit code)."""
+def run_import(text: str | bytes) -> tuple[str, str, int]:
+    """Runs import_records on text through standard input; returns (stdout, stderr, exit code).
+
+    Bytes arrive as they would from a pipe, decoded as UTF-8.
+    """
     stdout, stderr = io.StringIO(), io.StringIO()
     import sys
 
     saved = sys.stdin
-    sys.stdin = io.StringIO(text)
+    sys.stdin = io.TextIOWrapper(io.BytesIO(text), encoding="utf-8") if isinstance(text, bytes) else io.StringIO(text)
     try:
         call_command("import_records", "-", stdout=stdout, stderr=stderr)
         code = 0
@@ -86,6 +89,44 @@ def test_reimport_updates_fields(seed_record):
     run_import(json.dumps(seed_record, ensure_ascii=False))
 
     assert run_export() == [seed_record]
+
+
+BYTE_ORDER_MARK = "\ufeff".encode()
+SHAPES = {
+    "one record": lambda records: json.dumps(records[0], ensure_ascii=False),
+    "one record, indented": lambda records: json.dumps(records[0], ensure_ascii=False, indent=2),
+    "array": lambda records: json.dumps(records, ensure_ascii=False),
+    "array, indented": lambda records: json.dumps(records, ensure_ascii=False, indent=2),
+    "JSON Lines": lambda records: "\n".join(json.dumps(record, ensure_ascii=False) for record in records) + "\n",
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_leading_byte_order_mark_is_accepted_on_standard_input(seed_record, shape):
+    records = all_records(seed_record)
+    text = SHAPES[shape](records)
+
+    out, err, code = run_import(BYTE_ORDER_MARK + text.encode())
+
+    assert (code, err) == (0, "")
+    expected = records[:1] if shape.startswith("one record") else records
+    assert f"Imported {len(expected)} records" in out
+    assert sorted(run_export(), key=lambda r: r["rewrite"]["id"]) == sorted(expected, key=lambda r: r["rewrite"]["id"])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_leading_byte_order_mark_is_accepted_in_a_file(tmp_path, seed_record, shape):
+    records = all_records(seed_record)
+    path = tmp_path / "records.json"
+    path.write_text(SHAPES[shape](records), encoding="utf-8-sig")
+    stdout, stderr = io.StringIO(), io.StringIO()
+
+    call_command("import_records", str(path), stdout=stdout, stderr=stderr)
+
+    assert stderr.getvalue() == ""
+    assert "refused 0" in stdout.getvalue()
+    expected = records[:1] if shape.startswith("one record") else records
+    assert Rewrite.objects.count() == len(expected)
 
 
 def test_invalid_record_is_refused_with_position_and_field_while_valid_ones_are_kept(seed_record):
