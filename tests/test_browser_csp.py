@@ -35,7 +35,8 @@ def test_the_queue_works_and_injected_inline_script_does_not_run(page, live_serv
     assert page.locator("#rewrite-list").get_by_text("Alibaba Bans").count() == 0
     page.evaluate(INJECT)
     page.click("#injected-link")
-    page.wait_for_timeout(300)
+    while len(violations) < 3:  # the script, the handler and the link, each refused
+        page.wait_for_event("console", lambda message: "Content Security Policy" in message.text, timeout=15_000)
 
     ran = page.evaluate("() => [window.injectedScriptRan, window.injectedHandlerRan, window.injectedLinkRan]")
     assert ran == [None, None, None]

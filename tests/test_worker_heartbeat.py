@@ -1,17 +1,25 @@
 """A clustering job whose worker is killed with SIGKILL is back in the queue as soon as the worker's heartbeat
 lapses, not when the sweep for lost articles next looks (five minutes)."""
 
-import time
-
 import pytest
 from django.db import transaction
 
 from clusters.clustering import lock_clusters
 from clusters.jobs import _job_id, enqueue_assignment
-from newsroom.queues import fetch_job, get_queue, requeue_abandoned_jobs
+from newsroom.queues import WORKER_ALIVE_KEY, fetch_job, get_queue, redis_connection, requeue_abandoned_jobs
 from tests.factories import make_article
 from tests.test_generate_worker_kill import wait_for
 from tests.workers import kill_worker_and_its_children, start_worker
+
+
+def worker_name(job_id: str) -> str:
+    return fetch_job(job_id).worker_name
+
+
+def beat_of(name: str) -> int:
+    """The time (unix seconds) of the worker's last heartbeat."""
+    return int(redis_connection().get(WORKER_ALIVE_KEY.format(name)))
+
 
 HEARTBEAT = {"NEWSROOM_WORKER_HEARTBEAT_SECONDS": "0.5", "NEWSROOM_WORKER_LOST_AFTER_SECONDS": "2"}
 
@@ -53,10 +61,14 @@ def test_a_live_worker_busy_with_a_long_job_is_not_taken_for_dead():
         worker = start_worker("default", env=HEARTBEAT)
         try:
             wait_for(lambda: fetch_job(job_id).get_status() == "started", "the job started")
-            # Several lapses of the heartbeat's limit while the job is stuck: the worker still beats.
-            for _ in range(4):
-                time.sleep(1.5)
+            first_beat = beat_of(worker_name(job_id))
+
+            def beating_past(seconds: int) -> bool:
                 assert worker.poll() is None and requeue_abandoned_jobs() == 0
+                return beat_of(worker_name(job_id)) >= first_beat + seconds
+
+            # Three lapses of the heartbeat's two-second limit while the job is stuck: the worker still beats.
+            wait_for(lambda: beating_past(3 * 2), "three lapses of the heartbeat's limit")
             assert fetch_job(job_id).get_status() == "started"
         finally:
             kill_worker_and_its_children(worker)
