@@ -1,3 +1,4 @@
+import email.utils
 import io
 import json
 import struct
@@ -15,6 +16,8 @@ from clusters.sources.feeds import FeedError
 from clusters.sources.images import ImageRefused, make_thumbnail
 from clusters.sources.ingest import ingest_feed_bytes, ingest_source
 from clusters.sources.jobs import enqueue_due_sources, enqueue_ingest
+from rewrites.generation.jobs import enqueue_settled_clusters
+from rewrites.models import Rewrite
 from tests.factories import make_source
 from tests.http_server import LocalHTTPServer, Reply
 from tests.ingest_helpers import rss
@@ -382,3 +385,59 @@ def test_huge_titles_and_texts_are_cut_at_ingest_with_a_note(db, media, settings
     assert len(article.text) <= settings.NEWSROOM_INGEST_MAX_TEXT_CHARS
     assert "title was cut from 300,000 to 500 characters" in article.extraction_note
     assert "text was cut from 300,000 to 100,000 characters" in article.extraction_note
+
+
+# Publication times in the future
+
+
+def test_an_entry_dated_in_the_year_9999_is_stored_at_its_fetch_time_with_a_note_and_gets_a_draft(
+    db, media, settings, run_jobs, django_capture_on_commit_callbacks, client, editor
+):
+    settings.OPENAI_BASE_URL = ""  # the offline writer
+    settings.NEWSROOM_SETTLE_SECONDS = 0
+    body = rss([{"title": "Harbour bridge reopens after repairs", "link": "https://a.example/bridge",
+                 "description": "The harbour bridge reopened to traffic on Monday after two years of repairs, "
+                                "the city transport office said.",
+                 "pubDate": "Fri, 31 Dec 9999 23:59:59 GMT"}])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
+    run_jobs("default")
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_settled_clusters()
+    run_jobs("generate")
+
+    article = Article.objects.get()
+    assert article.published_at == article.fetched_at
+    assert "The feed dated this article 9999-12-31 23:59 UTC, in the future" in article.date_note
+    assert article.cluster.last_seen_at == article.fetched_at
+    rewrite = Rewrite.objects.get(cluster=article.cluster)
+    assert rewrite.status == Rewrite.Status.DRAFT
+    client.force_login(editor)
+    assert "9999-12-31 23:59 UTC, in the future" in client.get(f"/rewrites/{rewrite.id}/").content.decode()
+    assert "9999-12-31 23:59 UTC, in the future" in client.get("/clusters/").content.decode()
+
+
+def test_an_entry_dated_a_few_minutes_ahead_keeps_its_date(db, media, settings):
+    settings.NEWSROOM_AFTER_ARTICLE_STORED = []
+    ahead = (timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
+    body = rss([{"title": "Clock skew", "link": "https://a.example/skew", "description": "A story from a fast clock.",
+                 "pubDate": email.utils.format_datetime(ahead, usegmt=True)}])
+
+    ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
+
+    article = Article.objects.get()
+    assert article.published_at == ahead
+    assert article.date_note == ""
+
+
+def test_a_json_feed_date_past_the_year_9999_in_utc_is_read_as_no_date(db, media, settings):
+    settings.NEWSROOM_AFTER_ARTICLE_STORED = []
+    body = json_feed([{"id": "1", "url": "https://a.example/1", "title": "Far future", "content_text": "Text.",
+                       "date_published": "9999-12-31T23:00:00-05:00"}])
+
+    _, outcomes = ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
+
+    assert [outcome.outcome for outcome in outcomes] == ["stored"]
+    article = Article.objects.get()
+    assert article.published_at is None
