@@ -1,16 +1,19 @@
 import email.utils
+import importlib
 import io
 import json
 import struct
 import time
 import zlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 from PIL import Image
 
-from clusters.models import Article, Source
+from clusters.clustering import assign_article
+from clusters.models import Article, ClusterTerm, Source
 from clusters.sources.extract import decode_html
 from clusters.sources.feeds import FeedError
 from clusters.sources.images import ImageRefused, make_thumbnail
@@ -18,7 +21,7 @@ from clusters.sources.ingest import ingest_feed_bytes, ingest_source
 from clusters.sources.jobs import enqueue_due_sources, enqueue_ingest
 from rewrites.generation.jobs import enqueue_settled_clusters
 from rewrites.models import Rewrite
-from tests.factories import make_source
+from tests.factories import make_article, make_source
 from tests.http_server import LocalHTTPServer, Reply
 from tests.ingest_helpers import rss
 
@@ -441,3 +444,29 @@ def test_a_json_feed_date_past_the_year_9999_in_utc_is_read_as_no_date(db, media
     assert [outcome.outcome for outcome in outcomes] == ["stored"]
     article = Article.objects.get()
     assert article.published_at is None
+
+
+def test_articles_stored_with_a_future_date_before_the_check_are_clamped_by_the_migration(
+    db, settings, run_jobs, django_capture_on_commit_callbacks
+):
+    settings.OPENAI_BASE_URL = ""
+    settings.NEWSROOM_SETTLE_SECONDS = 0
+    fetched = timezone.now() - timedelta(hours=1)
+    article = make_article(title="Harbour bridge reopens", text="The harbour bridge reopened on Monday.",
+                           published_at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC), fetched_at=fetched)
+    cluster = assign_article(article_id=article.id)
+    assert cluster.last_seen_at.year == 9999
+
+    migration = importlib.import_module("clusters.migrations.0009_clamp_future_publication_times")
+    migration.clamp_future_publication_times(django_apps, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_settled_clusters()
+    run_jobs("generate")
+
+    article.refresh_from_db()
+    cluster.refresh_from_db()
+    assert article.published_at == fetched
+    assert "The feed dated this article 9999-12-31 23:59 UTC" in article.date_note
+    assert cluster.first_seen_at == cluster.last_seen_at == fetched
+    assert set(ClusterTerm.objects.filter(cluster=cluster).values_list("last_seen_at", flat=True)) == {fetched}
+    assert Rewrite.objects.get(cluster=cluster).status == Rewrite.Status.DRAFT
