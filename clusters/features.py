@@ -45,8 +45,13 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-# Longer "words" are identifiers, hashes or glued URLs: not topic terms (and the index column is short).
+# Longer "words" are identifiers, hashes, base64 or glued URLs: not topic terms (and the index column is short).
+# The same bound holds for the words of names and the digits of numbers among the anchors.
 MAX_WORD = 40
+# The longest term the clustering index can hold (ClusterTerm.term and TermFrequency.term are varchar(100)).
+# Words and anchors are bounded well below it; a longer term is dropped rather than stored, so that no
+# text an article carries can make its clustering fail.
+MAX_TERM = 100
 
 # Kana-only bigrams are mostly grammar (した, している, による): they carry no topic.
 KANA_ONLY = re.compile(r"^[\u3040-\u309f\u30fc]+$")
@@ -106,7 +111,12 @@ def term_counts(title: str, text: str, *, tokenize=None) -> Counter:
     for term in tokenize(title or ""):
         counts[term] += TITLE_WEIGHT
     counts.update(tokenize((text or "")[:LEAD_CHARS]))
-    return counts
+    return _storable(counts)
+
+
+def _storable(counts: Counter) -> Counter:
+    """counts without the terms too long for the index (see MAX_TERM)."""
+    return Counter({term: count for term, count in counts.items() if len(term) <= MAX_TERM})
 
 
 # Anchors: names, numbers and dates in a form that does not depend on the language they were
@@ -119,25 +129,29 @@ SMALLEST_ANCHOR_NUMBER = 10
 def anchor_counts(title: str, text: str) -> Counter:
     """Returns the article's anchors: every name word (Japanese names by their romanised readings),
     every number of at least SMALLEST_ANCHOR_NUMBER that is not a year, and every day of a month
-    mentioned in the headline and the lead."""
+    mentioned in the headline and the lead. Name words and numbers longer than MAX_WORD characters
+    (a run-on hashtag, a long digit string, a base64 blob) are left out: they name no story."""
     counts: Counter = Counter()
     for part, weight in ((title or "", TITLE_WEIGHT), ((text or "")[:LEAD_CHARS], 1)):
         found = set()
         for name in extract_names(part):
             for reading in name.readings or (name.text,):
                 found.update(
-                    f"{ANCHOR}n:{word}" for word in name_key(reading).split() if len(word) >= 3 and not word.isdigit()
+                    f"{ANCHOR}n:{word}" for word in name_key(reading).split()
+                    if 3 <= len(word) <= MAX_WORD and not word.isdigit()
                 )
         for quantity in extract_quantities(part):
             if quantity.kind in ("year", "date", "time") or quantity.value < SMALLEST_ANCHOR_NUMBER:
                 continue
-            found.add(f"{ANCHOR}q:{format(quantity.value.normalize(), 'f')}")
+            digits = format(quantity.value.normalize(), "f")
+            if len(digits) <= MAX_WORD:
+                found.add(f"{ANCHOR}q:{digits}")
         for mention in extract_dates(part):
             if mention.month and mention.day:
                 found.add(f"{ANCHOR}d:{mention.month:02d}-{mention.day:02d}")
         for term in found:
             counts[term] += weight
-    return counts
+    return _storable(counts)
 
 
 def is_anchor(term: str) -> bool:

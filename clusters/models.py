@@ -184,6 +184,9 @@ class Article(models.Model):
     language = models.CharField(max_length=16, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     fetched_at = models.DateTimeField(default=timezone.now, db_index=True)
+    date_note = models.TextField(
+        blank=True, db_default="", help_text="Why the feed's publication time was not kept, and what it said, if it was not.",
+    )
     text = models.TextField(blank=True)
     text_origin = models.CharField(
         max_length=20, blank=True, help_text="Where the text came from: 'page', 'feed' or 'import'."

@@ -36,7 +36,7 @@ def _with_articles(clusters: QuerySet[Cluster]) -> QuerySet[Cluster]:
         Prefetch(
             "articles",
             queryset=Article.objects.select_related("source")
-            .only("id", "title", "url", "language", "published_at", "fetched_at", "cluster_id",
+            .only("id", "title", "url", "language", "published_at", "fetched_at", "date_note", "cluster_id",
                   "source__id", "source__name")
             .order_by("published_at", "id"),
         )

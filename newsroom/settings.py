@@ -270,6 +270,8 @@ NEWSROOM_INGEST_MAX_TEXT_CHARS = int(os.environ.get("NEWSROOM_INGEST_MAX_TEXT_CH
 NEWSROOM_INGEST_MAX_FAILURES = int(os.environ.get("NEWSROOM_INGEST_MAX_FAILURES", "8"))
 NEWSROOM_INGEST_JOB_TIMEOUT = int(os.environ.get("NEWSROOM_INGEST_JOB_TIMEOUT", "900"))
 NEWSROOM_INGEST_MAX_BACKOFF_MINUTES = int(os.environ.get("NEWSROOM_INGEST_MAX_BACKOFF_MINUTES", str(24 * 60)))
+# A feed's publication time later than this after the fetch is replaced by the fetch time, with a note on the article.
+NEWSROOM_INGEST_FUTURE_TOLERANCE_MINUTES = int(os.environ.get("NEWSROOM_INGEST_FUTURE_TOLERANCE_MINUTES", "15"))
 # Dotted paths called with each new article's id once it is stored (clustering plugs in here).
 NEWSROOM_AFTER_ARTICLE_STORED: list[str] = env_list("NEWSROOM_AFTER_ARTICLE_STORED", "clusters.jobs.enqueue_assignment")
 

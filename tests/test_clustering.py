@@ -1,12 +1,19 @@
+import base64
 import threading
+from datetime import timedelta
 
+import django_rq
 import pytest
 from django.db import connection, connections
 from django.test import override_settings
+from django.utils import timezone
 
+from clusters import features
+from clusters import jobs as clusters_jobs
 from clusters.clustering import assign_article
-from clusters.jobs import enqueue_assignment
-from clusters.models import Article, Cluster, ClusterTerm
+from clusters.jobs import enqueue_assignment, enqueue_unclustered
+from clusters.models import Article, Cluster, ClusterTerm, TermFrequency
+from rewrites.generation.jobs import enqueue_settled_clusters
 from rewrites.models import Rewrite
 from tests.clustering_helpers import SUBWAY_A, SUBWAY_B, SUBWAY_FARE, warm_archive
 from tests.factories import make_article, make_source
@@ -255,3 +262,118 @@ def test_an_english_report_joins_a_japanese_story_only_through_shared_names_numb
     cluster = assign_article(article_id=japanese.id)
 
     assert (assign_article(article_id=english.id).id == cluster.id) is joins
+
+
+# Tokens longer than the index holds (ClusterTerm.term and TermFrequency.term are varchar(100)).
+LONG_HASHTAG = "#" + ("AnimeExpo" * 12)[:107]
+LONG_NUMBER = "7" * 114
+BASE64_BLOB = base64.b64encode(("Newsroom clustering payload " * 6).encode()).decode()
+
+
+def cluster_and_draft(article, *, run_jobs, capture, settings) -> Rewrite:
+    """Clusters the article and writes its draft through the queued jobs, in a real worker."""
+    settings.OPENAI_BASE_URL = ""  # the offline writer: the whole pipeline without a model server
+    with capture(execute=True):
+        enqueue_assignment(article.id)
+    run_jobs("default")
+    with capture(execute=True):
+        enqueue_settled_clusters()
+    run_jobs("generate")
+    return Rewrite.objects.get(cluster__articles=article)
+
+
+def test_the_index_columns_hold_every_term_clustering_makes():
+    assert features.MAX_TERM == ClusterTerm._meta.get_field("term").max_length
+    assert features.MAX_TERM == TermFrequency._meta.get_field("term").max_length
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (f"Fans gather for {LONG_HASHTAG} in Chiba", "The convention opened on Saturday with record crowds."),
+        ("Students recite the constant for a record", f"The team recited {LONG_NUMBER} digits in one sitting."),
+        ("Leaked file posted to a forum", f"The file {BASE64_BLOB} was posted on Tuesday, the company said."),
+    ],
+    ids=["108-character hashtag", "114-digit number", "base64 blob"],
+)
+def test_an_article_with_a_token_longer_than_the_index_holds_is_clustered_and_drafted(
+    title, text, run_jobs, django_capture_on_commit_callbacks, settings
+):
+    article = make_article(source=make_source(), title=title, text=text)
+
+    rewrite = cluster_and_draft(article, run_jobs=run_jobs, capture=django_capture_on_commit_callbacks, settings=settings)
+
+    article.refresh_from_db()
+    assert article.cluster_id is not None
+    assert rewrite.status == Rewrite.Status.DRAFT
+    assert all(len(term) <= features.MAX_TERM for term in ClusterTerm.objects.values_list("term", flat=True))
+
+
+def test_a_copy_of_an_article_with_a_long_token_joins_its_cluster():
+    first = make_article(source=make_source(), title=f"Fans gather for {LONG_HASHTAG}", text=SUBWAY_A[1])
+    second = make_article(source=make_source(), title=f"Fans gather for {LONG_HASHTAG}", text=SUBWAY_A[1], hours=1)
+
+    assert assign_article(article_id=first.id) == assign_article(article_id=second.id)
+
+
+def always_too_long_for_the_index(monkeypatch):
+    """Lets clustering make terms longer than the index holds, so the job fails in PostgreSQL every time."""
+    monkeypatch.setattr(features, "MAX_WORD", 1000)
+    monkeypatch.setattr(features, "MAX_TERM", 1000)
+
+
+def test_a_job_that_fails_every_time_is_retried_a_bounded_number_of_times_and_shown_on_the_dashboard(
+    run_jobs, django_capture_on_commit_callbacks, monkeypatch, client, admin_user
+):
+    always_too_long_for_the_index(monkeypatch)
+    runs = []
+
+    def counted(*, article_id):
+        runs.append(article_id)
+        return assign_article(article_id=article_id)
+
+    monkeypatch.setattr(clusters_jobs, "assign_article", counted)
+    article = make_article(source=make_source(), title="Record attempt", text=f"They recited {LONG_NUMBER} digits.",
+                           fetched_at=timezone.now() - timedelta(minutes=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_assignment(article.id)
+    run_jobs("default")
+    first_runs = len(runs)
+
+    summaries = []
+    for _ in range(clusters_jobs.SWEEP_RETRIES + 2):
+        with django_capture_on_commit_callbacks(execute=True):
+            summaries.append(enqueue_unclustered())
+        run_jobs("default")
+
+    assert first_runs == 3  # the job's own retries
+    assert len(runs) == first_runs * (1 + clusters_jobs.SWEEP_RETRIES)
+    assert summaries[-1].startswith("0 queued, 1 left failed")
+    article.refresh_from_db()
+    assert article.cluster_id is None
+    client.force_login(admin_user)
+    page = client.get("/dashboard/").content.decode()
+    assert f"Cluster article {article.id}" in page
+    assert "value too long for type character varying(100)" in page
+
+
+def test_a_failed_job_is_queued_again_by_the_sweep_and_clusters_once_the_failure_passes(
+    run_jobs, django_capture_on_commit_callbacks, monkeypatch
+):
+    with monkeypatch.context() as broken:
+        always_too_long_for_the_index(broken)
+        article = make_article(source=make_source(), title="Record attempt", text=f"They recited {LONG_NUMBER} digits.",
+                               fetched_at=timezone.now() - timedelta(minutes=10))
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue_assignment(article.id)
+        run_jobs("default")
+    article.refresh_from_db()
+    assert article.cluster_id is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert enqueue_unclustered().startswith("1 queued")
+    run_jobs("default")
+
+    article.refresh_from_db()
+    assert article.cluster_id is not None
+    assert django_rq.get_queue("default").failed_job_registry.count == 0

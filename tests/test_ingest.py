@@ -1,20 +1,26 @@
+import email.utils
+import importlib
 import io
 import json
 import struct
 import zlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 from PIL import Image
 
-from clusters.models import Article, Source
+from clusters.clustering import assign_article
+from clusters.models import Article, ClusterTerm, Source
 from clusters.sources.extract import decode_html
 from clusters.sources.feeds import FeedError
 from clusters.sources.images import ImageRefused, make_thumbnail
 from clusters.sources.ingest import ingest_feed_bytes, ingest_source
 from clusters.sources.jobs import enqueue_due_sources, enqueue_ingest
-from tests.factories import make_source
+from rewrites.generation.jobs import enqueue_settled_clusters
+from rewrites.models import Rewrite
+from tests.factories import make_article, make_source
 from tests.http_server import LocalHTTPServer, Reply
 from tests.ingest_helpers import rss
 
@@ -379,3 +385,85 @@ def test_huge_titles_and_texts_are_cut_at_ingest_with_a_note(db, media, settings
     assert len(article.text) <= settings.NEWSROOM_INGEST_MAX_TEXT_CHARS
     assert "title was cut from 300,000 to 500 characters" in article.extraction_note
     assert "text was cut from 300,000 to 100,000 characters" in article.extraction_note
+
+
+# Publication times in the future
+
+
+def test_an_entry_dated_in_the_year_9999_is_stored_at_its_fetch_time_with_a_note_and_gets_a_draft(
+    db, media, settings, run_jobs, django_capture_on_commit_callbacks, client, editor
+):
+    settings.OPENAI_BASE_URL = ""  # the offline writer
+    settings.NEWSROOM_SETTLE_SECONDS = 0
+    body = rss([{"title": "Harbour bridge reopens after repairs", "link": "https://a.example/bridge",
+                 "description": "The harbour bridge reopened to traffic on Monday after two years of repairs, "
+                                "the city transport office said.",
+                 "pubDate": "Fri, 31 Dec 9999 23:59:59 GMT"}])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
+    run_jobs("default")
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_settled_clusters()
+    run_jobs("generate")
+
+    article = Article.objects.get()
+    assert article.published_at == article.fetched_at
+    assert "The feed dated this article 9999-12-31 23:59 UTC, in the future" in article.date_note
+    assert article.cluster.last_seen_at == article.fetched_at
+    rewrite = Rewrite.objects.get(cluster=article.cluster)
+    assert rewrite.status == Rewrite.Status.DRAFT
+    client.force_login(editor)
+    assert "9999-12-31 23:59 UTC, in the future" in client.get(f"/rewrites/{rewrite.id}/").content.decode()
+    assert "9999-12-31 23:59 UTC, in the future" in client.get("/clusters/").content.decode()
+
+
+def test_an_entry_dated_a_few_minutes_ahead_keeps_its_date(db, media, settings):
+    settings.NEWSROOM_AFTER_ARTICLE_STORED = []
+    ahead = (timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
+    body = rss([{"title": "Clock skew", "link": "https://a.example/skew", "description": "A story from a fast clock.",
+                 "pubDate": email.utils.format_datetime(ahead, usegmt=True)}])
+
+    ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
+
+    article = Article.objects.get()
+    assert article.published_at == ahead
+    assert article.date_note == ""
+
+
+def test_a_json_feed_date_past_the_year_9999_in_utc_is_read_as_no_date(db, media, settings):
+    settings.NEWSROOM_AFTER_ARTICLE_STORED = []
+    body = json_feed([{"id": "1", "url": "https://a.example/1", "title": "Far future", "content_text": "Text.",
+                       "date_published": "9999-12-31T23:00:00-05:00"}])
+
+    _, outcomes = ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
+
+    assert [outcome.outcome for outcome in outcomes] == ["stored"]
+    article = Article.objects.get()
+    assert article.published_at is None
+
+
+def test_articles_stored_with_a_future_date_before_the_check_are_clamped_by_the_migration(
+    db, settings, run_jobs, django_capture_on_commit_callbacks
+):
+    settings.OPENAI_BASE_URL = ""
+    settings.NEWSROOM_SETTLE_SECONDS = 0
+    fetched = timezone.now() - timedelta(hours=1)
+    article = make_article(title="Harbour bridge reopens", text="The harbour bridge reopened on Monday.",
+                           published_at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC), fetched_at=fetched)
+    cluster = assign_article(article_id=article.id)
+    assert cluster.last_seen_at.year == 9999
+
+    migration = importlib.import_module("clusters.migrations.0009_clamp_future_publication_times")
+    migration.clamp_future_publication_times(django_apps, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_settled_clusters()
+    run_jobs("generate")
+
+    article.refresh_from_db()
+    cluster.refresh_from_db()
+    assert article.published_at == fetched
+    assert "The feed dated this article 9999-12-31 23:59 UTC" in article.date_note
+    assert cluster.first_seen_at == cluster.last_seen_at == fetched
+    assert set(ClusterTerm.objects.filter(cluster=cluster).values_list("last_seen_at", flat=True)) == {fetched}
+    assert Rewrite.objects.get(cluster=cluster).status == Rewrite.Status.DRAFT

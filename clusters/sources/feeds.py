@@ -194,7 +194,7 @@ feedparser.registerDateHandler(_foreign_rfc822_date)
 
 
 def parse_date_text(value: str) -> datetime | None:
-    """Reads an ISO 8601 or RFC 822 date (as JSON Feeds carry) into an aware datetime."""
+    """Reads an ISO 8601 or RFC 822 date (as JSON Feeds carry) into an aware datetime in UTC, or None."""
     value = (value or "").strip()
     if not value:
         return None
@@ -207,9 +207,14 @@ def parse_date_text(value: str) -> datetime | None:
             parsed = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return _struct_to_datetime(feedparser_parse_date(value))
-    if parsed is not None and parsed.tzinfo is None:
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC) if parsed is not None else None
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # past the year 9999 in UTC: no time the desk can store, so none, as for RSS
+        return None
 
 
 def _struct_to_datetime(value) -> datetime | None:

@@ -133,6 +133,23 @@ def run_after_article_stored(article_id: str) -> list[str]:
     return failures
 
 
+def checked_publication_time(published_at: datetime | None, *, fetched_at: datetime) -> tuple[datetime | None, str]:
+    """Returns the publication time to store for a feed entry, and a note when it is not the feed's.
+
+    A time more than NEWSROOM_INGEST_FUTURE_TOLERANCE_MINUTES after the fetch (a year 9999, a time zone the
+    feed got wrong) becomes the fetch time: clustering and the rule that a story has settled read the
+    article's time, and one in the future would hold its cluster open. A few minutes ahead is a clock
+    that runs fast, and is kept.
+    """
+    tolerance = timedelta(minutes=settings.NEWSROOM_INGEST_FUTURE_TOLERANCE_MINUTES)
+    if published_at is None or published_at <= fetched_at + tolerance:
+        return published_at, ""
+    return fetched_at, (
+        f"The feed dated this article {published_at:%Y-%m-%d %H:%M} UTC, in the future when it was fetched; "
+        "the time it was fetched is used instead."
+    )
+
+
 def _build_article(entry: FeedEntry, *, source: Source, link: str, canonical: str, fetch_pages: bool) -> Article:
     page_html = None
     page_error = ""
@@ -150,14 +167,17 @@ def _build_article(entry: FeedEntry, *, source: Source, link: str, canonical: st
     title = capped(entry.title or text[:120] or link, limit=settings.NEWSROOM_INGEST_MAX_TITLE_CHARS, what="title",
                    notes=notes)
     image_url = (entry.image_url or chosen.image_url).replace("\x00", "")
+    fetched_at = timezone.now()
+    published_at, date_note = checked_publication_time(entry.published_at, fetched_at=fetched_at)
     article = Article(
         source=source,
         url=link,
         canonical_url=canonical,
         title=title,
         language=detect_language(f"{title}\n{text}", declared=entry.language or source.language),
-        published_at=entry.published_at,
-        fetched_at=timezone.now(),
+        published_at=published_at,
+        fetched_at=fetched_at,
+        date_note=date_note,
         text=text,
         text_origin=chosen.origin,
         extraction_note=" ".join(notes),
