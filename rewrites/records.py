@@ -614,7 +614,7 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
             "updated_at": _parse_time(r["updatedAt"], "rewrite.updatedAt"),
         },
     )
-    import_status(rewrite, status=r["status"])
+    import_status(rewrite, status=r["status"], created=created)
     if not created:
         Rewrite.objects.filter(pk=rewrite.pk).update(version=rewrite.version + 1)
     rewrite.attributions.all().delete()

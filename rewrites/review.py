@@ -132,16 +132,16 @@ def edit_field(*, rewrite_id: str, field: str, value: str, base_version: int, us
     if value == (before or ""):
         return rewrite
     setattr(rewrite, field, value)
-    _after_output_change(rewrite)
+    _after_output_change(rewrite, cause=states.Cause("edit", actor=user, changes={field: [before, value]}))
     record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, changed_fields=[field])
-    record(action="edit", actor=user, obj=rewrite, changes={field: [before, value]})
     return rewrite
 
 
-def _after_output_change(rewrite: Rewrite) -> None:
-    """Re-runs the lints, updates the status that depends on them, and saves."""
+def _after_output_change(rewrite: Rewrite, *, cause: states.Cause, restoring: bool = False) -> None:
+    """Re-runs the lints, updates the status that depends on them (auditing the change as cause), and saves."""
     store_lints(rewrite)
-    states.change_output(rewrite, has_errors=bool(error_lints(rewrite)))
+    transition = states.restore if restoring else states.change_output
+    transition(rewrite, has_errors=bool(error_lints(rewrite)), cause=cause)
     mark_changed(rewrite)
     rewrite.save()
 
@@ -158,12 +158,11 @@ def approve_rewrite(*, rewrite_id: str, user, override_reason: str = "") -> Rewr
         raise ReviewError(
             f"{len(errors)} error-level lint(s) remain ({codes}). Fix them, or approve anyway with a reason."
         )
-    states.approve(rewrite)
+    reason = f"Approved over {len(errors)} error lint(s): {override_reason}" if errors else override_reason
+    states.approve(rewrite, cause=states.Cause("approve", actor=user, reason=reason))
     mark_changed(rewrite)
     rewrite.save()
-    reason = f"Approved over {len(errors)} error lint(s): {override_reason}" if errors else override_reason
     record_revision(rewrite=rewrite, kind=Revision.Kind.APPROVED, user=user, reason=reason)
-    record(action="approve", actor=user, obj=rewrite, reason=reason, changes={"status": ["draft", "approved"]})
     return rewrite
 
 
@@ -175,12 +174,10 @@ def spike_rewrite(*, rewrite_id: str, user, reason: str) -> Rewrite:
         raise ReviewError("Say why the story is spiked; the reason is kept in its history.")
     rewrite = _locked(rewrite_id)
     _check(rewrite, Action.SPIKE)
-    before = rewrite.status
-    states.spike(rewrite)
+    states.spike(rewrite, cause=states.Cause("spike", actor=user, reason=reason))
     mark_changed(rewrite)
     rewrite.save()
     record_revision(rewrite=rewrite, kind=Revision.Kind.SPIKED, user=user, reason=reason)
-    record(action="spike", actor=user, obj=rewrite, reason=reason, changes={"status": [before, rewrite.status]})
     return rewrite
 
 
@@ -202,15 +199,14 @@ def restore_revision(*, rewrite_id: str, number: int, user, base_version: int) -
     before = {name: getattr(rewrite, name) for name in changed}
     for name in changed:
         setattr(rewrite, name, revision.fields.get(name))
-    states.restore(rewrite)
-    _after_output_change(rewrite)
+    changes = {name: [before[name], getattr(rewrite, name)] for name in changed}
+    _after_output_change(
+        rewrite, cause=states.Cause("restore", actor=user, reason=f"Restored revision {number}", changes=changes),
+        restoring=True,
+    )
     record_revision(
         rewrite=rewrite, kind=Revision.Kind.RESTORED, user=user,
         reason=f"Restored revision {number}", changed_fields=changed,
-    )
-    record(
-        action="restore", actor=user, obj=rewrite, reason=f"Restored revision {number}",
-        changes={name: [before[name], getattr(rewrite, name)] for name in changed},
     )
     return rewrite
 
@@ -270,9 +266,8 @@ def edit_attribution(*, rewrite_id: str, credits: list[dict], base_version: int,
         return rewrite
     before = rewrite.attribution_json
     rewrite.attribution_json = value
-    _after_output_change(rewrite)
+    _after_output_change(rewrite, cause=states.Cause("edit", actor=user, changes={"attribution_json": [before, value]}))
     record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, changed_fields=["attribution_json"])
-    record(action="edit", actor=user, obj=rewrite, changes={"attribution_json": [before, value]})
     return rewrite
 
 
@@ -328,15 +323,16 @@ def change_slug(*, rewrite_id: str, slug: str, base_version: int, user) -> Rewri
     old = rewrite.slug
     rewrite.slug = wanted
     live = PublishedStory.objects.live().filter(rewrite=rewrite).exists()
-    # The text is unchanged, so an approved rewrite stays approved; a published one has a change to republish.
-    states.change_output(rewrite, has_errors=False)
-    mark_changed(rewrite)
-    rewrite.save()
     reason = f"Slug changed from {old or '(none)'} to {wanted}."
     if live:
         reason += " The story moves there when it is republished; the old address then redirects."
+    # The text is unchanged, so an approved rewrite stays approved; a published one has a change to republish.
+    states.change_output(
+        rewrite, has_errors=False, cause=states.Cause("edit", actor=user, reason=reason, changes={"slug": [old, wanted]})
+    )
+    mark_changed(rewrite)
+    rewrite.save()
     record_revision(rewrite=rewrite, kind=Revision.Kind.EDITED, user=user, reason=reason, changed_fields=["slug"])
-    record(action="edit", actor=user, obj=rewrite, reason=reason, changes={"slug": [old, wanted]})
     return rewrite
 
 
@@ -359,15 +355,14 @@ def accept_suggestion(*, suggestion_id: int, base_version: int, user) -> Rewrite
     _check(rewrite, Action.EDIT)
     before = getattr(rewrite, suggestion.field)
     setattr(rewrite, suggestion.field, _clean_value(suggestion.field, suggestion.text))
-    _after_output_change(rewrite)
-    _resolve(suggestion, Suggestion.Resolution.ACCEPTED, user)
     why = f"Accepted the regenerated text written by {suggestion.model or 'the model'}."
+    _after_output_change(rewrite, cause=states.Cause(
+        "accept_suggestion", actor=user, reason=why,
+        changes={suggestion.field: [before, getattr(rewrite, suggestion.field)]},
+    ))
+    _resolve(suggestion, Suggestion.Resolution.ACCEPTED, user)
     record_revision(
         rewrite=rewrite, kind=Revision.Kind.REGENERATED, user=user, changed_fields=[suggestion.field], reason=why,
-    )
-    record(
-        action="accept_suggestion", actor=user, obj=rewrite,
-        changes={suggestion.field: [before, getattr(rewrite, suggestion.field)]}, reason=why,
     )
     return rewrite
 

@@ -5,8 +5,12 @@ Lifecycle: ``queued`` → ``generating`` → ``draft`` → ``approved`` → ``pu
 story or takes a published one down. Every change of status is one function
 below; each checks that the current status allows it (else raises
 ``TransitionRefused``, changing nothing), sets the status and the fields that
-go with it, saves them, and mirrors the status onto the cluster
-(``clusters.states.sync_cluster_status``).
+go with it, saves them, mirrors the status onto the cluster
+(``clusters.states.sync_cluster_status``) and writes the audit entry of its
+``Cause``: who acted (nobody for the pipeline's own steps), the action, the
+reason and the other changes the same action made, with the status change
+added. The services that call them write no entry of their own for the action,
+so a status change, whatever causes it, is never missing from the log.
 
 ``ACTION_STATUSES`` says which editor actions each status allows;
 ``actions_for`` and ``refusal`` answer from it, and ``newsroom/rules.py``
@@ -15,16 +19,19 @@ combines them with the user's role.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from clusters.models import Cluster
 from clusters.states import TransitionRefused, sync_cluster_status
+from newsroom.audit import record
 from newsroom.rules import Action
 from rewrites.models import PublishedStory, Rewrite
 
-__all__ = ["TransitionRefused"]
+__all__ = ["Cause", "TransitionRefused"]
 
 S = Rewrite.Status
 
@@ -147,140 +154,191 @@ def _require(rewrite: Rewrite, allowed: frozenset[str] | set[str], what: str) ->
         )
 
 
-def _set(rewrite: Rewrite, status: str, *, at: datetime | None = None, **fields) -> None:
+@dataclass(frozen=True)
+class Cause:
+    """Why a rewrite's status changes: the audit entry its transition writes.
+
+    action: an action of ``newsroom.audit.ACTIONS``; actor: the person who acted (None: the pipeline, or the
+    person of the request being served); changes: what else the same action changed, {field: [before, after]}.
+    """
+
+    action: str
+    actor: Any = None
+    reason: str = ""
+    changes: dict = field(default_factory=dict)
+
+
+def _audit(rewrite: Rewrite, cause: Cause, before: str) -> None:
+    changes = dict(cause.changes)
+    if before != rewrite.status:
+        changes["status"] = [str(before), str(rewrite.status)]
+    record(action=cause.action, actor=cause.actor, obj=rewrite, reason=cause.reason, changes=changes)
+
+
+def _set(rewrite: Rewrite, status: str, *, cause: Cause, at: datetime | None = None, **fields) -> None:
+    before = rewrite.status
     rewrite.status = status
     for name, value in fields.items():
         setattr(rewrite, name, value)
     rewrite.save(update_fields=["status", *fields])
     sync_cluster_status(cluster_id=rewrite.cluster_id, status=status, at=at)
+    _audit(rewrite, cause, before)
+
+
+def _keep(rewrite: Rewrite, *, cause: Cause, **fields) -> None:
+    """The status stays; fields that go with the action are saved and its entry written."""
+    for name, value in fields.items():
+        setattr(rewrite, name, value)
+    if fields:
+        rewrite.save(update_fields=list(fields))
+    _audit(rewrite, cause, rewrite.status)
 
 
 # Generation
 
 
-def start_rewrite(*, cluster: Cluster) -> tuple[Rewrite, bool]:
+def start_rewrite(*, cluster: Cluster, actor=None) -> tuple[Rewrite, bool]:
     """Returns the cluster's rewrite, creating it as queued (and the cluster queued) if it has none."""
     rewrite, created = Rewrite.objects.get_or_create(cluster=cluster, defaults={"status": S.QUEUED})
     if created:
         sync_cluster_status(cluster_id=cluster.id, status=S.QUEUED, at=timezone.now())
+        record(action="write_queue", actor=actor, obj=rewrite, changes={"status": [None, str(S.QUEUED)]})
     return rewrite, created
 
 
 def claim_generation(rewrite: Rewrite) -> None:
     """queued or generating → generating: a worker starts writing it."""
     _require(rewrite, WRITING, "start generating")
-    _set(rewrite, S.GENERATING, next_repair_at=None)
+    _set(rewrite, S.GENERATING, cause=Cause("write_start"), next_repair_at=None)
 
 
 def store_draft(rewrite: Rewrite) -> None:
     """generating → draft: the output passed its lints (or came from the offline writer)."""
     _require(rewrite, {S.GENERATING}, "become a draft")
-    _set(rewrite, S.DRAFT, failure_reason="", next_repair_at=None)
+    _set(rewrite, S.DRAFT, cause=Cause("write_draft", reason=f"Written by {rewrite.model or 'the model'}."),
+         failure_reason="", next_repair_at=None)
 
 
 def schedule_repair(rewrite: Rewrite, *, reason: str, due: datetime) -> None:
     """generating → queued with a repair due: the attempt failed and the repair loop tries again at due."""
     _require(rewrite, {S.GENERATING}, "be queued for repair")
-    _set(rewrite, S.QUEUED, next_repair_at=due, failure_reason=reason)
+    _set(rewrite, S.QUEUED, cause=Cause("write_repair", reason=reason), next_repair_at=due, failure_reason=reason)
 
 
 def fail_generation(rewrite: Rewrite, *, reason: str) -> None:
     """generating → failed: the repair loop gave up."""
     _require(rewrite, {S.GENERATING}, "fail")
-    _set(rewrite, S.FAILED, next_repair_at=None, failure_reason=reason)
+    _set(rewrite, S.FAILED, cause=Cause("write_fail", reason=reason), next_repair_at=None, failure_reason=reason)
 
 
 def wait_for_budget(rewrite: Rewrite, *, reason: str, until: datetime) -> None:
     """generating → queued until the daily budget resets."""
     _require(rewrite, {S.GENERATING}, "wait for the budget")
-    _set(rewrite, S.QUEUED, next_repair_at=until, failure_reason=reason)
+    _set(rewrite, S.QUEUED, cause=Cause("write_budget", reason=reason), next_repair_at=until, failure_reason=reason)
 
 
 def store_in_place(rewrite: Rewrite) -> None:
     """A regeneration stored in place: approved → draft (it needs review again); published keeps
     its status with unpublished changes; draft, failed and spiked stay as they are."""
     _require(rewrite, set(S.values) - WRITING, "take regenerated text in place")
+    cause = Cause("write_in_place", reason=f"Rewritten in place by {rewrite.model or 'the model'}.")
     if rewrite.status == S.APPROVED:
-        _set(rewrite, S.DRAFT)
+        _set(rewrite, S.DRAFT, cause=cause)
     elif rewrite.status == S.PUBLISHED:
-        rewrite.has_unpublished_changes = True
-        rewrite.save(update_fields=["has_unpublished_changes"])
+        _keep(rewrite, cause=cause, has_unpublished_changes=True)
+    else:
+        _keep(rewrite, cause=cause)
 
 
-def requeue(rewrite: Rewrite, *, note: str = "") -> None:
-    """draft or failed → queued, with a fresh repair count: regeneration, or a stale draft rewritten."""
+def requeue(rewrite: Rewrite, *, note: str = "", cause: Cause | None = None) -> None:
+    """draft or failed → queued, with a fresh repair count: regeneration (cause: the editor's request), or a stale
+    draft rewritten."""
     _require(rewrite, {S.DRAFT, S.FAILED}, "be queued again")
     _set(
-        rewrite, S.QUEUED, repair_attempts=0, next_repair_at=None, failure_reason=note, updated_at=timezone.now()
+        rewrite, S.QUEUED, cause=cause or Cause("write_queue", reason=note),
+        repair_attempts=0, next_repair_at=None, failure_reason=note, updated_at=timezone.now(),
     )
 
 
 def recover_interrupted(rewrite: Rewrite, *, note: str) -> None:
     """generating → queued: the worker writing it died."""
     _require(rewrite, {S.GENERATING}, "be recovered")
-    _set(rewrite, S.QUEUED, next_repair_at=None, failure_reason=note, updated_at=timezone.now())
+    _set(rewrite, S.QUEUED, cause=Cause("write_recover", reason=note), next_repair_at=None, failure_reason=note,
+         updated_at=timezone.now())
 
 
 # Editors
 
 
-def approve(rewrite: Rewrite) -> None:
+def approve(rewrite: Rewrite, *, cause: Cause) -> None:
     """draft → approved."""
     check(rewrite, Action.APPROVE)
-    _set(rewrite, S.APPROVED)
+    _set(rewrite, S.APPROVED, cause=cause)
 
 
-def spike(rewrite: Rewrite) -> None:
+def spike(rewrite: Rewrite, *, cause: Cause) -> None:
     """queued, draft, approved or failed → spiked: an editor rejects the story."""
     check(rewrite, Action.SPIKE)
-    _set(rewrite, S.SPIKED)
+    _set(rewrite, S.SPIKED, cause=cause)
 
 
-def restore(rewrite: Rewrite) -> None:
-    """spiked → draft when an earlier revision is restored; other restorable statuses stay."""
+def _output_changed(rewrite: Rewrite, *, has_errors: bool, cause: Cause) -> None:
+    if rewrite.status == S.APPROVED and has_errors:
+        _set(rewrite, S.DRAFT, cause=cause)
+    elif rewrite.status == S.PUBLISHED:
+        _keep(rewrite, cause=cause, has_unpublished_changes=True)
+    else:
+        _keep(rewrite, cause=cause)
+
+
+def change_output(rewrite: Rewrite, *, has_errors: bool, cause: Cause) -> None:
+    """An editor changed the output (an edit, accepted text, the slug): an approved rewrite with error lints
+    goes back to draft; a published one keeps its status with unpublished changes."""
+    check(rewrite, Action.EDIT)
+    _output_changed(rewrite, has_errors=has_errors, cause=cause)
+
+
+def restore(rewrite: Rewrite, *, has_errors: bool, cause: Cause) -> None:
+    """An earlier revision's output is current again: spiked → draft; otherwise as change_output."""
     check(rewrite, Action.RESTORE)
     if rewrite.status == S.SPIKED:
-        _set(rewrite, S.DRAFT)
-
-
-def change_output(rewrite: Rewrite, *, has_errors: bool) -> None:
-    """An editor changed the text (edit or restore): an approved rewrite with error lints goes back
-    to draft; a published one keeps its status with unpublished changes."""
-    check(rewrite, Action.EDIT)
-    if rewrite.status == S.APPROVED and has_errors:
-        _set(rewrite, S.DRAFT)
-    elif rewrite.status == S.PUBLISHED:
-        rewrite.has_unpublished_changes = True
-        rewrite.save(update_fields=["has_unpublished_changes"])
+        _set(rewrite, S.DRAFT, cause=cause)
+    else:
+        _output_changed(rewrite, has_errors=has_errors, cause=cause)
 
 
 # Publishing
 
 
-def publish(rewrite: Rewrite, *, at: datetime, live: bool) -> None:
+def publish(rewrite: Rewrite, *, at: datetime, live: bool, cause: Cause) -> None:
     """approved → published, or a published rewrite without a public copy gets its first one."""
     check(rewrite, Action.PUBLISH, live=live)
-    _set(rewrite, S.PUBLISHED, at=at, has_unpublished_changes=False)
+    _set(rewrite, S.PUBLISHED, cause=cause, at=at, has_unpublished_changes=False)
 
 
-def republish(rewrite: Rewrite, *, at: datetime, live: bool) -> None:
+def republish(rewrite: Rewrite, *, at: datetime, live: bool, cause: Cause) -> None:
     """published → published: the public copy is replaced by the current text."""
     check(rewrite, Action.REPUBLISH, live=live)
-    _set(rewrite, S.PUBLISHED, at=at, has_unpublished_changes=False)
+    _set(rewrite, S.PUBLISHED, cause=cause, at=at, has_unpublished_changes=False)
 
 
-def kill(rewrite: Rewrite, *, at: datetime, live: bool) -> None:
+def kill(rewrite: Rewrite, *, at: datetime, live: bool, cause: Cause) -> None:
     """published → spiked: the story is taken off the public site."""
     check(rewrite, Action.KILL, live=live)
-    _set(rewrite, S.SPIKED, at=at, has_unpublished_changes=False)
+    _set(rewrite, S.SPIKED, cause=cause, at=at, has_unpublished_changes=False)
 
 
 # Records
 
 
-def import_status(rewrite: Rewrite, *, status: str) -> None:
-    """Any status → the one an imported record carries; the cluster keeps the record's own status."""
+def import_status(rewrite: Rewrite, *, status: str, created: bool = False, actor=None) -> None:
+    """Any status → the one an imported record carries; the cluster keeps the record's own status.
+
+    created: the rewrite is new with this record. A change of status is audited."""
     if status not in S.values:
         raise TransitionRefused(f"A rewrite cannot have the status “{status}”.")
+    before = None if created else rewrite.status
     rewrite.status = status
     rewrite.save(update_fields=["status"])
+    if before != status:
+        record(action="import", actor=actor, obj=rewrite, changes={"status": [before, status]})

@@ -38,36 +38,38 @@ def draft_if_spiked(status: str) -> str:
     return S.DRAFT if status == S.SPIKED else status
 
 
+CAUSE = states.Cause("edit", reason="A test's change.")
+
 # transition: (call, statuses it may start from, the status it leads to from each)
 TRANSITIONS = {
-    "claim_generation": (lambda r: states.claim_generation(r), {S.QUEUED, S.GENERATING}, lambda s: S.GENERATING),
-    "store_draft": (lambda r: states.store_draft(r), {S.GENERATING}, lambda s: S.DRAFT),
+    "claim_generation": (lambda r, c=CAUSE: states.claim_generation(r), {S.QUEUED, S.GENERATING}, lambda s: S.GENERATING),
+    "store_draft": (lambda r, c=CAUSE: states.store_draft(r), {S.GENERATING}, lambda s: S.DRAFT),
     "schedule_repair": (
-        lambda r: states.schedule_repair(r, reason="Lint errors.", due=SOON), {S.GENERATING}, lambda s: S.QUEUED
+        lambda r, c=CAUSE: states.schedule_repair(r, reason="Lint errors.", due=SOON), {S.GENERATING}, lambda s: S.QUEUED
     ),
-    "fail_generation": (lambda r: states.fail_generation(r, reason="Gave up."), {S.GENERATING}, lambda s: S.FAILED),
+    "fail_generation": (lambda r, c=CAUSE: states.fail_generation(r, reason="Gave up."), {S.GENERATING}, lambda s: S.FAILED),
     "wait_for_budget": (
-        lambda r: states.wait_for_budget(r, reason="Over budget.", until=SOON), {S.GENERATING}, lambda s: S.QUEUED
+        lambda r, c=CAUSE: states.wait_for_budget(r, reason="Over budget.", until=SOON), {S.GENERATING}, lambda s: S.QUEUED
     ),
     "store_in_place": (
-        lambda r: states.store_in_place(r), ALL - {S.QUEUED, S.GENERATING}, same_unless_approved
+        lambda r, c=CAUSE: states.store_in_place(r), ALL - {S.QUEUED, S.GENERATING}, same_unless_approved
     ),
-    "requeue": (lambda r: states.requeue(r, note="Again."), {S.DRAFT, S.FAILED}, lambda s: S.QUEUED),
+    "requeue": (lambda r, c=CAUSE: states.requeue(r, note="Again."), {S.DRAFT, S.FAILED}, lambda s: S.QUEUED),
     "recover_interrupted": (
-        lambda r: states.recover_interrupted(r, note="Worker died."), {S.GENERATING}, lambda s: S.QUEUED
+        lambda r, c=CAUSE: states.recover_interrupted(r, note="Worker died."), {S.GENERATING}, lambda s: S.QUEUED
     ),
-    "approve": (lambda r: states.approve(r), {S.DRAFT}, lambda s: S.APPROVED),
-    "spike": (lambda r: states.spike(r), {S.QUEUED, S.DRAFT, S.APPROVED, S.FAILED}, lambda s: S.SPIKED),
-    "restore": (lambda r: states.restore(r), ALL - {S.QUEUED, S.GENERATING}, draft_if_spiked),
+    "approve": (lambda r, c=CAUSE: states.approve(r, cause=c), {S.DRAFT}, lambda s: S.APPROVED),
+    "spike": (lambda r, c=CAUSE: states.spike(r, cause=c), {S.QUEUED, S.DRAFT, S.APPROVED, S.FAILED}, lambda s: S.SPIKED),
+    "restore": (lambda r, c=CAUSE: states.restore(r, has_errors=False, cause=c), ALL - {S.QUEUED, S.GENERATING}, draft_if_spiked),
     "change_output": (
-        lambda r: states.change_output(r, has_errors=False), {S.DRAFT, S.APPROVED, S.PUBLISHED, S.FAILED},
+        lambda r, c=CAUSE: states.change_output(r, has_errors=False, cause=c), {S.DRAFT, S.APPROVED, S.PUBLISHED, S.FAILED},
         lambda s: s,
     ),
-    "publish": (lambda r: states.publish(r, at=timezone.now(), live=False), {S.APPROVED, S.PUBLISHED},
+    "publish": (lambda r, c=CAUSE: states.publish(r, at=timezone.now(), live=False, cause=c), {S.APPROVED, S.PUBLISHED},
                 lambda s: S.PUBLISHED),
-    "republish": (lambda r: states.republish(r, at=timezone.now(), live=True), {S.PUBLISHED},
+    "republish": (lambda r, c=CAUSE: states.republish(r, at=timezone.now(), live=True, cause=c), {S.PUBLISHED},
                   lambda s: S.PUBLISHED),
-    "kill": (lambda r: states.kill(r, at=timezone.now(), live=True), {S.PUBLISHED}, lambda s: S.SPIKED),
+    "kill": (lambda r, c=CAUSE: states.kill(r, at=timezone.now(), live=True, cause=c), {S.PUBLISHED}, lambda s: S.SPIKED),
 }
 
 
@@ -76,7 +78,7 @@ def test_every_transition_function_is_covered():
         name for name, value in vars(states).items()
         if callable(value) and getattr(value, "__module__", "") == states.__name__ and not name.startswith("_")
     }
-    helpers = {"is_live", "is_merged_away", "actions_for", "refusal", "check", "start_rewrite", "import_status"}
+    helpers = {"is_live", "is_merged_away", "actions_for", "refusal", "check", "start_rewrite", "import_status", "Cause"}
     assert public - helpers == set(TRANSITIONS)
 
 
@@ -94,6 +96,27 @@ def test_allowed_transition_sets_the_status_and_mirrors_it_on_the_cluster(name, 
     rewrite.refresh_from_db()
     assert rewrite.status == leads_to(status)
     assert Cluster.objects.get(id=rewrite.cluster_id).status == leads_to(status)
+
+
+# The transitions an editor's action causes; the others are the pipeline's own steps.
+EDITORS_TRANSITIONS = {"approve", "spike", "restore", "change_output", "publish", "republish", "kill"}
+
+
+@pytest.mark.parametrize("name, status", ALLOWED)
+def test_every_transition_writes_its_audit_entry_with_the_actor_and_the_status_change(name, status, editor):
+    from newsroom.models import AuditEntry
+
+    call, _, leads_to = TRANSITIONS[name]
+    rewrite = make_rewrite(status=status)
+
+    call(rewrite, states.Cause("edit", actor=editor))
+
+    entry = AuditEntry.objects.get(object_id=rewrite.id)
+    assert entry.actor_id == (editor.id if name in EDITORS_TRANSITIONS else None)
+    if leads_to(status) != status:
+        assert entry.changes["status"] == [status, leads_to(status)]
+    else:
+        assert "status" not in entry.changes
 
 
 @pytest.mark.parametrize("name, status", REFUSED)
@@ -115,22 +138,22 @@ def test_a_refusal_names_the_status_and_what_to_do():
     rewrite = make_rewrite(status=S.SPIKED)
 
     with pytest.raises(states.TransitionRefused, match="A spiked rewrite cannot be edited; restore a revision"):
-        states.change_output(rewrite, has_errors=False)
+        states.change_output(rewrite, has_errors=False, cause=CAUSE)
     with pytest.raises(states.TransitionRefused, match="Only drafts can be approved; this rewrite is spiked"):
-        states.approve(rewrite)
+        states.approve(rewrite, cause=CAUSE)
 
 
 def test_editing_an_approved_rewrite_with_error_lints_sends_it_back_to_draft():
     rewrite = make_rewrite(status=S.APPROVED)
 
-    states.change_output(rewrite, has_errors=True)
+    states.change_output(rewrite, has_errors=True, cause=CAUSE)
 
     rewrite.refresh_from_db()
     assert rewrite.status == S.DRAFT and rewrite.cluster.status == S.DRAFT
 
 
 @pytest.mark.parametrize("change", [
-    lambda r: states.change_output(r, has_errors=False), lambda r: states.store_in_place(r),
+    lambda r: states.change_output(r, has_errors=False, cause=CAUSE), lambda r: states.store_in_place(r),
 ])
 def test_changing_a_published_rewrite_keeps_it_published_with_unpublished_changes(change):
     rewrite = make_rewrite(status=S.PUBLISHED)
@@ -142,9 +165,9 @@ def test_changing_a_published_rewrite_keeps_it_published_with_unpublished_change
 
 
 @pytest.mark.parametrize("call", [
-    lambda r: states.publish(r, at=timezone.now(), live=True),
-    lambda r: states.republish(r, at=timezone.now(), live=False),
-    lambda r: states.kill(r, at=timezone.now(), live=False),
+    lambda r: states.publish(r, at=timezone.now(), live=True, cause=CAUSE),
+    lambda r: states.republish(r, at=timezone.now(), live=False, cause=CAUSE),
+    lambda r: states.kill(r, at=timezone.now(), live=False, cause=CAUSE),
 ])
 def test_a_published_rewrite_is_republished_or_killed_only_while_public_and_published_only_when_not(call):
     rewrite = make_rewrite(status=S.PUBLISHED)
@@ -338,3 +361,18 @@ def test_generate_rewrite_command_refuses_a_spiked_rewrite_with_the_state_machin
     with pytest.raises(CommandError, match="This rewrite was spiked; restore it before regenerating."):
         call_command("generate_rewrite", rewrite.cluster_id)
     assert Rewrite.objects.get(id=rewrite.id).status == S.SPIKED
+
+
+def test_a_new_rewrite_and_an_imported_status_change_are_audited(editor):
+    from newsroom.models import AuditEntry
+
+    cluster = Cluster.objects.create(canonical_title="A story", source_count=1, status=S.QUEUED)
+    rewrite, created = states.start_rewrite(cluster=cluster)
+    states.import_status(rewrite, status=S.APPROVED, actor=editor)
+    states.import_status(rewrite, status=S.APPROVED, actor=editor)  # no change, no entry
+
+    entries = list(AuditEntry.objects.filter(object_id=rewrite.id).order_by("id").values_list("action", "actor_id", "changes"))
+    assert created and entries == [
+        ("write_queue", None, {"status": [None, "queued"]}),
+        ("import", editor.id, {"status": ["queued", "approved"]}),
+    ]

@@ -296,16 +296,14 @@ def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) 
             raise RegenerateRefused(f"There is no rewrite {rewrite_id}.")
         mode = regeneration_mode(rewrite, field=field)
         requested_by = user.id if user is not None and user.is_authenticated else None
-        record(
-            action="regenerate", actor=user, obj=rewrite,
-            reason=f"Regenerate {FIELD_LABELS.get(field, field)}." if field else "Regenerate the whole rewrite.",
-        )
+        reason = f"Regenerate {FIELD_LABELS.get(field, field)}." if field else "Regenerate the whole rewrite."
+        if mode == "requeue":
+            states.requeue(rewrite, cause=states.Cause("regenerate", actor=user, reason=reason))
+            return enqueue_generation(rewrite.id, requested_by=requested_by)
+        record(action="regenerate", actor=user, obj=rewrite, reason=reason)
         if mode == "field":
             base = {MODEL_ATTRIBUTES[field]: getattr(rewrite, MODEL_ATTRIBUTES[field])}
             return enqueue_generation(rewrite.id, field=field, requested_by=requested_by, base=base)
-        if mode == "requeue":
-            states.requeue(rewrite)
-            return enqueue_generation(rewrite.id, requested_by=requested_by)
         base = {name: getattr(rewrite, name) for name in OUTPUT_FIELD_NAMES}
         return enqueue_generation(rewrite.id, regenerate=True, requested_by=requested_by, base=base)
 

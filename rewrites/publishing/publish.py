@@ -22,7 +22,6 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from clusters.models import Cluster
-from newsroom.audit import record
 from newsroom.links import strip_tracking
 from newsroom.rules import Action
 from rewrites import states
@@ -258,7 +257,6 @@ def _save_publication(
         "withdrawn_reason": "",
     }
     previous = PublishedStory.objects.filter(rewrite=rewrite).first()
-    before_status = str(rewrite.status)
     story, _ = PublishedStory.objects.update_or_create(rewrite=rewrite, defaults=fields)
     if previous is None or previous.published_at != published_at:
         reopen_days(published_at)  # a story dated on a day the dashboard has already summed
@@ -269,26 +267,24 @@ def _save_publication(
     if note and outcome == "republished":
         Correction.objects.create(rewrite=rewrite, text=note, created_at=updated_at, created_by=user)
 
+    cause = states.Cause(
+        "republish" if outcome == "republished" else "publish", actor=user,
+        reason=f"Correction: {note}" if note and outcome == "republished" else "",
+        changes={"slug": [previous.slug, slug]} if previous is not None and previous.slug != slug else {},
+    )
     if outcome == "republished":
-        states.republish(rewrite, at=updated_at, live=True)
+        states.republish(rewrite, at=updated_at, live=True, cause=cause)
     else:
-        states.publish(rewrite, at=updated_at, live=False)
+        states.publish(rewrite, at=updated_at, live=False, cause=cause)
     Rewrite.objects.filter(pk=rewrite.pk).update(slug=slug, published_at=published_at, updated_at=updated_at)
     record_revision(
         rewrite=rewrite, kind=Revision.Kind.PUBLISHED, user=user,
         reason=outcome.capitalize() + (f" with the correction: {note}" if note and outcome == "republished" else ""),
     )
-    changes = {"slug": [previous.slug, slug]} if previous is not None and previous.slug != slug else {}
-    if outcome == "published" and before_status != Rewrite.Status.PUBLISHED:
-        changes["status"] = [before_status, Rewrite.Status.PUBLISHED.value]
-    record(
-        action="republish" if outcome == "republished" else "publish", actor=user, obj=rewrite, changes=changes,
-        reason=f"Correction: {note}" if note and outcome == "republished" else "",
-    )
     return story
 
 
-def _withdraw(story: PublishedStory, rewrite: Rewrite, *, reason: str, at) -> None:
+def _withdraw(story: PublishedStory, rewrite: Rewrite, *, reason: str, at, user) -> None:
     """Takes the story's page, feed entries, card and image down, and spikes its rewrite."""
     _delete_file_on_commit(story.card.name if story.card else "")
     _delete_file_on_commit(story.image.name if story.image else "")
@@ -297,7 +293,7 @@ def _withdraw(story: PublishedStory, rewrite: Rewrite, *, reason: str, at) -> No
     story.card = ""
     story.image = ""
     story.save(update_fields=["withdrawn_at", "withdrawn_reason", "card", "image"])
-    states.kill(rewrite, at=at, live=True)
+    states.kill(rewrite, at=at, live=True, cause=states.Cause("kill", actor=user, reason=reason))
 
 
 def redirect_merged_away(story: PublishedStory, *, user) -> list[int]:
@@ -328,7 +324,7 @@ def redirect_merged_away(story: PublishedStory, *, user) -> list[int]:
         old = rewrite.published_story
         now = timezone.now()
         reason = f"Merged into “{story.headline}”; the page redirects to /stories/{story.slug}/"
-        _withdraw(old, rewrite, reason=reason, at=now)
+        _withdraw(old, rewrite, reason=reason, at=now, user=user)
         StoryRedirect.objects.filter(story=old).update(story=story)
         StoryRedirect.objects.update_or_create(slug=old.slug, defaults={"story": story})
         record_revision(rewrite=rewrite, kind=Revision.Kind.UNPUBLISHED, user=user, reason=reason)
@@ -352,7 +348,7 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
     if refused := states.refusal(rewrite, Action.KILL, live=story is not None):
         raise PublishError(refused)
     now = timezone.now()
-    _withdraw(story, rewrite, reason=reason, at=now)
+    _withdraw(story, rewrite, reason=reason, at=now, user=user)
     job = PublishJob.objects.create(
         rewrite=rewrite,
         action=PublishJob.Action.UNPUBLISH,
@@ -365,7 +361,6 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
         finished_at=now,
     )
     record_revision(rewrite=rewrite, kind=Revision.Kind.UNPUBLISHED, user=user, reason=reason)
-    record(action="kill", actor=user, obj=rewrite, reason=reason, changes={"status": ["published", "spiked"]})
     deliveries = create_deliveries(event=Webhook.Event.UNPUBLISHED, rewrite_id=rewrite.id)
     logger.info("Unpublished rewrite %s (/stories/%s/): %s", rewrite.id, story.slug, reason)
     return KillResult(job=job, deliveries=deliveries)
