@@ -148,6 +148,14 @@ def refusal(user, action: Action | str, obj: Any = None, **facts) -> str:
     return role_refusal(user, action) or (state_refusal(obj, action, **facts) if obj is not None else "")
 
 
+def actor_refusal(actor, action: Action | str, obj: Any = None, **facts) -> str:
+    """What a service asks before it acts: refusal() for a person, and for the desk itself (actor None: a
+    scheduled sweep, a command run by the operator) only the object's state, since no role is acting."""
+    if actor is None:
+        return state_refusal(obj, action, **facts) if obj is not None else ""
+    return refusal(actor, action, obj, **facts)
+
+
 def allowed_actions(user, obj: Any, actions: list[Action], **facts) -> set[Action]:
     """The actions of the list that the user may do to obj now."""
     return {action for action in actions if may(user, action) and not state_refusal(obj, action, **facts)}

@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from clusters.models import Article, Cluster
-from newsroom.rules import Action
-from rewrites import states
+from newsroom.rules import Action, actor_refusal
 from rewrites.models import Revision, Rewrite
 from rewrites.review import ReviewError, mark_changed, record_revision
 
@@ -55,7 +54,7 @@ def choose_lead_image(*, rewrite_id: str, article_id: str | None, alt: str, base
     rewrite = Rewrite.objects.select_for_update().select_related("cluster").get(id=rewrite_id)
     if rewrite.version != base_version:
         raise ReviewError("The rewrite changed since the page was loaded; reload it and choose again.")
-    if reason := states.refusal(rewrite, Action.EDIT):
+    if reason := actor_refusal(user, Action.EDIT, rewrite):
         raise ReviewError(reason)
     alt = " ".join((alt or "").split())
     article = None

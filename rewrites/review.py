@@ -24,7 +24,7 @@ from django.utils.text import slugify
 
 from newsroom.audit import record
 from newsroom.notifications import clear, notify
-from newsroom.rules import RULES, Action, may, refusal
+from newsroom.rules import RULES, Action, actor_refusal, may
 from rewrites import states
 from rewrites.claims.checked import CHECKABLE_CODES
 from rewrites.lint import claim_check_findings, lint_rewrite, store_lints
@@ -92,8 +92,9 @@ def _locked(rewrite_id: str) -> Rewrite:
     return Rewrite.objects.select_for_update().select_related("cluster").get(id=rewrite_id)
 
 
-def _check(rewrite: Rewrite, action: Action) -> None:
-    if reason := states.refusal(rewrite, action):
+def _check(user, rewrite: Rewrite, action: Action) -> None:
+    """Raises ReviewError saying why, unless the user's role and the rewrite's status allow the action."""
+    if reason := actor_refusal(user, action, rewrite):
         raise ReviewError(reason)
 
 
@@ -126,7 +127,7 @@ def edit_field(*, rewrite_id: str, field: str, value: str, base_version: int, us
     rewrite = _locked(rewrite_id)
     if rewrite.version != base_version:
         raise EditConflict(rewrite=rewrite, field=field, your_value=value, base_version=base_version)
-    _check(rewrite, Action.EDIT)
+    _check(user, rewrite, Action.EDIT)
     value = _clean_value(field, value)
     before = getattr(rewrite, field)
     if value == (before or ""):
@@ -150,7 +151,7 @@ def _after_output_change(rewrite: Rewrite, *, cause: states.Cause, restoring: bo
 def approve_rewrite(*, rewrite_id: str, user, override_reason: str = "") -> Rewrite:
     """Approves a draft; refused while error-level lints remain, unless overridden with a reason."""
     rewrite = _locked(rewrite_id)
-    _check(rewrite, Action.APPROVE)
+    _check(user, rewrite, Action.APPROVE)
     errors = error_lints(rewrite)
     override_reason = override_reason.strip()
     if errors and not override_reason:
@@ -173,7 +174,7 @@ def spike_rewrite(*, rewrite_id: str, user, reason: str) -> Rewrite:
     if not reason:
         raise ReviewError("Say why the story is spiked; the reason is kept in its history.")
     rewrite = _locked(rewrite_id)
-    _check(rewrite, Action.SPIKE)
+    _check(user, rewrite, Action.SPIKE)
     states.spike(rewrite, cause=states.Cause("spike", actor=user, reason=reason))
     mark_changed(rewrite)
     rewrite.save()
@@ -187,7 +188,7 @@ def restore_revision(*, rewrite_id: str, number: int, user, base_version: int) -
     rewrite = _locked(rewrite_id)
     if rewrite.version != base_version:
         raise ReviewError("The rewrite changed while you were looking at its history; reload and try again.")
-    _check(rewrite, Action.RESTORE)
+    _check(user, rewrite, Action.RESTORE)
     revision = rewrite.revisions.filter(number=number).first()
     if revision is None:
         raise ReviewError(f"This rewrite has no revision {number}.")
@@ -225,6 +226,7 @@ def mark_finding_checked(*, rewrite_id: str, field: str, code: str, text: str, r
     if not reason:
         raise ReviewError("Say why the finding is correct; the reason is kept in the rewrite's history.")
     rewrite = Rewrite.objects.select_for_update().select_related("cluster").get(id=rewrite_id)
+    _check(user, rewrite, Action.EDIT)
     current = [
         finding for finding in lint_rewrite(rewrite) + claim_check_findings(rewrite)
         if (finding.field, finding.code, finding.text) == (field, code, text)
@@ -261,7 +263,7 @@ def edit_attribution(*, rewrite_id: str, credits: list[dict], base_version: int,
     value = json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
     if rewrite.version != base_version:
         raise EditConflict(rewrite=rewrite, field="attribution_json", your_value=value, base_version=base_version)
-    _check(rewrite, Action.EDIT)
+    _check(user, rewrite, Action.EDIT)
     if cleaned == rewrite.attribution:
         return rewrite
     before = rewrite.attribution_json
@@ -311,7 +313,7 @@ def change_slug(*, rewrite_id: str, slug: str, base_version: int, user) -> Rewri
     rewrite = _locked(rewrite_id)
     if rewrite.version != base_version:
         raise ReviewError("The rewrite changed while you were editing its slug; reload and try again.")
-    _check(rewrite, Action.EDIT)
+    _check(user, rewrite, Action.EDIT)
     if wanted == rewrite.slug:
         return rewrite
     if (
@@ -352,7 +354,7 @@ def accept_suggestion(*, suggestion_id: int, base_version: int, user) -> Rewrite
         raise ReviewError(f"That suggestion was already {suggestion.get_resolution_display().lower()}; reload the workspace.")
     if rewrite.version != base_version:
         raise EditConflict(rewrite=rewrite, field=suggestion.field, your_value=suggestion.text, base_version=base_version)
-    _check(rewrite, Action.EDIT)
+    _check(user, rewrite, Action.EDIT)
     before = getattr(rewrite, suggestion.field)
     setattr(rewrite, suggestion.field, _clean_value(suggestion.field, suggestion.text))
     why = f"Accepted the regenerated text written by {suggestion.model or 'the model'}."
@@ -375,6 +377,7 @@ def discard_suggestion(*, suggestion_id: int, user) -> Suggestion:
         raise ReviewError("That suggestion no longer exists; reload the workspace.")
     if suggestion.resolved_at is not None:
         raise ReviewError(f"That suggestion was already {suggestion.get_resolution_display().lower()}; reload the workspace.")
+    _check(user, suggestion.rewrite, Action.EDIT)
     _resolve(suggestion, Suggestion.Resolution.DISCARDED, user)
     record(
         action="discard_suggestion", actor=user, object_type="rewrite", object_id=suggestion.rewrite_id,
@@ -512,8 +515,7 @@ def assign_rewrite(*, rewrite_id: str, assignee, user) -> Rewrite:
     so nobody's open edit becomes a conflict.
     """
     rewrite = _locked(rewrite_id)
-    if reason := refusal(user, Action.ASSIGN, rewrite):
-        raise ReviewError(reason)
+    _check(user, rewrite, Action.ASSIGN)
     if assignee is not None and not may(assignee, Action.EDIT):
         raise ReviewError(
             f"{assignee.get_username()} cannot edit rewrites (their role does not allow it), so the story "

@@ -289,8 +289,6 @@ def _next_link(request: HttpRequest, rewrite: Rewrite) -> dict:
 @requires(Action.APPROVE)
 def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     rewrite = _load_rewrite(rewrite_id)
-    if reason := refusal(request.user, Action.APPROVE, rewrite):
-        return _action_response(request, rewrite, error=reason)
     try:
         rewrite = approve_rewrite(
             rewrite_id=rewrite.id, user=request.user, override_reason=request.POST.get("override_reason", "")
@@ -366,8 +364,6 @@ def merged_page(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 @requires(Action.SPIKE)
 def spike(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     rewrite = _load_rewrite(rewrite_id)
-    if reason := refusal(request.user, Action.SPIKE, rewrite):
-        return _action_response(request, rewrite, error=reason)
     try:
         rewrite = spike_rewrite(rewrite_id=rewrite.id, user=request.user, reason=request.POST.get("reason", ""))
     except ReviewError as error:
@@ -631,9 +627,6 @@ def history(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 @requires(Action.RESTORE)
 def restore(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     rewrite = _load_rewrite(rewrite_id)
-    if reason := refusal(request.user, Action.RESTORE, rewrite):
-        messages.error(request, reason)
-        return redirect("rewrites:history", rewrite_id=rewrite.id)
     try:
         restore_revision(
             rewrite_id=rewrite.id,

@@ -26,7 +26,7 @@ from newsroom.audit import record
 from newsroom.progress import Progress, ProgressState, read_job
 from newsroom.queues import UNREACHABLE, JobState, get_queue
 from newsroom.queues import active_job as active_queue_job
-from newsroom.rules import Action
+from newsroom.rules import Action, actor_refusal
 from rewrites import states
 from rewrites.generation.offline import OFFLINE_MODEL, writer_name
 from rewrites.generation.translate import TranslationUnavailable, translate_sources
@@ -294,6 +294,8 @@ def regenerate_rewrite(*, rewrite_id: str, field: str | None = None, user=None) 
         rewrite = Rewrite.objects.select_for_update().filter(id=rewrite_id).first()
         if rewrite is None:
             raise RegenerateRefused(f"There is no rewrite {rewrite_id}.")
+        if reason := actor_refusal(user, Action.REGENERATE, rewrite):
+            raise RegenerateRefused(reason)
         mode = regeneration_mode(rewrite, field=field)
         requested_by = user.id if user is not None and user.is_authenticated else None
         reason = f"Regenerate {FIELD_LABELS.get(field, field)}." if field else "Regenerate the whole rewrite."

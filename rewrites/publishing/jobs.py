@@ -176,7 +176,7 @@ def request_publish(*, rewrite_id: str, user, correction_note: str = "") -> Publ
     A request for a rewrite that already has a queued or running job returns that job.
     """
     rewrite = locked_rewrite(rewrite_id)
-    check_publishable(rewrite)
+    check_publishable(rewrite, user=user)
     note = (correction_note or "").strip()
     if note and not PublishedStory.objects.live().filter(rewrite=rewrite).exists():
         raise PublishError("A correction note can only be attached when republishing a story that is already public.")

@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 
 from clusters.models import Cluster
 from newsroom.links import strip_tracking
-from newsroom.rules import Action
+from newsroom.rules import Action, actor_refusal
 from rewrites import states
 from rewrites.dashboard.rollup import reopen_days
 from rewrites.lead_image import image_credit, lead_image_article
@@ -76,9 +76,10 @@ def publish_action(rewrite: Rewrite, *, live: bool | None = None) -> Action:
     return Action.REPUBLISH if (states.is_live(rewrite) if live is None else live) else Action.PUBLISH
 
 
-def check_publishable(rewrite: Rewrite) -> None:
-    """Raises PublishError unless rewrite may be published (approved) or republished (published)."""
-    if reason := states.refusal(rewrite, publish_action(rewrite)):
+def check_publishable(rewrite: Rewrite, *, user) -> None:
+    """Raises PublishError unless the user's role and the rewrite's status allow publishing it (approved) or
+    republishing it (published); user None is the desk itself, which only the status can refuse."""
+    if reason := actor_refusal(user, publish_action(rewrite), rewrite):
         raise PublishError(reason)
     if not (rewrite.headline or "").strip():
         raise PublishError(f"Rewrite {rewrite.id} has no headline; add one before publishing.")
@@ -152,7 +153,7 @@ def publish_rewrite(*, rewrite_id: str, user, correction_note: str = "") -> Publ
     deliveries created for the event; ``jobs.send_deliveries`` sends them.
     """
     rewrite = locked_rewrite(rewrite_id)
-    check_publishable(rewrite)
+    check_publishable(rewrite, user=user)
     note = (correction_note or "").strip()
     story = PublishedStory.objects.filter(rewrite=rewrite).first()
     live = story is not None and story.is_live
@@ -345,7 +346,7 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
         raise PublishError("Give a reason for taking the story down; it is kept in the publish log.")
     rewrite = locked_rewrite(rewrite_id)
     story = PublishedStory.objects.live().filter(rewrite=rewrite).first()
-    if refused := states.refusal(rewrite, Action.KILL, live=story is not None):
+    if refused := actor_refusal(user, Action.KILL, rewrite, live=story is not None):
         raise PublishError(refused)
     now = timezone.now()
     _withdraw(story, rewrite, reason=reason, at=now, user=user)
