@@ -50,6 +50,10 @@ class BlockedAddressError(FetchError):
     """The address is private, loopback, link-local, a cloud metadata service or not http(s)."""
 
 
+class TimedOutError(FetchError):
+    """The whole request took longer than it was allowed and was stopped."""
+
+
 class TooLargeError(FetchError):
     """The body is larger than the size limit."""
 
@@ -403,6 +407,8 @@ def _fetch(url: str, *, etag: str, last_modified: str, max_bytes: int, accept: s
                 raise FetchError(f"The secure connection to {host} failed ({error.reason}).") from error
             except (http.client.HTTPException, OSError) as error:
                 raise FetchError(f"Fetching {current} failed ({error}).") from error
+            if deadline.expired:
+                raise FetchError(f"The server at {current} did not finish its headers in time.")
             response_headers = {name.lower(): value for name, value in response.getheaders()}
             if response.status in REDIRECT_STATUSES:
                 location = response_headers.get("location")
@@ -433,14 +439,18 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_
     headers included, must finish within timeout seconds; the response body is
     read in what is left of that time, up to max_bytes, and cut there. Raises
     BlockedAddressError when the address policy refuses the address
-    (``NEWSROOM_WEBHOOK_ALLOWED_HOSTS`` lets hosts past the address check) and
-    FetchError when the network fails or the time runs out.
+    (``NEWSROOM_WEBHOOK_ALLOWED_HOSTS`` lets hosts past the address check),
+    TimedOutError when the time runs out before the status and headers are
+    complete, and FetchError when the network fails.
     """
     scheme, host, port, path = _address(url)
     deadline = _Deadline(timeout)
     opener = _Connection(connect_timeout=timeout, read_timeout=timeout, allow_list=WEBHOOK_ALLOW_LIST, deadline=deadline)
     connection = opener.open(scheme, host, port, path)
     try:
+        timed_out = TimedOutError(
+            f"The request to {url} timed out: it took longer than the {timeout:g} s allowed in all and was stopped."
+        )
         try:
             connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})
             response = connection.getresponse()
@@ -448,9 +458,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_
             raise
         except Exception as error:
             if deadline.expired or isinstance(error, TimeoutError):
-                raise FetchError(
-                    f"The request to {url} timed out: it took longer than the {timeout:g} s allowed in all and was stopped."
-                ) from error
+                raise timed_out from error
             if isinstance(error, FetchError):
                 raise
             if isinstance(error, ssl.SSLError):
@@ -458,6 +466,10 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_
             if isinstance(error, (http.client.HTTPException, OSError)):
                 raise FetchError(f"Sending to {url} failed ({error}).") from error
             raise
+        if deadline.expired:
+            # Shutting the connection down ends the read of a status line or headers cut off part way as if
+            # they were complete, so http.client can hand back a response the receiver never finished.
+            raise timed_out
         response_headers = {name.lower(): value for name, value in response.getheaders()}
         content = b""
         while len(content) < max_bytes and not deadline.expired:

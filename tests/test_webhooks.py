@@ -1,6 +1,7 @@
 """Outbound webhooks: signed, retried with backoff through a real worker, logged, redeliverable."""
 
 import json
+import threading
 
 import pytest
 from rq import SimpleWorker
@@ -10,6 +11,7 @@ from rewrites.publishing.jobs import kill_story, request_publish
 from rewrites.publishing.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, backoff, sign, verify_signature
 from rewrites.records import record_for
 from tests.factories import make_approved
+from tests.http_server import Reply
 from tests.publishing_helpers import Receiver, edit_rewrite, run_publish_queue_until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -226,8 +228,48 @@ def test_a_slow_endpoint_times_out_and_is_retried(seed_record, editor, settings)
         publish_through_the_queue(rewrite.id, editor)
 
     attempts = list(WebhookAttempt.objects.order_by("number"))
-    assert "timed out" in attempts[0].error and attempts[0].status_code is None
+    assert "did not answer within 0.5 s" in attempts[0].error and attempts[0].status_code is None
     assert attempts[1].status_code == 200
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    "partial_answer",
+    [b"HTTP/1.1 200 O", b"HTTP/1.1 200 OK\r\nContent-Type: text/pl"],
+    ids=["status line cut off", "headers cut off"],
+)
+def test_a_receiver_that_never_finishes_its_headers_is_a_failed_attempt_and_retried(
+    seed_record, editor, settings, partial_answer
+):
+    settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
+    rewrite = make_approved(seed=seed_record, number=60)
+    released = threading.Event()
+
+    def never_finish(handler):
+        # A byte every 50 ms keeps each read short of the read timeout, so only the request's total
+        # deadline can end the wait, and the answer never gets past the point partial_answer leaves it.
+        try:
+            handler.wfile.write(partial_answer)
+            while not released.wait(timeout=0.05):
+                handler.wfile.write(b"x")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    with Receiver() as receiver:
+        def stall_first(request):
+            return Reply(body=never_finish) if len(receiver.requests) == 1 else receiver.answer(request)
+
+        receiver.routes[Receiver.PATH] = stall_first
+        make_webhook(receiver.hook_url)
+        try:
+            publish_through_the_queue(rewrite.id, editor)
+        finally:
+            released.set()
+
+    attempts = list(WebhookAttempt.objects.order_by("number"))
+    assert attempts[0].status_code is None and "the receiver did not answer within 0.5 s" in attempts[0].error
+    assert [attempt.succeeded for attempt in attempts] == [False, True]
     assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
 
 
