@@ -24,6 +24,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import os
+import re
 import socket
 import ssl
 import threading
@@ -199,23 +200,58 @@ class _Deadline:
                 sock.detach()
 
 
-def _safe_create_connection(
-    host: str, port: int, *, path: str, connect_timeout: float, read_timeout: float, allow_list: str,
-    deadline: _Deadline,
-):
-    """Opens a TCP connection to a public address of host, refusing private ones (unless allowed for path)."""
+def _connectable_addresses(host: str, port: int, *, path: str, allow_list: str) -> list[tuple]:
+    """The resolved addresses of host that a connection may go to (all of them when the allow-list names it).
+
+    Raises BlockedAddressError when the policy refuses every address host resolves to, and FetchError when
+    host does not resolve.
+    """
     allowed = is_allowed_host(host, port, path=path, allow_list=allow_list)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise FetchError(f"The host name {host} could not be resolved ({error.strerror}).") from error
-    refusals = []
+    if allowed:
+        return infos
+    refusals = [reason for *_, address in infos if (reason := refusal_for_address(address[0]))]
+    connectable = [info for info in infos if refusal_for_address(info[4][0]) is None]
+    if connectable or not refusals:
+        return connectable
+    if is_allowed_host(host, port, path=None, allow_list=allow_list):
+        raise BlockedAddressError(
+            f"Refused to fetch {path} from {host}: {refusals[0]}, and {allow_list} allows only some paths "
+            "on this host, not this one."
+        )
+    raise BlockedAddressError(
+        f"Refused to connect to {host}: {refusals[0]}. Only public addresses are contacted; "
+        f"add the host to {allow_list} if it is meant to be reached."
+    )
+
+
+def destination_refusal(url: str, *, allow_list: str) -> str | None:
+    """Why the address policy would refuse to send a request to url, or None when it would not.
+
+    The same checks as every request (``post``, ``fetch``) makes before it connects, so a form can refuse
+    what a request would later refuse. A host name that does not resolve now is not refused here: the
+    request reports it when it is made.
+    """
+    try:
+        _, host, port, path = _address(url)
+        _connectable_addresses(host, port, path=path, allow_list=allow_list)
+    except BlockedAddressError as refusal:
+        return str(refusal)
+    except FetchError:
+        return None
+    return None
+
+
+def _safe_create_connection(
+    host: str, port: int, *, path: str, connect_timeout: float, read_timeout: float, allow_list: str,
+    deadline: _Deadline,
+):
+    """Opens a TCP connection to a public address of host, refusing private ones (unless allowed for path)."""
     last_error: OSError | None = None
-    for family, socktype, proto, _, address in infos:
-        reason = None if allowed else refusal_for_address(address[0])
-        if reason:
-            refusals.append(reason)
-            continue
+    for family, socktype, proto, _, address in _connectable_addresses(host, port, path=path, allow_list=allow_list):
         if deadline.remaining() <= 0:
             raise TimeoutError("the deadline has passed")
         sock = socket.socket(family, socktype, proto)
@@ -237,16 +273,6 @@ def _safe_create_connection(
             sock.close()
             raise
         return sock
-    if refusals and last_error is None:
-        if is_allowed_host(host, port, path=None, allow_list=allow_list):
-            raise BlockedAddressError(
-                f"Refused to fetch {path} from {host}: {refusals[0]}, and {allow_list} allows only some paths "
-                "on this host, not this one."
-            )
-        raise BlockedAddressError(
-            f"Refused to connect to {host}: {refusals[0]}. Only public addresses are contacted; "
-            f"add the host to {allow_list} if it is meant to be reached."
-        )
     if isinstance(last_error, TimeoutError):
         raise FetchError(f"Connecting to {host}:{port} timed out after {connect_timeout:g} s.")
     if isinstance(last_error, ConnectionRefusedError):
@@ -319,20 +345,39 @@ def _read_body(response: http.client.HTTPResponse, *, max_bytes: int, deadline: 
     return b"".join(chunks)
 
 
+# The authority's user information: everything between "//" and the last "@" before the path, as urlsplit reads it.
+_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)[^/?#]*@")
+
+
+def has_credentials(url: str) -> bool:
+    """True when url carries a user name or password (``https://user:password@host/``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return bool(_USERINFO.match(url))
+    return bool(parts.username or parts.password)
+
+
+def masked_url(url: str) -> str:
+    """url with any user name and password replaced by ``***``: the form in which an address is shown or logged."""
+    return _USERINFO.sub(r"\1***@", url, count=1)
+
+
 def _address(url: str) -> tuple[str, str, int, str]:
     """Returns (scheme, host, port, path with query) of an address the policy allows, or raises."""
     parts = urlsplit(url)
+    shown = masked_url(url)
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"}:
-        raise BlockedAddressError(f"Only http and https addresses are contacted, not {url!r}.")
+        raise BlockedAddressError(f"Only http and https addresses are contacted, not {shown!r}.")
     if not parts.hostname:
-        raise BlockedAddressError(f"{url!r} has no host name.")
-    if parts.username or parts.password:
-        raise BlockedAddressError(f"{url!r} contains a user name or password; addresses must not.")
+        raise BlockedAddressError(f"{shown!r} has no host name.")
+    if has_credentials(url):
+        raise BlockedAddressError(f"{shown!r} contains a user name or password; addresses must not.")
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as error:
-        raise FetchError(f"{url!r} has an invalid port.") from error
+        raise FetchError(f"{shown!r} has an invalid port.") from error
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
