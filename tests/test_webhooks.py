@@ -361,6 +361,24 @@ def test_a_stored_address_with_a_password_is_masked_on_the_admin_pages_and_in_th
     assert PASSWORD not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
 
 
+def test_an_audit_entry_written_with_a_password_in_an_address_is_shown_masked(admin_client, admin_user):
+    from newsroom.audit import record
+
+    webhook = make_webhook("https://build.example/hook")
+    # As the admin wrote entries before addresses were masked on the way in.
+    entry = record(action="webhook_create", actor=admin_user, obj=webhook,
+                   changes={"url": ["", f"https://build:{PASSWORD}@build.example/hook"]})
+
+    page = admin_client.get(reverse("audit:list")).content.decode()
+    export = b"".join(admin_client.get(reverse("audit:csv")).streaming_content).decode()
+    admin_page = admin_client.get(reverse("admin:newsroom_auditentry_change", args=[entry.id])).content.decode()
+
+    assert "https://***@build.example/hook" in page
+    assert "https://***@build.example/hook" in export
+    assert "https://***@build.example/hook" in admin_page
+    assert PASSWORD not in page + export + admin_page
+
+
 def test_a_view_only_admin_sees_a_stored_address_masked(client, editor):
     webhook = make_webhook(f"https://build:{PASSWORD}@build.example/hook")
     editor.is_staff = True
