@@ -1,8 +1,10 @@
+import json
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 
-from newsroom.audit import diff, record
+from newsroom.audit import diff, record, shown_changes
 from newsroom.models import ApiToken, AuditEntry, NotificationSettings
 
 
@@ -135,10 +137,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["actor_name", "object_id", "object_label"]
     readonly_fields = [
         "at", "actor_id", "actor_name", "category", "action", "object_type", "object_id", "object_label",
-        "changes", "reason", "remote_addr",
+        "shown_changes", "reason", "remote_addr",
     ]
     fields = readonly_fields
     actions = None
+
+    @admin.display(description="changes")
+    def shown_changes(self, obj: AuditEntry) -> str:
+        return json.dumps(shown_changes(obj.changes), ensure_ascii=False)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("newsroom.view_all_audit")

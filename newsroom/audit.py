@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 
 from newsroom.csv_safety import stream_csv
 from newsroom.models import AuditEntry
+from newsroom.outbound import masked_url
 from newsroom.rules import Action, may
 from newsroom.timestamps import format_timestamp
 
@@ -133,6 +134,19 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
         name: [_text(before.get(name)), _text(after.get(name))]
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
+    }
+
+
+def shown_changes(changes: dict) -> dict:
+    """changes as pages and exports show them: the user name and password of any address masked.
+
+    ``record`` is given addresses masked already; entries written before that may hold them, and entries
+    can never be changed.
+    """
+    return {
+        name: [masked_url(value) if isinstance(value, str) else value for value in pair] if isinstance(pair, list)
+        else pair
+        for name, pair in changes.items()
     }
 
 
@@ -296,7 +310,7 @@ def csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[str]:
     return stream_csv(CSV_HEADER, (
         [
             format_timestamp(entry.at), entry.actor_name, entry.action, entry.object_type, entry.object_id,
-            entry.object_label, json.dumps(entry.changes, ensure_ascii=False) if entry.changes else "",
+            entry.object_label, json.dumps(shown_changes(entry.changes), ensure_ascii=False) if entry.changes else "",
             entry.reason, entry.remote_addr or "",
         ]
         for entry in entries.iterator(chunk_size=2000)

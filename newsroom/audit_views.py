@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from newsroom.audit import ACTIONS, csv_rows, filtered, page_of, parse_filters, visible_entries
+from newsroom.audit import ACTIONS, csv_rows, filtered, page_of, parse_filters, shown_changes, visible_entries
 from newsroom.models import AuditEntry
 from newsroom.rules import Action, may, requires
 
@@ -45,6 +45,7 @@ def audit_log(request: HttpRequest) -> TemplateResponse:
     for entry in entries:
         entry.action_label = ACTIONS.get(entry.action, ("", entry.action))[1]
         entry.object_page = _object_page(entry)
+        entry.changes = shown_changes(entry.changes)
     query = request.GET.copy()
     query.pop("after", None)
     return TemplateResponse(request, "newsroom/audit.html", {

@@ -24,6 +24,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import os
+import re
 import socket
 import ssl
 import threading
@@ -48,6 +49,10 @@ class FetchError(Exception):
 
 class BlockedAddressError(FetchError):
     """The address is private, loopback, link-local, a cloud metadata service or not http(s)."""
+
+
+class TimedOutError(FetchError):
+    """The whole request took longer than it was allowed and was stopped."""
 
 
 class TooLargeError(FetchError):
@@ -195,23 +200,58 @@ class _Deadline:
                 sock.detach()
 
 
-def _safe_create_connection(
-    host: str, port: int, *, path: str, connect_timeout: float, read_timeout: float, allow_list: str,
-    deadline: _Deadline,
-):
-    """Opens a TCP connection to a public address of host, refusing private ones (unless allowed for path)."""
+def _connectable_addresses(host: str, port: int, *, path: str, allow_list: str) -> list[tuple]:
+    """The resolved addresses of host that a connection may go to (all of them when the allow-list names it).
+
+    Raises BlockedAddressError when the policy refuses every address host resolves to, and FetchError when
+    host does not resolve.
+    """
     allowed = is_allowed_host(host, port, path=path, allow_list=allow_list)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise FetchError(f"The host name {host} could not be resolved ({error.strerror}).") from error
-    refusals = []
+    if allowed:
+        return infos
+    refusals = [reason for *_, address in infos if (reason := refusal_for_address(address[0]))]
+    connectable = [info for info in infos if refusal_for_address(info[4][0]) is None]
+    if connectable or not refusals:
+        return connectable
+    if is_allowed_host(host, port, path=None, allow_list=allow_list):
+        raise BlockedAddressError(
+            f"Refused to fetch {path} from {host}: {refusals[0]}, and {allow_list} allows only some paths "
+            "on this host, not this one."
+        )
+    raise BlockedAddressError(
+        f"Refused to connect to {host}: {refusals[0]}. Only public addresses are contacted; "
+        f"add the host to {allow_list} if it is meant to be reached."
+    )
+
+
+def destination_refusal(url: str, *, allow_list: str) -> str | None:
+    """Why the address policy would refuse to send a request to url, or None when it would not.
+
+    The same checks as every request (``post``, ``fetch``) makes before it connects, so a form can refuse
+    what a request would later refuse. A host name that does not resolve now is not refused here: the
+    request reports it when it is made.
+    """
+    try:
+        _, host, port, path = _address(url)
+        _connectable_addresses(host, port, path=path, allow_list=allow_list)
+    except BlockedAddressError as refusal:
+        return str(refusal)
+    except FetchError:
+        return None
+    return None
+
+
+def _safe_create_connection(
+    host: str, port: int, *, path: str, connect_timeout: float, read_timeout: float, allow_list: str,
+    deadline: _Deadline,
+):
+    """Opens a TCP connection to a public address of host, refusing private ones (unless allowed for path)."""
     last_error: OSError | None = None
-    for family, socktype, proto, _, address in infos:
-        reason = None if allowed else refusal_for_address(address[0])
-        if reason:
-            refusals.append(reason)
-            continue
+    for family, socktype, proto, _, address in _connectable_addresses(host, port, path=path, allow_list=allow_list):
         if deadline.remaining() <= 0:
             raise TimeoutError("the deadline has passed")
         sock = socket.socket(family, socktype, proto)
@@ -233,16 +273,6 @@ def _safe_create_connection(
             sock.close()
             raise
         return sock
-    if refusals and last_error is None:
-        if is_allowed_host(host, port, path=None, allow_list=allow_list):
-            raise BlockedAddressError(
-                f"Refused to fetch {path} from {host}: {refusals[0]}, and {allow_list} allows only some paths "
-                "on this host, not this one."
-            )
-        raise BlockedAddressError(
-            f"Refused to connect to {host}: {refusals[0]}. Only public addresses are contacted; "
-            f"add the host to {allow_list} if it is meant to be reached."
-        )
     if isinstance(last_error, TimeoutError):
         raise FetchError(f"Connecting to {host}:{port} timed out after {connect_timeout:g} s.")
     if isinstance(last_error, ConnectionRefusedError):
@@ -315,20 +345,39 @@ def _read_body(response: http.client.HTTPResponse, *, max_bytes: int, deadline: 
     return b"".join(chunks)
 
 
+# The authority's user information: everything between "//" and the last "@" before the path, as urlsplit reads it.
+_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)[^/?#]*@")
+
+
+def has_credentials(url: str) -> bool:
+    """True when url carries a user name or password (``https://user:password@host/``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return bool(_USERINFO.match(url))
+    return bool(parts.username or parts.password)
+
+
+def masked_url(url: str) -> str:
+    """url with any user name and password replaced by ``***``: the form in which an address is shown or logged."""
+    return _USERINFO.sub(r"\1***@", url, count=1)
+
+
 def _address(url: str) -> tuple[str, str, int, str]:
     """Returns (scheme, host, port, path with query) of an address the policy allows, or raises."""
     parts = urlsplit(url)
+    shown = masked_url(url)
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"}:
-        raise BlockedAddressError(f"Only http and https addresses are contacted, not {url!r}.")
+        raise BlockedAddressError(f"Only http and https addresses are contacted, not {shown!r}.")
     if not parts.hostname:
-        raise BlockedAddressError(f"{url!r} has no host name.")
-    if parts.username or parts.password:
-        raise BlockedAddressError(f"{url!r} contains a user name or password; addresses must not.")
+        raise BlockedAddressError(f"{shown!r} has no host name.")
+    if has_credentials(url):
+        raise BlockedAddressError(f"{shown!r} contains a user name or password; addresses must not.")
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as error:
-        raise FetchError(f"{url!r} has an invalid port.") from error
+        raise FetchError(f"{shown!r} has an invalid port.") from error
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -403,6 +452,8 @@ def _fetch(url: str, *, etag: str, last_modified: str, max_bytes: int, accept: s
                 raise FetchError(f"The secure connection to {host} failed ({error.reason}).") from error
             except (http.client.HTTPException, OSError) as error:
                 raise FetchError(f"Fetching {current} failed ({error}).") from error
+            if deadline.expired:
+                raise FetchError(f"The server at {current} did not finish its headers in time.")
             response_headers = {name.lower(): value for name, value in response.getheaders()}
             if response.status in REDIRECT_STATUSES:
                 location = response_headers.get("location")
@@ -433,14 +484,18 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_
     headers included, must finish within timeout seconds; the response body is
     read in what is left of that time, up to max_bytes, and cut there. Raises
     BlockedAddressError when the address policy refuses the address
-    (``NEWSROOM_WEBHOOK_ALLOWED_HOSTS`` lets hosts past the address check) and
-    FetchError when the network fails or the time runs out.
+    (``NEWSROOM_WEBHOOK_ALLOWED_HOSTS`` lets hosts past the address check),
+    TimedOutError when the time runs out before the status and headers are
+    complete, and FetchError when the network fails.
     """
     scheme, host, port, path = _address(url)
     deadline = _Deadline(timeout)
     opener = _Connection(connect_timeout=timeout, read_timeout=timeout, allow_list=WEBHOOK_ALLOW_LIST, deadline=deadline)
     connection = opener.open(scheme, host, port, path)
     try:
+        timed_out = TimedOutError(
+            f"The request to {url} timed out: it took longer than the {timeout:g} s allowed in all and was stopped."
+        )
         try:
             connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})
             response = connection.getresponse()
@@ -448,9 +503,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_
             raise
         except Exception as error:
             if deadline.expired or isinstance(error, TimeoutError):
-                raise FetchError(
-                    f"The request to {url} timed out: it took longer than the {timeout:g} s allowed in all and was stopped."
-                ) from error
+                raise timed_out from error
             if isinstance(error, FetchError):
                 raise
             if isinstance(error, ssl.SSLError):
@@ -458,6 +511,10 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, max_
             if isinstance(error, (http.client.HTTPException, OSError)):
                 raise FetchError(f"Sending to {url} failed ({error}).") from error
             raise
+        if deadline.expired:
+            # Shutting the connection down ends the read of a status line or headers cut off part way as if
+            # they were complete, so http.client can hand back a response the receiver never finished.
+            raise timed_out
         response_headers = {name.lower(): value for name, value in response.getheaders()}
         content = b""
         while len(content) < max_bytes and not deadline.expired:

@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 
 from newsroom.admin import AuditedAdmin
+from newsroom.outbound import masked_url
 from rewrites.models import (
     Attribution,
     Correction,
@@ -73,9 +75,23 @@ class CorrectionAdmin(admin.ModelAdmin):
     raw_id_fields = ["rewrite", "created_by"]
 
 
+class WebhookForm(forms.ModelForm):
+    """Shows a stored address with any user name and password masked (saving it then asks for them to go)."""
+
+    class Meta:
+        model = Webhook
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.initial.get("url"):
+            self.initial["url"] = masked_url(self.initial["url"])
+
+
 @admin.register(Webhook)
 class WebhookAdmin(AuditedAdmin):
-    list_display = ["name", "url", "active", "on_published", "on_republished", "on_unpublished", "created_at"]
+    form = WebhookForm
+    list_display = ["name", "address", "active", "on_published", "on_republished", "on_unpublished", "created_at"]
     list_filter = ["active"]
     fieldsets = [
         (None, {"fields": ["name", "url", "secret", "active"]}),
@@ -83,6 +99,25 @@ class WebhookAdmin(AuditedAdmin):
     ]
     audit_fields = ["name", "url", "secret", "active", "on_published", "on_republished", "on_unpublished"]
     audit_masked = ["secret"]
+
+    @admin.display(description="URL", ordering="url")
+    def address(self, obj: Webhook) -> str:
+        return masked_url(obj.url)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only, the page would show the stored address as it is.
+        return [
+            (title, {**options, "fields": ["address" if name == "url" else name for name in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    def audit_values(self, obj) -> dict:
+        values = super().audit_values(obj)
+        values["url"] = masked_url(values["url"])
+        return values
 
     def audit_action(self, *, created: bool, before: dict, after: dict) -> str:
         if created:

@@ -4,12 +4,14 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
 from clusters.models import Article, Cluster
 from newsroom.ids import id_validator, new_rewrite_id
+from newsroom.outbound import WEBHOOK_ALLOW_LIST, destination_refusal, has_credentials
 
 # The kinds of story and subject areas a generated rewrite may give its cluster.
 CONTENT_TYPES = ["news", "announcement", "release", "review", "interview", "feature", "opinion", "event", "other"]
@@ -632,6 +634,9 @@ class Correction(models.Model):
         return self.text
 
 
+WEBHOOK_URL_FORMAT = URLValidator(schemes=["http", "https"])
+
+
 class Webhook(models.Model):
     """An outside endpoint told about publish events, with a shared secret to sign them."""
 
@@ -643,7 +648,7 @@ class Webhook(models.Model):
     name = models.CharField(max_length=100)
     url = models.URLField(
         max_length=2000,
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[WEBHOOK_URL_FORMAT],
         help_text="An http(s) address that accepts POST requests.",
     )
     secret = models.CharField(
@@ -663,6 +668,21 @@ class Webhook(models.Model):
 
     def wants(self, event: str) -> bool:
         return bool(getattr(self, f"on_{event}", False))
+
+    def clean(self) -> None:
+        """Refuses an address with a user name or password, and one that delivery would refuse to send to."""
+        try:
+            WEBHOOK_URL_FORMAT(self.url)
+        except ValidationError:
+            return  # The field's own validation says what is wrong with the address.
+        if has_credentials(self.url):
+            raise ValidationError({"url": (
+                "Take the user name and password out of the address and put the shared secret in the Secret "
+                "field instead: the address is kept in the audit log, which can never be cleared of a password."
+            )})
+        refusal = destination_refusal(self.url, allow_list=WEBHOOK_ALLOW_LIST)
+        if refusal:
+            raise ValidationError({"url": f"Webhooks cannot be sent to this address. {refusal}"})
 
 
 class WebhookDelivery(models.Model):

@@ -208,6 +208,25 @@ def test_a_server_trickling_its_body_is_cut_off_at_the_total_deadline(server, se
     assert 0 < trickle.sent < trickle.total
 
 
+def test_a_server_that_stalls_inside_its_headers_times_out_instead_of_answering_not_modified(server, settings):
+    import threading
+
+    settings.NEWSROOM_FETCH_READ_TIMEOUT = 5
+    settings.NEWSROOM_FETCH_TOTAL_TIMEOUT = 0.5
+    released = threading.Event()
+
+    def stall(handler):
+        handler.wfile.write(b'HTTP/1.1 304 Not Modified\r\nETag: "v')
+        released.wait(timeout=60)
+
+    server.routes["/feed"] = Reply(body=stall)
+    try:
+        with pytest.raises(FetchError, match=r"timed out: it took longer than the 0.5 s allowed in all"):
+            fetch(server.url("/feed"), etag='"v1"')
+    finally:
+        released.set()
+
+
 def test_a_webhook_receiver_trickling_its_answer_is_cut_off_at_the_timeout(settings):
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from threading import Thread

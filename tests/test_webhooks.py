@@ -1,15 +1,22 @@
 """Outbound webhooks: signed, retried with backoff through a real worker, logged, redeliverable."""
 
 import json
+import logging
+import threading
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from rq import SimpleWorker
 
+from newsroom.models import AuditEntry, Notification
 from rewrites.models import PublishedStory, PublishJob, Webhook, WebhookAttempt, WebhookDelivery
 from rewrites.publishing.jobs import kill_story, request_publish
 from rewrites.publishing.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, backoff, sign, verify_signature
 from rewrites.records import record_for
 from tests.factories import make_approved
+from tests.http_server import Reply
 from tests.publishing_helpers import Receiver, edit_rewrite, run_publish_queue_until_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -226,8 +233,48 @@ def test_a_slow_endpoint_times_out_and_is_retried(seed_record, editor, settings)
         publish_through_the_queue(rewrite.id, editor)
 
     attempts = list(WebhookAttempt.objects.order_by("number"))
-    assert "timed out" in attempts[0].error and attempts[0].status_code is None
+    assert "did not answer within 0.5 s" in attempts[0].error and attempts[0].status_code is None
     assert attempts[1].status_code == 200
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    "partial_answer",
+    [b"HTTP/1.1 200 O", b"HTTP/1.1 200 OK\r\nContent-Type: text/pl"],
+    ids=["status line cut off", "headers cut off"],
+)
+def test_a_receiver_that_never_finishes_its_headers_is_a_failed_attempt_and_retried(
+    seed_record, editor, settings, partial_answer
+):
+    settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS = 2
+    rewrite = make_approved(seed=seed_record, number=60)
+    released = threading.Event()
+
+    def never_finish(handler):
+        # A byte every 50 ms keeps each read short of the read timeout, so only the request's total
+        # deadline can end the wait, and the answer never gets past the point partial_answer leaves it.
+        try:
+            handler.wfile.write(partial_answer)
+            while not released.wait(timeout=0.05):
+                handler.wfile.write(b"x")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    with Receiver() as receiver:
+        def stall_first(request):
+            return Reply(body=never_finish) if len(receiver.requests) == 1 else receiver.answer(request)
+
+        receiver.routes[Receiver.PATH] = stall_first
+        make_webhook(receiver.hook_url)
+        try:
+            publish_through_the_queue(rewrite.id, editor)
+        finally:
+            released.set()
+
+    attempts = list(WebhookAttempt.objects.order_by("number"))
+    assert attempts[0].status_code is None and "the receiver did not answer within 0.5 s" in attempts[0].error
+    assert [attempt.succeeded for attempt in attempts] == [False, True]
     assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
 
 
@@ -254,3 +301,169 @@ def test_a_delivery_whose_job_was_lost_is_put_back_by_the_scheduler(seed_record,
 
     assert len(receiver.requests) == 1
     assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
+
+
+# Addresses: no credentials in them, and the form keeps the address policy delivery keeps
+
+PASSWORD = "hunter2-in-the-address"
+FORM_FIELDS = {"name": "Site build", "secret": SECRET, "active": "on", "on_published": "on", "on_republished": "on",
+               "on_unpublished": "on"}
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
+    client.force_login(admin_user)
+    return client
+
+
+def url_errors(response) -> list[str]:
+    return response.context["adminform"].form.errors.get("url", [])
+
+
+def test_the_admin_refuses_an_address_with_a_user_name_or_password(admin_client):
+    response = admin_client.post(
+        reverse("admin:rewrites_webhook_add"), {**FORM_FIELDS, "url": f"https://build:{PASSWORD}@build.example/hook"}
+    )
+
+    assert any("put the shared secret in the Secret field" in error for error in url_errors(response))
+    assert not Webhook.objects.exists()
+    assert not AuditEntry.objects.filter(action="webhook_create").exists()
+
+
+def test_model_validation_refuses_an_address_with_a_user_name_or_password():
+    webhook = Webhook(name="site build", url=f"https://build:{PASSWORD}@build.example/hook", secret=SECRET)
+
+    with pytest.raises(ValidationError) as refusal:
+        webhook.full_clean()
+
+    assert "put the shared secret in the Secret field" in str(refusal.value.message_dict["url"])
+
+
+def test_a_stored_address_with_a_password_is_masked_on_the_admin_pages_and_in_the_audit_log(admin_client):
+    webhook = make_webhook(f"https://build:{PASSWORD}@build.example/hook")
+    change_url = reverse("admin:rewrites_webhook_change", args=[webhook.id])
+
+    listing = admin_client.get(reverse("admin:rewrites_webhook_changelist"))
+    form = admin_client.get(change_url)
+    resaved = admin_client.post(change_url, {**FORM_FIELDS, "url": "https://***@build.example/hook"})
+    fixed = admin_client.post(change_url, {**FORM_FIELDS, "url": "https://build.example/hook"})
+    admin_client.post(reverse("admin:rewrites_webhook_delete", args=[webhook.id]), {"post": "yes"})
+
+    assert "https://***@build.example/hook" in form.content.decode()
+    assert PASSWORD not in listing.content.decode() + form.content.decode() + resaved.content.decode()
+    assert any("put the shared secret in the Secret field" in error for error in url_errors(resaved))
+    assert fixed.status_code == 302
+    edited = AuditEntry.objects.get(action="webhook_edit")
+    assert edited.changes["url"] == ["https://***@build.example/hook", "https://build.example/hook"]
+    assert AuditEntry.objects.filter(action="webhook_delete").exists()
+    assert PASSWORD not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
+
+
+def test_an_audit_entry_written_with_a_password_in_an_address_is_shown_masked(admin_client, admin_user):
+    from newsroom.audit import record
+
+    webhook = make_webhook("https://build.example/hook")
+    # As the admin wrote entries before addresses were masked on the way in.
+    entry = record(action="webhook_create", actor=admin_user, obj=webhook,
+                   changes={"url": ["", f"https://build:{PASSWORD}@build.example/hook"]})
+
+    page = admin_client.get(reverse("audit:list")).content.decode()
+    export = b"".join(admin_client.get(reverse("audit:csv")).streaming_content).decode()
+    admin_page = admin_client.get(reverse("admin:newsroom_auditentry_change", args=[entry.id])).content.decode()
+
+    assert "https://***@build.example/hook" in page
+    assert "https://***@build.example/hook" in export
+    assert "https://***@build.example/hook" in admin_page
+    assert PASSWORD not in page + export + admin_page
+
+
+def test_a_view_only_admin_sees_a_stored_address_masked(client, editor):
+    webhook = make_webhook(f"https://build:{PASSWORD}@build.example/hook")
+    editor.is_staff = True
+    editor.save()
+    editor.user_permissions.add(Permission.objects.get(codename="view_webhook"))
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:rewrites_webhook_change", args=[webhook.id]))
+
+    assert page.status_code == 200 and "https://***@build.example/hook" in page.content.decode()
+    assert PASSWORD not in page.content.decode()
+
+
+def test_a_delivery_to_a_stored_address_with_a_password_never_records_or_logs_it(seed_record, editor, caplog):
+    rewrite = make_approved(seed=seed_record, number=61)
+    with Receiver() as receiver:
+        make_webhook(f"http://build:{PASSWORD}@{receiver.host}{Receiver.PATH}")
+        with caplog.at_level(logging.INFO):
+            publish_through_the_queue(rewrite.id, editor)
+
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.requests == [] and delivery.state == WebhookDelivery.State.FAILED
+    assert "contains a user name or password" in delivery.last_error
+    said = [delivery.last_error, *WebhookAttempt.objects.values_list("error", flat=True),
+            *Notification.objects.values_list("message", flat=True), caplog.text]
+    assert PASSWORD not in "\n".join(said)
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("http://127.0.0.1:8000/hook", "127.0.0.1 is a loopback address"),
+        ("http://localhost/hook", "is a loopback address"),
+        ("http://[::ffff:127.0.0.1]/hook", "127.0.0.1 is a loopback address"),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is a cloud metadata service"),
+        ("http://10.1.2.3/hook", "10.1.2.3 is a private network address"),
+    ],
+)
+def test_the_admin_refuses_an_address_delivery_would_refuse_and_says_why(admin_client, settings, url, reason):
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = []
+
+    response = admin_client.post(reverse("admin:rewrites_webhook_add"), {**FORM_FIELDS, "url": url})
+
+    errors = url_errors(response)
+    assert any("Webhooks cannot be sent to this address" in error and reason in error for error in errors), errors
+    assert not Webhook.objects.exists()
+
+
+def test_the_admin_accepts_a_host_the_webhook_allow_list_names(admin_client, settings):
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1:8000/hooks"]
+
+    allowed = admin_client.post(reverse("admin:rewrites_webhook_add"), {**FORM_FIELDS, "url": "http://127.0.0.1:8000/hooks/a"})
+    outside = admin_client.post(reverse("admin:rewrites_webhook_add"), {**FORM_FIELDS, "url": "http://127.0.0.1:8000/other"})
+
+    assert allowed.status_code == 302
+    assert Webhook.objects.get().url == "http://127.0.0.1:8000/hooks/a"
+    assert any("allows only some paths" in error for error in url_errors(outside))
+
+
+@pytest.mark.parametrize(
+    "allowed_hosts",
+    [[], ["127.0.0.1"], ["localhost"], ["127.0.0.1:9/hooks"], ["169.254.169.254"]],
+)
+def test_the_form_and_delivery_refuse_the_same_addresses(settings, allowed_hosts):
+    from newsroom.outbound import BlockedAddressError, FetchError, post
+
+    settings.NEWSROOM_WEBHOOK_ALLOWED_HOSTS = allowed_hosts
+    urls = ["http://127.0.0.1:9/hooks/a", "http://127.0.0.1:9/other", "http://localhost:9/hooks/a",
+            "http://[::1]:9/hooks/a", "http://169.254.169.254:9/latest", "http://10.1.2.3:9/hook",
+            "http://192.0.2.1:9/hook", f"http://user:{PASSWORD}@127.0.0.1:9/hooks/a"]
+
+    def form_refuses(url: str) -> bool:
+        try:
+            Webhook(name="site build", url=url, secret=SECRET).full_clean()
+        except ValidationError:
+            return True
+        return False
+
+    def delivery_refuses(url: str) -> bool:
+        try:
+            post(url, body=b"{}", headers={}, timeout=0.2)
+        except BlockedAddressError:
+            return True
+        except FetchError:
+            return False
+        return False
+
+    assert {url: form_refuses(url) for url in urls} == {url: delivery_refuses(url) for url in urls}

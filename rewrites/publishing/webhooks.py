@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsroom.notifications import clear, notify
-from newsroom.outbound import BlockedAddressError, FetchError, post
+from newsroom.outbound import BlockedAddressError, FetchError, TimedOutError, masked_url, post
 from rewrites.models import Rewrite, Webhook, WebhookAttempt, WebhookDelivery
 from rewrites.records import dump_record, record_for
 
@@ -135,10 +135,17 @@ def deliver_webhook(*, delivery_id: int) -> DeliveryOutcome | None:
     if not webhook.active:
         error = "The webhook was switched off before this attempt; nothing was sent."
     else:
+        timeout = settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS
         try:
-            result = post(webhook.url, body=body, headers=headers, timeout=settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS)
+            result = post(webhook.url, body=body, headers=headers, timeout=timeout)
         except BlockedAddressError as refusal:
             error, refused = f"Not sent: {refusal}", True
+        except TimedOutError:
+            error = (
+                f"Not delivered: the receiver did not answer within {timeout:g} s "
+                "(NEWSROOM_WEBHOOK_TIMEOUT_SECONDS), so the request was stopped. Have the endpoint answer 2xx "
+                "first and do slow work afterwards, or check that it is up and reachable."
+            )
         except FetchError as failure:
             error = f"Not delivered: {failure}"
         else:
@@ -161,7 +168,9 @@ def deliver_webhook(*, delivery_id: int) -> DeliveryOutcome | None:
         fields.update(state=WebhookDelivery.State.SUCCEEDED, delivered_at=timezone.now(), next_attempt_at=None)
     elif refused or number >= settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS or not webhook.active:
         fields.update(state=WebhookDelivery.State.FAILED, next_attempt_at=None)
-        logger.warning("Webhook delivery %s to %s gave up after %s attempts: %s", delivery.id, webhook.url, number, error)
+        logger.warning(
+            "Webhook delivery %s to %s gave up after %s attempts: %s", delivery.id, masked_url(webhook.url), number, error
+        )
     else:
         fields.update(state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now() + backoff(number))
     WebhookDelivery.objects.filter(id=delivery.id).update(**fields)
