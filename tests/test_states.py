@@ -315,24 +315,25 @@ def test_the_lifecycle_table_in_the_guide_matches_the_state_machine():
 # The state machines are the only writers
 
 
-def status_writes(path: Path) -> list[str]:
-    """Lines of path that assign a model's status: x.status = ..., status= in update/create, or a "status" default."""
+def status_writes(path: Path, name: str = "status") -> list[str]:
+    """Lines of path that assign a model's status (or the field called name): x.status = ..., status= in
+    update/create, or a "status" default."""
     found = []
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
             node, (ast.AugAssign, ast.AnnAssign)) else []
         for target in targets:
-            if isinstance(target, ast.Attribute) and target.attr == "status":
+            if isinstance(target, ast.Attribute) and target.attr == name:
                 owner = target.value.id if isinstance(target.value, ast.Name) else ""
                 if owner not in {"filters", "self"}:
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in {"update", "create", "get_or_create", "update_or_create", "bulk_update"}:
                 for keyword in node.keywords:
-                    if keyword.arg == "status" or (
+                    if keyword.arg == name or (
                         keyword.arg in {"defaults", "create_defaults"} and isinstance(keyword.value, ast.Dict)
-                        and any(isinstance(key, ast.Constant) and key.value == "status" for key in keyword.value.keys)
+                        and any(isinstance(key, ast.Constant) and key.value == name for key in keyword.value.keys)
                     ):
                         found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
@@ -350,6 +351,20 @@ def test_only_the_state_machines_write_rewrite_and_cluster_status():
 
     assert writes == []
     assert status_writes(ROOT / "rewrites" / "states.py")  # the check does see writes
+
+
+def test_only_the_job_state_machine_writes_publish_job_and_webhook_delivery_state():
+    machine = ROOT / "rewrites" / "publishing" / "job_states.py"
+    writes = [
+        line
+        for package in ("rewrites", "clusters", "newsroom")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts and path != machine
+        for line in status_writes(path, "state")
+    ]
+
+    assert writes == []
+    assert len(status_writes(machine, "state")) >= 7  # the check does see writes
 
 
 # The generate_rewrite command follows the same rules

@@ -20,6 +20,7 @@ from newsroom.notifications import clear, notify
 from newsroom.progress import Progress, ProgressState, read_job
 from newsroom.queues import UNREACHABLE, JobState, get_queue, redis_connection
 from rewrites.models import PublishedStory, PublishJob, Rewrite, WebhookDelivery
+from rewrites.publishing import job_states
 from rewrites.publishing.publish import (
     KillResult,
     PublishError,
@@ -48,7 +49,8 @@ def run_publish_job(publish_job_id: int) -> str:
     job = PublishJob.objects.filter(id=publish_job_id).select_related("requested_by").first()
     if job is None or job.state in (PublishJob.State.DONE, PublishJob.State.FAILED):
         return "nothing to do"
-    PublishJob.objects.filter(id=job.id).update(state=PublishJob.State.RUNNING, started_at=timezone.now())
+    if not job_states.start_publish_job(job.id):
+        return "nothing to do"
     try:
         with transaction.atomic():
             result = publish_rewrite(
@@ -56,9 +58,7 @@ def run_publish_job(publish_job_id: int) -> str:
             )
             send_deliveries(result.deliveries)
     except PublishError as error:
-        PublishJob.objects.filter(id=job.id).update(
-            state=PublishJob.State.FAILED, error=str(error), finished_at=timezone.now()
-        )
+        job_states.fail_publish_jobs(job_id=job.id, error=str(error))
         _tell_publish_failed(job, str(error))
         return f"refused: {error}"
     except Exception as error:
@@ -66,14 +66,10 @@ def run_publish_job(publish_job_id: int) -> str:
             f"Publishing stopped with an unexpected error ({type(error).__name__}: {error}). "
             "Nothing was made public. Try again; if it fails again, tell an admin."
         )
-        PublishJob.objects.filter(id=job.id).update(
-            state=PublishJob.State.FAILED, error=message, finished_at=timezone.now(),
-        )
+        job_states.fail_publish_jobs(job_id=job.id, error=message)
         _tell_publish_failed(job, message)
         raise
-    PublishJob.objects.filter(id=job.id).update(
-        state=PublishJob.State.DONE, outcome=result.outcome, finished_at=timezone.now()
-    )
+    job_states.finish_publish_job(job.id, outcome=result.outcome)
     clear(f"publish-failed:{job.rewrite_id}")
     return result.outcome
 
@@ -130,9 +126,7 @@ def fail_if_worker_stopped(job: PublishJob) -> bool:
     """
     if not _ended_in_the_worker(job, read_job(job.rq_job_id).state):
         return False
-    failed = PublishJob.objects.filter(
-        id=job.id, state__in=[PublishJob.State.QUEUED, PublishJob.State.RUNNING]
-    ).update(state=PublishJob.State.FAILED, finished_at=timezone.now(), error=WORKER_STOPPED)
+    failed = job_states.fail_publish_jobs(job_id=job.id, error=WORKER_STOPPED)
     if failed:
         _tell_publish_failed(job, WORKER_STOPPED)
     return bool(failed)
@@ -216,10 +210,9 @@ def requeue_lost_publish_jobs() -> int:
             count += 1
     for job in PublishJob.objects.filter(state=PublishJob.State.RUNNING):
         count += fail_if_worker_stopped(job)
-    count += PublishJob.objects.filter(
-        state=PublishJob.State.RUNNING,
-        started_at__lt=now - timedelta(seconds=settings.RQ_QUEUES[QUEUE]["DEFAULT_TIMEOUT"] * 2),
-    ).update(state=PublishJob.State.FAILED, finished_at=now, error=WORKER_STOPPED)
+    count += job_states.fail_publish_jobs(
+        error=WORKER_STOPPED, started_before=now - timedelta(seconds=settings.RQ_QUEUES[QUEUE]["DEFAULT_TIMEOUT"] * 2)
+    )
     return count
 
 
@@ -256,9 +249,7 @@ def enqueue_due_deliveries() -> int:
     """Scheduled sweep: re-queues deliveries whose queued job was lost (Redis restart, worker killed)."""
     now = timezone.now()
     grace = LOST_DELIVERY_AFTER + timedelta(seconds=settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS)
-    WebhookDelivery.objects.filter(state=WebhookDelivery.State.SENDING, next_attempt_at__lt=now - grace).update(
-        state=WebhookDelivery.State.PENDING
-    )
+    job_states.release_lost_deliveries(sending_since=now - grace)
     lost = list(
         WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lt=now - grace)
         .values_list("id", flat=True)[:500]

@@ -37,6 +37,7 @@ from rewrites.models import (
     StoryRedirect,
     Webhook,
 )
+from rewrites.publishing import job_states
 from rewrites.publishing.cards import render_social_card
 from rewrites.publishing.webhooks import create_deliveries
 from rewrites.records import unique_slug
@@ -350,16 +351,8 @@ def unpublish_rewrite(*, rewrite_id: str, user, reason: str) -> KillResult:
         raise PublishError(refused)
     now = timezone.now()
     _withdraw(story, rewrite, reason=reason, at=now, user=user)
-    job = PublishJob.objects.create(
-        rewrite=rewrite,
-        action=PublishJob.Action.UNPUBLISH,
-        state=PublishJob.State.DONE,
-        requested_by=user,
-        reason=reason,
-        outcome="unpublished",
-        created_at=now,
-        started_at=now,
-        finished_at=now,
+    job = job_states.create_done_job(
+        rewrite=rewrite, action=PublishJob.Action.UNPUBLISH, requested_by=user, reason=reason, outcome="unpublished",
     )
     record_revision(rewrite=rewrite, kind=Revision.Kind.UNPUBLISHED, user=user, reason=reason)
     deliveries = create_deliveries(event=Webhook.Event.UNPUBLISHED, rewrite_id=rewrite.id)

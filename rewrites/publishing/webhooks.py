@@ -30,6 +30,7 @@ from django.utils import timezone
 from newsroom.notifications import clear, notify
 from newsroom.outbound import BlockedAddressError, FetchError, TimedOutError, masked_url, post
 from rewrites.models import Rewrite, Webhook, WebhookAttempt, WebhookDelivery
+from rewrites.publishing import job_states
 from rewrites.records import dump_record, record_for
 
 logger = logging.getLogger(__name__)
@@ -112,10 +113,7 @@ def _tell_about_delivery(delivery: WebhookDelivery, *, state: str, error: str, a
 def deliver_webhook(*, delivery_id: int) -> DeliveryOutcome | None:
     """Makes the next attempt of a due delivery and logs it; None when it is not due or already done."""
     now = timezone.now()
-    claimed = WebhookDelivery.objects.filter(
-        id=delivery_id, state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now + CLOCK_TOLERANCE
-    ).update(state=WebhookDelivery.State.SENDING, next_attempt_at=now)
-    if not claimed:
+    if not job_states.claim_delivery(delivery_id, due_by=now + CLOCK_TOLERANCE):
         return None
     delivery = WebhookDelivery.objects.select_related("webhook").get(id=delivery_id)
     webhook = delivery.webhook
@@ -163,17 +161,14 @@ def deliver_webhook(*, delivery_id: int) -> DeliveryOutcome | None:
         error=error,
         response_excerpt=excerpt,
     )
-    fields = {"attempt_count": number, "last_error": error}
-    if not error:
-        fields.update(state=WebhookDelivery.State.SUCCEEDED, delivered_at=timezone.now(), next_attempt_at=None)
-    elif refused or number >= settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS or not webhook.active:
-        fields.update(state=WebhookDelivery.State.FAILED, next_attempt_at=None)
+    give_up = refused or number >= settings.NEWSROOM_WEBHOOK_MAX_ATTEMPTS or not webhook.active
+    if error and give_up:
         logger.warning(
             "Webhook delivery %s to %s gave up after %s attempts: %s", delivery.id, masked_url(webhook.url), number, error
         )
-    else:
-        fields.update(state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now() + backoff(number))
-    WebhookDelivery.objects.filter(id=delivery.id).update(**fields)
-    _tell_about_delivery(delivery, state=fields["state"], error=error, attempts=number)
-    retry_at = fields["next_attempt_at"] if fields["state"] == WebhookDelivery.State.PENDING else None
+    state, retry_at = job_states.settle_delivery(
+        delivery.id, error=error, attempts=number,
+        retry_at=None if give_up else timezone.now() + backoff(number),
+    )
+    _tell_about_delivery(delivery, state=state, error=error, attempts=number)
     return DeliveryOutcome(attempt=attempt, retry_at=retry_at)
