@@ -72,6 +72,10 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def is_due(self, now) -> bool:
+        """Whether the source is fetched at the scheduler's next look (the rule of ``SourceQuerySet.due``)."""
+        return self.enabled and bool(self.feed_url) and (self.next_poll_at is None or self.next_poll_at <= now)
+
     def resume(self) -> None:
         """Makes a disabled source due again with a clean failure count (the caller saves)."""
         self.enabled = True

@@ -9,11 +9,10 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpRequest
 
 from clusters import editing
 from clusters.models import Article, Cluster, ClusterChange
-from newsroom.responses import respond_after_action
+from newsroom.responses import HtmxHttpRequest, respond_after_action
 from newsroom.rules import Action, requires
 
 FILTERS = ("q", "solo", "stale", "domain")
@@ -67,7 +66,7 @@ def clusters_matching(filters: dict[str, str]) -> QuerySet[Cluster]:
     return clusters
 
 
-def _render_list(request: HttpRequest, filters: dict[str, str], *, error: str = "", status: int = 200):
+def _render_list(request: HtmxHttpRequest, filters: dict[str, str], *, error: str = "", status: int = 200):
     page = Paginator(clusters_matching(filters), min(CLUSTERS_PER_PAGE, settings.NEWSROOM_PAGE_SIZE)).get_page(request.GET.get("page"))
     query = urlencode({name: value for name, value in filters.items() if value})
     domains = (
@@ -91,12 +90,12 @@ def _render_list(request: HttpRequest, filters: dict[str, str], *, error: str = 
 
 @require_GET
 @requires(Action.VIEW_CLUSTERS)
-def cluster_list(request: HttpRequest) -> TemplateResponse:
+def cluster_list(request: HtmxHttpRequest) -> TemplateResponse:
     """Clusters with their articles; search and filters; the list alone for htmx requests."""
     return _render_list(request, _filters(request.GET))
 
 
-def _after_change(request: HttpRequest, *, done: str = "", error: str = "") -> HttpResponse:
+def _after_change(request: HtmxHttpRequest, *, done: str = "", error: str = "") -> HttpResponse:
     """A plain form post: post/redirect/get back to the list with its filters."""
     filters = _filters(request.POST)
     query = urlencode({name: value for name, value in filters.items() if value})
@@ -107,7 +106,7 @@ def _after_change(request: HttpRequest, *, done: str = "", error: str = "") -> H
 
 
 def _answer(
-    request: HttpRequest, *, primary: str, others: tuple[str | None, ...] = (), done: str = "", error: str = "",
+    request: HtmxHttpRequest, *, primary: str, others: tuple[str | None, ...] = (), done: str = "", error: str = "",
     change: ClusterChange | None = None,
 ) -> HttpResponse:
     """The answer to a change on the Clusters page.
@@ -140,7 +139,7 @@ def _is_listed(cluster: Cluster) -> bool:
 
 @require_GET
 @requires(Action.VIEW_CLUSTERS)
-def targets(request: HttpRequest) -> TemplateResponse:
+def targets(request: HtmxHttpRequest) -> TemplateResponse:
     """Clusters whose headline matches ?q=, to pick as the target of a merge or a move (htmx)."""
     query = (request.GET.get("target_q") or request.GET.get("q", "")).strip()[:200]
     name = request.GET.get("name", "keep") if request.GET.get("name") in {"keep", "to"} else "keep"
@@ -162,7 +161,7 @@ def targets(request: HttpRequest) -> TemplateResponse:
 
 @require_POST
 @requires(Action.EDIT_CLUSTERS)
-def merge_clusters(request: HttpRequest) -> HttpResponse:
+def merge_clusters(request: HtmxHttpRequest) -> HttpResponse:
     """Merges the cluster `merge` into the cluster `keep`."""
     keep_id = request.POST.get("keep", "").strip()
     merge_id = request.POST.get("merge", "").strip()
@@ -185,7 +184,7 @@ def merge_clusters(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires(Action.EDIT_CLUSTERS)
-def move_article(request: HttpRequest) -> HttpResponse:
+def move_article(request: HtmxHttpRequest) -> HttpResponse:
     """Moves the article `article` to the cluster `to`, or to a new cluster when `to` is empty or "new"."""
     article_id = request.POST.get("article", "").strip()
     article = Article.objects.filter(id=article_id).only("id", "cluster_id").first()
@@ -211,7 +210,7 @@ def move_article(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires(Action.EDIT_CLUSTERS)
-def undo_change(request: HttpRequest) -> HttpResponse:
+def undo_change(request: HtmxHttpRequest) -> HttpResponse:
     """Undoes the merge or move `change`, putting its articles back."""
     primary = request.POST.get("cluster", "").strip()
     try:
@@ -230,7 +229,7 @@ def undo_change(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires(Action.EDIT_CLUSTERS)
-def mark_roundup(request: HttpRequest) -> HttpResponse:
+def mark_roundup(request: HtmxHttpRequest) -> HttpResponse:
     """Marks the cluster `cluster` as a roundup (roundup=1) or clears the mark (roundup=0)."""
     cluster_id = request.POST.get("cluster", "").strip()
     if not cluster_id:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.cookie import parse_cookie
 from django.http.multipartparser import MultiPartParserError
+from django.utils.cache import patch_vary_headers
 
 NUL = "\x00"
 
@@ -91,3 +92,38 @@ class RefuseNulCharactersMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"error": message}, status=400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class _WatchedHtmx:
+    """request.htmx, noting whether the view looked at it."""
+
+    def __init__(self, details):
+        self._details = details
+        self.read = False
+
+    def __bool__(self) -> bool:
+        self.read = True
+        return bool(self._details)
+
+    def __getattr__(self, name: str):
+        self.read = True
+        return getattr(self._details, name)
+
+
+class VaryOnHtmxMiddleware:
+    """Adds ``Vary: HX-Request`` to the answer of every view that looked at ``request.htmx``.
+
+    Such a view answers an htmx request with a part of its page and any other
+    request with the whole page, so a cache must keep the two apart. It runs
+    after django-htmx's middleware, which sets ``request.htmx``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        watched = request.htmx = _WatchedHtmx(request.htmx)
+        response = self.get_response(request)
+        if watched.read:
+            patch_vary_headers(response, ("HX-Request",))
+        return response

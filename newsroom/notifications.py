@@ -128,13 +128,6 @@ def clear(cause_key: str) -> int:
     return Notification.objects.filter(cause_key=cause_key, cleared_at__isnull=True).update(cleared_at=timezone.now())
 
 
-def clear_prefix(prefix: str) -> int:
-    """Clears every open cause whose key starts with prefix."""
-    return Notification.objects.filter(cause_key__startswith=prefix, cleared_at__isnull=True).update(
-        cleared_at=timezone.now()
-    )
-
-
 def send_notification_email(notification_id: int) -> None:
     """Emails one notification to its recipient through Django's email backend; a failure is logged, not raised."""
     notification = Notification.objects.filter(id=notification_id).select_related("recipient").first()

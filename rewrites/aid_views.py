@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpRequest, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from clusters.models import Article
 from newsroom.progress import Progress, ProgressState
 from newsroom.queues import queue_problem
+from newsroom.responses import HtmxHttpRequest
 from newsroom.rules import Action, refusal, requires
 from rewrites.generation.jobs import enqueue_translation, translation_progress
 from rewrites.generation.translate import current_translations, needs_translation
@@ -24,7 +25,7 @@ from rewrites.review import ReviewError
 
 @require_GET
 @requires(Action.VIEW)
-def article_image(request: HttpRequest, rewrite_id: str, article_id: str) -> FileResponse:
+def article_image(request: HtmxHttpRequest, rewrite_id: str, article_id: str) -> FileResponse:
     """The stored lead image of one of the rewrite's cluster's articles, for the workspace (the desk serves it
     itself, so it shows without a media server)."""
     rewrite = get_object_or_404(Rewrite, id=rewrite_id)
@@ -36,7 +37,7 @@ def article_image(request: HttpRequest, rewrite_id: str, article_id: str) -> Fil
     return response
 
 
-def _lead_image_context(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> dict:
+def _lead_image_context(request: HtmxHttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> dict:
     current = lead_image_article(rewrite)
     return {
         "rewrite": rewrite,
@@ -54,7 +55,7 @@ def _lead_image_context(request: HttpRequest, rewrite: Rewrite, *, error: str = 
 
 @require_http_methods(["GET", "POST"])
 @requires(Action.VIEW, POST=Action.EDIT)
-def lead_image(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def lead_image(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """The story's lead image with its source and credit; editors choose one of the cluster's images, or none,
     and write its alt text (POST)."""
     rewrite = get_object_or_404(Rewrite.objects.select_related("cluster", "lead_image_article__source"), id=rewrite_id)
@@ -74,7 +75,7 @@ def lead_image(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     return trigger_client_event(response, "rewrite-changed", {"version": rewrite.version})
 
 
-def _translation_context(request: HttpRequest, rewrite: Rewrite, *, error: str = "") -> dict:
+def _translation_context(request: HtmxHttpRequest, rewrite: Rewrite, *, error: str = "") -> dict:
     articles = [a for a in rewrite.cluster.articles.select_related("source").order_by("published_at", "id")
                 if needs_translation(a)]
     translations = current_translations(articles)
@@ -94,7 +95,7 @@ def _translation_context(request: HttpRequest, rewrite: Rewrite, *, error: str =
 
 @require_http_methods(["GET", "POST"])
 @requires(Action.VIEW, POST=Action.TRANSLATE)
-def translation(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def translation(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """The "Translate sources" panel: each non-English source beside its machine translation; POST asks for one."""
     rewrite = get_object_or_404(Rewrite.objects.select_related("cluster"), id=rewrite_id)
     if request.method == "POST":
@@ -115,7 +116,7 @@ def translation(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 @require_GET
 @requires(Action.VIEW)
-def translation_progress_view(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def translation_progress_view(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """How the translation is getting on; once it has finished, the panel is asked to reload."""
     rewrite = get_object_or_404(Rewrite, id=rewrite_id)
     progress = translation_progress(rewrite.id) or Progress(ProgressState.UNKNOWN, "No translation was asked for.")

@@ -9,11 +9,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpRequest, push_url, trigger_client_event
+from django_htmx.http import push_url, trigger_client_event
 
 from newsroom.presence import leave_presence, touch_presence
 from newsroom.queues import queue_problem
-from newsroom.responses import respond_after_action
+from newsroom.responses import HtmxHttpRequest, respond_after_action
 from newsroom.rules import Action, may, refusal, require, requires
 from rewrites import states
 from rewrites.bulk import BULK_ACTIONS, bulk_action
@@ -60,7 +60,7 @@ from rewrites.workspace import (
 
 @require_GET
 @requires(Action.VIEW)
-def queue(request: HttpRequest) -> TemplateResponse:
+def queue(request: HtmxHttpRequest) -> TemplateResponse:
     """The editors' home: rewrites filtered, searched and sorted, a page at a time."""
     filters = QueueFilters.from_query(request.GET, user=request.user)
     page = queue_page(
@@ -93,7 +93,7 @@ def queue(request: HttpRequest) -> TemplateResponse:
 
 @require_GET
 @requires(Action.VIEW)
-def record_detail(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def record_detail(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """Every field of one rewrite, as its record holds it, beside its attribution."""
     rewrite = get_object_or_404(Rewrite.objects.with_cluster().prefetch_related("attributions"), id=rewrite_id)
     record = record_for(rewrite)
@@ -118,11 +118,11 @@ def _articles(rewrite: Rewrite) -> list:
     return list(rewrite.cluster.articles.select_related("source").order_by("published_at", "id"))
 
 
-def _can_edit(request: HttpRequest, rewrite: Rewrite) -> bool:
+def _can_edit(request: HtmxHttpRequest, rewrite: Rewrite) -> bool:
     return not refusal(request.user, Action.EDIT, rewrite)
 
 
-def _field_context(request: HttpRequest, rewrite: Rewrite, field: str, **options) -> dict:
+def _field_context(request: HtmxHttpRequest, rewrite: Rewrite, field: str, **options) -> dict:
     if field not in SHOWN_FIELDS:
         raise Http404("No such field.")
     options.setdefault("editable", _can_edit(request, rewrite))
@@ -149,7 +149,7 @@ def _queue_url(query: str) -> str:
     return reverse("rewrites:queue") + (f"?{query}" if query else "")
 
 
-def _queue_query(request: HttpRequest) -> str:
+def _queue_query(request: HtmxHttpRequest) -> str:
     """The queue view the workspace was opened from (its query string), from ?queue= or the referring queue page."""
     if "queue" in request.GET:
         return request.GET["queue"][:1000]
@@ -159,7 +159,7 @@ def _queue_query(request: HttpRequest) -> str:
     return ""
 
 
-def _next_url(request: HttpRequest, rewrite: Rewrite, *, query: str) -> str:
+def _next_url(request: HtmxHttpRequest, rewrite: Rewrite, *, query: str) -> str:
     filters = _next_filters(query, user=request.user)
     params = {"queue": query, "after": cursor_for(rewrite, filters)}
     return reverse("rewrites:next", args=[rewrite.id]) + "?" + urlencode(params)
@@ -171,7 +171,7 @@ def _next_filters(query: str, *, user=None) -> QueueFilters:
     return filters
 
 
-def _page_context(request: HttpRequest, rewrite: Rewrite) -> dict:
+def _page_context(request: HtmxHttpRequest, rewrite: Rewrite) -> dict:
     articles = _articles(rewrite)
     query = _queue_query(request)
     return {
@@ -185,16 +185,15 @@ def _page_context(request: HttpRequest, rewrite: Rewrite) -> dict:
 
 @require_GET
 @requires(Action.VIEW)
-def workspace(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def workspace(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """One rewrite: its source articles beside every output field, with actions and history."""
     rewrite = _load_rewrite(rewrite_id)
-    template = "rewrites/workspace.html#actions" if request.htmx else "rewrites/workspace.html"
-    return TemplateResponse(request, template, _page_context(request, rewrite))
+    return TemplateResponse(request, "rewrites/workspace.html", _page_context(request, rewrite))
 
 
 @require_GET
 @requires(Action.VIEW)
-def workspace_panels(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def workspace_panels(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """Every panel that depends on the rewrite's state, each to be swapped in place (htmx out-of-band).
 
     The workspace asks for it whenever the rewrite changed: after the editor's own action, when a
@@ -205,13 +204,13 @@ def workspace_panels(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     return TemplateResponse(request, "rewrites/workspace.html#state", context)
 
 
-def _state_context(request: HttpRequest, rewrite: Rewrite) -> dict:
+def _state_context(request: HtmxHttpRequest, rewrite: Rewrite) -> dict:
     return workspace_state(request, rewrite, articles=_articles(rewrite))
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Action.VIEW, POST=Action.EDIT)
-def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateResponse:
+def field(request: HtmxHttpRequest, rewrite_id: str, field_name: str) -> TemplateResponse:
     """One output field: shown, opened for editing (?edit=1) or saved (POST)."""
     rewrite = _load_rewrite(rewrite_id)
     if field_name == KEY_FACTS and (request.method == "POST" or request.GET.get("edit") == "1"):
@@ -251,7 +250,7 @@ def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateRes
     return changed(response, rewrite)
 
 
-def _conflict_response(request: HttpRequest, conflict: EditConflict) -> TemplateResponse:
+def _conflict_response(request: HtmxHttpRequest, conflict: EditConflict) -> TemplateResponse:
     context = _field_context(request, conflict.rewrite, conflict.field, editable=True)
     theirs = getattr(conflict.rewrite, conflict.field) or ""
     context["conflict"] = {
@@ -264,7 +263,7 @@ def _conflict_response(request: HttpRequest, conflict: EditConflict) -> Template
 
 
 def _action_response(
-    request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "", extra: dict | None = None
+    request: HtmxHttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "", extra: dict | None = None
 ) -> HttpResponse:
     """The answer to a workspace action: htmx gets the outcome sentence (and the page refreshes its panels
     when something changed); a plain form post is redirected to the workspace with it as a message."""
@@ -281,13 +280,13 @@ def _action_response(
     )
 
 
-def _next_link(request: HttpRequest, rewrite: Rewrite) -> dict:
+def _next_link(request: HtmxHttpRequest, rewrite: Rewrite) -> dict:
     return {"next_url": request.POST.get("next") or _next_url(request, rewrite, query=_queue_query(request))}
 
 
 @require_POST
 @requires(Action.APPROVE)
-def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def approve(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     rewrite = _load_rewrite(rewrite_id)
     try:
         rewrite = approve_rewrite(
@@ -300,7 +299,7 @@ def approve(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_POST
 @requires(Action.VIEW)
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: HtmxHttpRequest) -> HttpResponse:
     """One action (spike with a reason, regenerate, assign) applied to the rewrites picked in the queue;
     answers with what happened to each row, and the queue refreshes its list."""
     action = request.POST.get("action", "")
@@ -331,7 +330,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires(Action.ASSIGN)
-def assign(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def assign(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """Assigns the rewrite to the editor `assignee` (a user id), to the requester (`assignee=me`: a claim),
     or to nobody (empty)."""
     rewrite = _load_rewrite(rewrite_id)
@@ -349,7 +348,7 @@ def assign(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_POST
 @requires(Action.KILL)
-def merged_page(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def merged_page(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """What the public page of a story merged into another becomes: kept, redirected or taken down."""
     rewrite = _load_rewrite(rewrite_id)
     try:
@@ -362,7 +361,7 @@ def merged_page(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_POST
 @requires(Action.SPIKE)
-def spike(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def spike(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     rewrite = _load_rewrite(rewrite_id)
     try:
         rewrite = spike_rewrite(rewrite_id=rewrite.id, user=request.user, reason=request.POST.get("reason", ""))
@@ -373,7 +372,7 @@ def spike(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires(Action.VIEW, POST=Action.REGENERATE)
-def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def regenerate(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """Queues a new model pass over the whole rewrite or one field, then shows its progress.
 
     When editors changed the text since the model last wrote it, the first POST only answers with
@@ -412,7 +411,7 @@ def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_GET
 @requires(Action.VIEW)
-def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def progress(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """The generation job's progress; when it ends, the page fetches its panels again to show the new text."""
     rewrite = _load_rewrite(rewrite_id)
     context = progress_context(rewrite, field=request.GET.get("field") or None)
@@ -424,7 +423,7 @@ def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_POST
 @requires(Action.EDIT)
-def attribution(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def attribution(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """Saves the credits: source, link and English title of each (rows source-N, url-N, title-N)."""
     rewrite = _load_rewrite(rewrite_id)
     rows = _credit_rows(request.POST)
@@ -453,7 +452,7 @@ def _credit_rows(data) -> list[dict]:
     ]
 
 
-def _credits_response(request: HttpRequest, rewrite: Rewrite, *, rows: list[dict] | None = None, error: str = "") -> TemplateResponse:
+def _credits_response(request: HtmxHttpRequest, rewrite: Rewrite, *, rows: list[dict] | None = None, error: str = "") -> TemplateResponse:
     context = _state_context(request, rewrite)
     if rows is not None:
         context["credits"]["form_rows"] = rows
@@ -463,7 +462,7 @@ def _credits_response(request: HttpRequest, rewrite: Rewrite, *, rows: list[dict
 
 @require_GET
 @requires(Action.VIEW)
-def credits_form(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def credits_form(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """The credits section, opened for editing (?edit=1) or shown."""
     rewrite = _load_rewrite(rewrite_id)
     editing = request.GET.get("edit") == "1"
@@ -476,7 +475,7 @@ def credits_form(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 @require_POST
 @requires(Action.EDIT)
-def slug(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def slug(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """Gives the rewrite a new slug; a public story moves to it when republished, its old address redirecting."""
     rewrite = _load_rewrite(rewrite_id)
     try:
@@ -491,7 +490,7 @@ def slug(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     return changed(_slug_response(request, rewrite, notice="Slug saved."), rewrite)
 
 
-def _slug_response(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "", wanted: str = "") -> HttpResponse:
+def _slug_response(request: HtmxHttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "", wanted: str = "") -> HttpResponse:
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or notice)
         return redirect("rewrites:workspace", rewrite_id=rewrite.id)
@@ -508,7 +507,7 @@ def _suggestion(rewrite: Rewrite, suggestion_id: int) -> Suggestion:
 
 @require_POST
 @requires(Action.EDIT)
-def suggestion(request: HttpRequest, rewrite_id: str, suggestion_id: int, choice: str) -> HttpResponse:
+def suggestion(request: HtmxHttpRequest, rewrite_id: str, suggestion_id: int, choice: str) -> HttpResponse:
     """Accepts (the regenerated text becomes the field's) or discards a suggestion shown beside a field."""
     if choice not in {"accept", "discard"}:
         raise Http404("A suggestion can be accepted or discarded.")
@@ -535,7 +534,7 @@ def suggestion(request: HttpRequest, rewrite_id: str, suggestion_id: int, choice
 
 @require_POST
 @requires(Action.EDIT)
-def check_finding(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def check_finding(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """Marks a lint finding "checked, correct" with the editor's reason; the lint stays silent until that text changes."""
     rewrite = _load_rewrite(rewrite_id)
     field_name = request.POST.get("field", "")
@@ -563,7 +562,7 @@ def check_finding(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_GET
 @requires(Action.VIEW)
-def next_in_queue(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def next_in_queue(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """Opens the rewrite after this one in the queue view the editor came from (the drafts, unless it was filtered)."""
     query = request.GET.get("queue", "")[:1000]
     filters = _next_filters(query, user=request.user)
@@ -578,7 +577,7 @@ def next_in_queue(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_GET
 @requires(Action.VIEW)
-def card_preview(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def card_preview(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """The social card the story would get if it were published now, for the posts' link-card previews."""
     rewrite = get_object_or_404(Rewrite.objects.prefetch_related("attributions"), id=rewrite_id)
     sources = [{"source": entry.source} for entry in rewrite.attributions.all()]
@@ -594,7 +593,7 @@ def card_preview(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_GET
 @requires(Action.VIEW)
-def history(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def history(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """Every revision; two of them (?a=&b=) compared word by word."""
     rewrite = _load_rewrite(rewrite_id)
     revisions = list(rewrite.revisions.select_related("user"))
@@ -625,7 +624,7 @@ def history(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 @require_POST
 @requires(Action.RESTORE)
-def restore(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def restore(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     rewrite = _load_rewrite(rewrite_id)
     try:
         restore_revision(
@@ -643,7 +642,7 @@ def restore(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_POST
 @requires(Action.VIEW)
-def presence(request: HttpRequest, rewrite_id: str) -> HttpResponse:
+def presence(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """Heartbeat from an open workspace; answers with who else is there, and tells the page when the
     rewrite changed since the state it shows (``state``), so that it fetches its panels again."""
     key = f"rewrite:{rewrite_id}"
@@ -666,7 +665,7 @@ def presence(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 
 @require_GET
 @requires(Action.VIEW)
-def evidence(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def evidence(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """What the sources say about one flagged claim of a field: the closest source sentence, the match marked."""
     rewrite = _load_rewrite(rewrite_id)
     field_name = request.GET.get("field", "")

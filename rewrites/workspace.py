@@ -35,7 +35,6 @@ KEY_FACTS = "key_facts"
 SHOWN_FIELDS = {**FIELD_INFO, KEY_FACTS: {"record_name": "keyFacts", "label": "Key facts"}}
 SOCIAL_FIELDS = {"bluesky_post", "twitter_post", "threads_post"}
 LONG_FIELDS = {"summary", "why_it_matters", "web_card_html", "threads_post", "newsletter_blurb"}
-CREDITS_FIELD = "attributionJson"
 REVIEW_ACTIONS = [Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.ASSIGN]
 # Characters per line of a field's textarea at the desk's usual width, to open it tall enough for its text.
 TEXTAREA_LINE_CHARS = 70

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpRequest, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from clusters.models import Source
 from clusters.sources.forms import SourceForm
@@ -17,20 +17,23 @@ from clusters.sources.jobs import enqueue_ingest, ingest_progress
 from newsroom.audit import diff, record
 from newsroom.progress import JobReading, Progress
 from newsroom.queues import JobState
+from newsroom.responses import HtmxHttpRequest
 from newsroom.rules import Action, requires
 
 
 @require_GET
 @requires(Action.VIEW_SOURCES)
-def sources(request: HttpRequest) -> TemplateResponse:
+def sources(request: HtmxHttpRequest) -> TemplateResponse:
     """Every source with its health and article counts (one query whatever the number of sources)."""
     template = "clusters/sources.html#source-list" if request.htmx else "clusters/sources.html"
     return _sources_response(request, template)
 
 
-def _sources_response(request: HttpRequest, template: str) -> TemplateResponse:
+def _sources_response(request: HtmxHttpRequest, template: str) -> TemplateResponse:
     now = timezone.now()
     rows = list(Source.objects.with_article_counts(since=now - timedelta(hours=24)).order_by("name"))
+    for row in rows:
+        row.due = row.is_due(now)
     return TemplateResponse(
         request,
         template,
@@ -40,7 +43,7 @@ def _sources_response(request: HttpRequest, template: str) -> TemplateResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires(Action.MANAGE_SOURCES)
-def source_form(request: HttpRequest, source_id: int | None = None) -> TemplateResponse:
+def source_form(request: HtmxHttpRequest, source_id: int | None = None) -> TemplateResponse:
     """Adds a source, or edits one."""
     source = get_object_or_404(Source, id=source_id) if source_id else None
     form = SourceForm(request.POST or None, instance=source)
@@ -58,7 +61,7 @@ def source_form(request: HttpRequest, source_id: int | None = None) -> TemplateR
 
 @require_POST
 @requires(Action.MANAGE_SOURCES)
-def toggle_source(request: HttpRequest, source_id: int):
+def toggle_source(request: HtmxHttpRequest, source_id: int):
     """Disables an enabled source (reason: by whom) or enables a disabled one again."""
     source = get_object_or_404(Source, id=source_id)
     if source.enabled:
@@ -78,7 +81,7 @@ def toggle_source(request: HttpRequest, source_id: int):
 
 @require_POST
 @requires(Action.MANAGE_SOURCES)
-def fetch_now(request: HttpRequest, source_id: int):
+def fetch_now(request: HtmxHttpRequest, source_id: int):
     """Enqueues an ingest job for the source at once; htmx gets the live status fragment."""
     source = get_object_or_404(Source, id=source_id)
     if not source.feed_url:
@@ -97,7 +100,7 @@ def fetch_now(request: HttpRequest, source_id: int):
 
 @require_GET
 @requires(Action.VIEW_SOURCES)
-def fetch_status(request: HttpRequest, source_id: int, job_id: str) -> TemplateResponse:
+def fetch_status(request: HtmxHttpRequest, source_id: int, job_id: str) -> TemplateResponse:
     """The progress of one "fetch now" job, polled by htmx until it ends."""
     source = get_object_or_404(Source, id=source_id)
     if not job_id.startswith(f"ingest-source-{source.id}-"):
@@ -105,7 +108,7 @@ def fetch_status(request: HttpRequest, source_id: int, job_id: str) -> TemplateR
     return _status_response(request, source=source, job_id=job_id)
 
 
-def _status_response(request: HttpRequest, *, source: Source, job_id: str) -> TemplateResponse:
+def _status_response(request: HtmxHttpRequest, *, source: Source, job_id: str) -> TemplateResponse:
     progress = ingest_progress(source=source, job_id=job_id)
     response = _progress_response(request, source=source, job_id=job_id, progress=progress)
     if progress.finished and request.htmx:
@@ -113,7 +116,7 @@ def _status_response(request: HttpRequest, *, source: Source, job_id: str) -> Te
     return response
 
 
-def _progress_response(request: HttpRequest, *, source: Source, job_id: str, progress: Progress) -> TemplateResponse:
+def _progress_response(request: HtmxHttpRequest, *, source: Source, job_id: str, progress: Progress) -> TemplateResponse:
     return TemplateResponse(
         request,
         "progress.html",

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpRequest
 
 from newsroom.audit import record
 from newsroom.queues import UNREACHABLE, RetryRefused, queue_summaries, retry_failed_job
+from newsroom.responses import HtmxHttpRequest
 from newsroom.rules import Action, may, requires
 from rewrites.dashboard import queries
 from rewrites.dashboard.charts import bar_chart, dollars
@@ -29,7 +29,7 @@ PAGE = "dashboard/dashboard.html"
 @require_GET
 @vary_on_headers("HX-Request")
 @requires(Action.VIEW_DASHBOARD)
-def dashboard(request: HttpRequest) -> TemplateResponse:
+def dashboard(request: HtmxHttpRequest) -> TemplateResponse:
     """The whole page, or (htmx) just its numbers; an unknown ``range`` answers 400 saying which exist."""
     try:
         current = queries.period(request.GET.get("range"))
@@ -42,7 +42,7 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
 
 @require_POST
 @requires(Action.RETRY_JOBS)
-def retry_job(request: HttpRequest, queue_name: str, job_id: str):
+def retry_job(request: HtmxHttpRequest, queue_name: str, job_id: str):
     """Queues a failed job again; htmx gets the refreshed numbers with the outcome, a form post a redirect."""
     try:
         current = queries.period(request.POST.get("range"))
@@ -65,7 +65,7 @@ def retry_job(request: HttpRequest, queue_name: str, job_id: str):
 
 
 def _numbers_response(
-    request: HttpRequest, current: queries.Period, *, outcome: str = "", outcome_ok: bool = True, status: int = 200
+    request: HtmxHttpRequest, current: queries.Period, *, outcome: str = "", outcome_ok: bool = True, status: int = 200
 ) -> TemplateResponse:
     template = f"{PAGE}#numbers" if request.htmx else PAGE
     context = dashboard_numbers(current) | {

@@ -10,14 +10,14 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpRequest
 
+from newsroom.responses import HtmxHttpRequest
 from newsroom.rules import Action, requires
 from rewrites.newsletter import export as newsletter
 from rewrites.publishing.public_views import public_url
 
 
-def _url_for(request: HttpRequest):
+def _url_for(request: HtmxHttpRequest):
     def url_for(slug: str) -> str:
         return public_url(request, reverse("public:story", args=[slug]))
 
@@ -41,7 +41,7 @@ def _apply_action(order: list[str], data) -> list[str]:
 @require_http_methods(["GET", "POST"])
 @requires(Action.EXPORT_NEWSLETTER)
 @vary_on_headers("HX-Request")
-def newsletter_page(request: HttpRequest) -> TemplateResponse:
+def newsletter_page(request: HtmxHttpRequest) -> TemplateResponse:
     """The filters and the preview of the blurbs in order; POSTs reorder or drop items (htmx swaps the preview)."""
     data = request.POST if request.method == "POST" else request.GET
     filters, errors = newsletter.parse_filters(data)
@@ -79,7 +79,7 @@ def newsletter_page(request: HttpRequest) -> TemplateResponse:
 
 @require_POST
 @requires(Action.EXPORT_NEWSLETTER)
-def newsletter_export(request: HttpRequest):
+def newsletter_export(request: HtmxHttpRequest):
     """Streams the blurbs as a download in the chosen format, in the order shown in the preview."""
     filters, errors = newsletter.parse_filters(request.POST)
     if errors:

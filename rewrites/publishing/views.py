@@ -7,10 +7,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpRequest, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from newsroom.queues import queue_problem
-from newsroom.responses import respond_after_action
+from newsroom.responses import HtmxHttpRequest, respond_after_action
 from newsroom.rules import Action, allowed_actions, requires
 from rewrites.models import PublishedStory, PublishJob, Rewrite
 from rewrites.publishing.jobs import kill_story, publish_progress, request_publish
@@ -21,7 +21,7 @@ PUBLISH_ACTIONS = [Action.PUBLISH, Action.REPUBLISH, Action.KILL]
 RECENT_JOBS = 5
 
 
-def publish_status_context(request: HttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> dict:
+def publish_status_context(request: HtmxHttpRequest, rewrite: Rewrite, *, error: str = "", notice: str = "") -> dict:
     """What rewrites/publish_status.html#publish-status needs, for pages that include the partial."""
     story = PublishedStory.objects.filter(rewrite=rewrite).first()
     jobs = list(rewrite.publish_jobs.select_related("requested_by")[:RECENT_JOBS])
@@ -47,7 +47,7 @@ def publish_status_context(request: HttpRequest, rewrite: Rewrite, *, error: str
     }
 
 
-def _render_status(request: HttpRequest, rewrite: Rewrite, **extra) -> TemplateResponse:
+def _render_status(request: HtmxHttpRequest, rewrite: Rewrite, **extra) -> TemplateResponse:
     context = publish_status_context(request, rewrite, **extra)
     if not request.htmx:
         return TemplateResponse(request, "rewrites/publish_status.html", context)
@@ -56,7 +56,7 @@ def _render_status(request: HttpRequest, rewrite: Rewrite, **extra) -> TemplateR
 
 @require_GET
 @requires(Action.VIEW)
-def publish_job_progress(request: HttpRequest, rewrite_id: str, job_id: int) -> TemplateResponse:
+def publish_job_progress(request: HtmxHttpRequest, rewrite_id: str, job_id: int) -> TemplateResponse:
     """One publish job's progress, polled by htmx until it ends; then the publishing section reloads."""
     job = get_object_or_404(PublishJob, id=job_id, rewrite_id=rewrite_id)
     progress = publish_progress(job)
@@ -77,13 +77,13 @@ def publish_job_progress(request: HttpRequest, rewrite_id: str, job_id: int) -> 
 @require_GET
 @requires(Action.VIEW)
 @vary_on_headers("HX-Request")
-def publish_status(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
+def publish_status(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """Where a rewrite stands on the public site and how its latest publish jobs went; htmx polls it."""
     rewrite = get_object_or_404(Rewrite.objects.with_cluster(), id=rewrite_id)
     return _render_status(request, rewrite)
 
 
-def _after_action(request: HttpRequest, rewrite_id: str, *, error: str = "", notice: str = ""):
+def _after_action(request: HtmxHttpRequest, rewrite_id: str, *, error: str = "", notice: str = ""):
     def status_part():
         rewrite = get_object_or_404(Rewrite.objects.with_cluster(), id=rewrite_id)
         return _render_status(request, rewrite, error=error, notice=notice)
@@ -96,7 +96,7 @@ def _after_action(request: HttpRequest, rewrite_id: str, *, error: str = "", not
 
 @require_POST
 @requires(Action.PUBLISH, Action.REPUBLISH)
-def publish(request: HttpRequest, rewrite_id: str):
+def publish(request: HtmxHttpRequest, rewrite_id: str):
     """Queues a publish (approved rewrite) or republish (published one), with an optional correction note."""
     get_object_or_404(Rewrite, id=rewrite_id)
     if problem := queue_problem():
@@ -112,7 +112,7 @@ def publish(request: HttpRequest, rewrite_id: str):
 
 @require_POST
 @requires(Action.KILL)
-def unpublish(request: HttpRequest, rewrite_id: str):
+def unpublish(request: HtmxHttpRequest, rewrite_id: str):
     """Kills a published story: it leaves the story page, the feeds and its card at once."""
     get_object_or_404(Rewrite, id=rewrite_id)
     try:
