@@ -38,7 +38,8 @@ COMMANDS = [
 
 
 def _server() -> dict:
-    db = connections["default"].settings_dict
+    """The tests' PostgreSQL server, reached as the role that may create databases (the owner's, when there is one)."""
+    db = settings.NEWSROOM_MIGRATE_DATABASE or connections["default"].settings_dict
     return {
         "host": db["HOST"] or db["OPTIONS"].get("host", ""), "port": db["PORT"] or "5432",
         "user": db["USER"], "password": db["PASSWORD"],
