@@ -71,6 +71,9 @@ DO $$ BEGIN
         CREATE ROLE {DESK_ROLE} LOGIN;
     END IF;
 END $$;
+-- The benchmarks settle their scratch databases with CHECKPOINT; the tests drop databases WITH (FORCE)
+-- while a desk connection may still be closing.
+GRANT pg_checkpoint, pg_signal_backend TO {OWNER_ROLE};
 SELECT 'CREATE DATABASE "{DATABASE_NAME}" OWNER {OWNER_ROLE}'
     WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE_NAME}') \\gexec
 DO $$ DECLARE name text; BEGIN

@@ -23,7 +23,8 @@ DESK_APPS = {"newsroom", "clusters", "rewrites"}
 # Desk commands that do not read the desk's tables: rundesk migrates first; evaluate_clustering clusters in a
 # scratch database it migrates itself (and checks the database itself before replaying its corrections);
 # evaluate_extraction reads files.
-WITHOUT_TABLES = {"rundesk", "evaluate_clustering", "evaluate_extraction", "evaluate_claims"}
+# migrate and flush are Django's own, run as the owner of the tables and keeping the audit log.
+WITHOUT_TABLES = {"rundesk", "evaluate_clustering", "evaluate_extraction", "evaluate_claims", "migrate", "flush"}
 COMMANDS = [
     ("import_records", "-"),
     ("export_records",),
@@ -34,6 +35,7 @@ COMMANDS = [
     ("load_demo",),
     ("setup_roles",),
     ("run_scheduler", "--once"),
+    ("verify_audit_log",),
 ]
 
 
