@@ -15,3 +15,14 @@ def owner_connection() -> psycopg.Connection:
         dbname=connection.settings_dict["NAME"], user=owner["USER"], password=owner["PASSWORD"] or None,
         host=host, port=owner["PORT"] or None, autocommit=True,
     )
+
+
+def analyze(table: str) -> None:
+    """Refreshes the planner's statistics of table, which only its owner may do; as the owner, the rows to count
+    must be committed (a test with ``transaction=True``)."""
+    if settings.NEWSROOM_MIGRATE_DATABASE:
+        with owner_connection() as owner:
+            owner.execute(f"ANALYZE {table}")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")

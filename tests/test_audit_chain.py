@@ -146,16 +146,19 @@ def test_two_concurrent_writers_chain_one_after_the_other(admin_user):
         "after_insert": lambda: None, "finished": second_done.set,
     })
     first.start()
-    first_inserted.wait(60)
-    second.start()
-    # The second writer either waits for the first's lock (the chain) or finishes at once (no lock).
-    deadline = time.monotonic() + 60
-    while not second_done.is_set() and _advisory_lock_waiters() == 0:
-        assert time.monotonic() < deadline, "the second writer neither waited nor finished"
-        time.sleep(0.01)
-    release_first.set()
-    first.join(60)
-    second.join(60)
+    try:
+        first_inserted.wait(60)
+        second.start()
+        # The second writer either waits for the first's lock (the chain) or finishes at once (no lock).
+        deadline = time.monotonic() + 60
+        while not second_done.is_set() and _advisory_lock_waiters() == 0:
+            assert time.monotonic() < deadline, "the second writer neither waited nor finished"
+            time.sleep(0.01)
+    finally:
+        release_first.set()
+        first.join(60)
+        if second.ident is not None:  # started
+            second.join(60)
 
     assert errors == []
     assert entries["second"].previous_hash == entries["first"].entry_hash
