@@ -62,6 +62,7 @@ def embedded_migrate_database_url() -> str:
 # Run as the server's superuser each time a process first reaches the server; every step may run again.
 # Databases and tables an earlier version created as the superuser are handed to the owner role.
 _ROLES_SQL = f"""
+SET client_min_messages = warning;
 SELECT pg_advisory_lock(hashtext('newsroom roles'));  -- one process at a time, until this session ends
 DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
