@@ -566,7 +566,10 @@ def _bulk_archive(news: SyntheticNews, *, count: int, start: datetime, per_day: 
     with connection.cursor() as cursor:
         # Settle the bulk load (visibility map, statistics, dirty pages) before anything is timed.
         cursor.execute("VACUUM ANALYZE")
-        cursor.execute("CHECKPOINT")
+        # The owner of the embedded server's tables may checkpoint; the desk's role (the tests run as it) may not.
+        cursor.execute("SELECT pg_has_role(current_user, 'pg_checkpoint', 'USAGE')")
+        if cursor.fetchone()[0]:
+            cursor.execute("CHECKPOINT")
     return when
 
 

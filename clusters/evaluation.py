@@ -68,11 +68,15 @@ def parse_date(value, *, where: str) -> datetime:
 def scratch_database():
     """Creates a migrated scratch database beside the configured one, points the default
     connection at it, and drops it afterwards (also when the evaluation fails)."""
+    from newsroom.database_roles import use_desk, use_owner
+
     creation = connection.creation
     original_name = connection.settings_dict["NAME"]
     test_settings = connection.settings_dict.setdefault("TEST", {})
     previous_test_name = test_settings.get("NAME")
     test_settings["NAME"] = f"newsroom_scratch_eval_{os.getpid()}"
+    # Creating and dropping a database is the owner's work; the desk's role may not.
+    switched = use_owner(connection.alias)
     try:
         creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
         try:
@@ -81,6 +85,8 @@ def scratch_database():
             creation.destroy_test_db(original_name, verbosity=0, keepdb=False)
     finally:
         test_settings["NAME"] = previous_test_name
+        if switched:
+            use_desk(connection.alias)
 
 
 def cluster_labelled(rows: Iterable[dict]) -> dict:

@@ -7,3 +7,4 @@ class NewsroomConfig(AppConfig):
 
     def ready(self):
         import newsroom.audit_signals  # noqa: F401 - connects the login receivers
+        import newsroom.database_roles  # noqa: F401 - registers the audit log's role check

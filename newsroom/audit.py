@@ -8,7 +8,11 @@ person as the actor. The request's address (and, for the admin and the auth
 signals, its user) comes from ``AuditContextMiddleware``.
 
 Entries are append-only: the model refuses updates and deletes, the admin is
-read-only, and a database trigger refuses UPDATE and DELETE on the table.
+read-only, a database trigger refuses UPDATE and DELETE on the table, and the
+desk's database role may only read and insert (``newsroom.database_roles``).
+Each entry carries a hash over its content and the previous entry's hash,
+written by the database as it is inserted; ``verify_chain`` recomputes them
+(``manage.py verify_audit_log``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from newsroom.csv_safety import stream_csv
@@ -315,3 +320,68 @@ def csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[str]:
         ]
         for entry in entries.iterator(chunk_size=2000)
     ))
+
+
+# The hash chain
+
+
+@dataclass
+class ChainBreak:
+    """The first entry whose hash does not follow: its id, time, and what is wrong, in words."""
+
+    entry_id: int
+    at: datetime
+    problem: str
+
+
+@dataclass
+class ChainReport:
+    entries: int
+    last_id: int | None
+    last_hash: str
+    broken: ChainBreak | None
+
+
+_CHAIN_SQL = """
+SELECT id, at, previous_id, entry_hash = expected_hash
+FROM (
+    SELECT id, at, previous_hash, entry_hash, newsroom_audit_entry_hash(previous_hash, entry) AS expected_hash,
+           lag(id) OVER chain AS previous_id, coalesce(lag(entry_hash) OVER chain, '') AS expected_previous
+    FROM newsroom_auditentry AS entry
+    WINDOW chain AS (ORDER BY id)
+) AS checked
+WHERE previous_hash <> expected_previous OR entry_hash <> expected_hash
+ORDER BY id
+LIMIT 1
+"""
+
+
+def verify_chain() -> ChainReport:
+    """Recomputes every entry's hash in id order and returns the first entry that does not follow, if any.
+
+    An entry whose own hash does not match its content was changed after it was written; one whose
+    previous hash is not the hash of the entry before it comes after a deleted entry, or after an entry that
+    was changed and given a new hash. Entries removed from the end leave no break: compare ``last_hash``
+    with one noted earlier.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_SQL)
+        row = cursor.fetchone()
+        cursor.execute("SELECT count(*), max(id) FROM newsroom_auditentry")
+        entries, last_id = cursor.fetchone()
+        cursor.execute("SELECT entry_hash FROM newsroom_auditentry WHERE id = %s", [last_id])
+        last = cursor.fetchone()
+    broken = None
+    if row is not None:
+        entry_id, at, previous_id, matches = row
+        if not matches:
+            problem = "its content no longer matches its hash: it was changed after it was written"
+        elif previous_id is None:
+            problem = "it is the first entry but names a previous hash: the entries before it were deleted"
+        else:
+            problem = (
+                f"its previous hash is not the hash of entry #{previous_id}, the one before it: an entry between "
+                f"them was deleted, or #{previous_id} was changed and given a new hash"
+            )
+        broken = ChainBreak(entry_id=entry_id, at=at, problem=problem)
+    return ChainReport(entries=entries, last_id=last_id, last_hash=last[0] if last else "", broken=broken)

@@ -84,6 +84,10 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict, blank=True, editable=False)
     reason = models.TextField(blank=True, editable=False)
     remote_addr = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    # The hash chain, written by the database as the entry is inserted (whatever is given here is replaced):
+    # entry_hash covers the entry's content and previous_hash, the entry_hash of the entry before it.
+    previous_hash = models.CharField(max_length=64, blank=True, db_default="", editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, db_default="", editable=False)
 
     objects = AuditEntryQuerySet.as_manager()
 

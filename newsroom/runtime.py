@@ -23,6 +23,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NEWSROOM_VAR_DIR", BASE_DIR / "var"))
 
 DATABASE_NAME = "newsroom"
+# The embedded server's two roles: the owner of the tables runs migrations; the desk's role owns nothing.
+OWNER_ROLE = "newsroom_owner"
+DESK_ROLE = "newsroom_desk"
 
 _postgres_server = None
 _started_redis: list[Path] = []
@@ -43,11 +46,61 @@ def development_secret_key() -> str:
 
 
 def embedded_database_url() -> str:
-    """Starts (or reuses) the embedded PostgreSQL and returns its URL.
+    """Starts (or reuses) the embedded PostgreSQL and returns its URL for the desk's role.
 
     pgserver counts the processes holding the server and stops it when the
     last one exits, so a web process, a worker and a one-off command share it.
     """
+    return _embedded_server().get_postmaster_info().get_uri(user=DESK_ROLE, database=DATABASE_NAME)
+
+
+def embedded_migrate_database_url() -> str:
+    """The embedded PostgreSQL's URL for the role that owns the tables and runs migrations."""
+    return _embedded_server().get_postmaster_info().get_uri(user=OWNER_ROLE, database=DATABASE_NAME)
+
+
+# Run as the server's superuser each time a process first reaches the server; every step may run again.
+# Databases and tables an earlier version created as the superuser are handed to the owner role.
+_ROLES_SQL = f"""
+SET client_min_messages = warning;
+SELECT pg_advisory_lock(hashtext('newsroom roles'));  -- one process at a time, until this session ends
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
+        CREATE ROLE {OWNER_ROLE} LOGIN CREATEDB;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DESK_ROLE}') THEN
+        CREATE ROLE {DESK_ROLE} LOGIN;
+    END IF;
+END $$;
+-- The benchmarks settle their scratch databases with CHECKPOINT; the tests drop databases WITH (FORCE)
+-- while a desk connection may still be closing.
+GRANT pg_checkpoint, pg_signal_backend TO {OWNER_ROLE};
+SELECT 'CREATE DATABASE "{DATABASE_NAME}" OWNER {OWNER_ROLE}'
+    WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE_NAME}') \\gexec
+DO $$ DECLARE name text; BEGIN
+    FOR name IN SELECT datname FROM pg_database
+                WHERE NOT datistemplate AND datname <> 'postgres' AND datdba = 'postgres'::regrole LOOP
+        EXECUTE format('ALTER DATABASE %I OWNER TO {OWNER_ROLE}', name);
+    END LOOP;
+END $$;
+\\connect "{DATABASE_NAME}"
+DO $$ DECLARE item record; BEGIN
+    FOR item IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
+                WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+                  AND c.relowner = 'postgres'::regrole LOOP
+        EXECUTE format('ALTER %s %s OWNER TO {OWNER_ROLE}',
+                       CASE item.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                       item.name);
+    END LOOP;
+    FOR item IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+                WHERE p.pronamespace = 'public'::regnamespace AND p.proowner = 'postgres'::regrole LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO {OWNER_ROLE}', item.name);
+    END LOOP;
+END $$;
+"""
+
+
+def _embedded_server():
     global _postgres_server
     if _postgres_server is None:
         try:
@@ -61,18 +114,21 @@ def embedded_database_url() -> str:
         data_dir.mkdir(parents=True, exist_ok=True)
         _forget_dead_holders(data_dir, lock=pgserver.PostgresServer._lock)
         try:
-            _postgres_server = pgserver.get_server(data_dir, cleanup_mode="stop")
+            server = pgserver.get_server(data_dir, cleanup_mode="stop")
         except Exception as error:
             raise EmbeddedServiceError(
                 f"The embedded PostgreSQL in {data_dir} did not start: {error}. "
                 f"Its log is {data_dir / 'log'}."
             ) from error
-        exists = _postgres_server.psql(
-            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
-        )
-        if "(1 row)" not in exists:
-            _postgres_server.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
-    return _postgres_server.get_uri(DATABASE_NAME)
+        try:
+            server.psql("\\set ON_ERROR_STOP on\n" + _ROLES_SQL)
+        except subprocess.CalledProcessError as error:
+            raise EmbeddedServiceError(
+                f"The embedded PostgreSQL in {data_dir} started, but its roles and database could not be set up "
+                f"(psql exited with {error.returncode}); its log is {data_dir / 'log'}."
+            ) from error
+        _postgres_server = server
+    return _postgres_server
 
 
 def _pid_alive(pid: int) -> bool:

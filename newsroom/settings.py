@@ -96,7 +96,12 @@ TEMPLATES = [
     },
 ]
 
+# The desk connects as a role that owns nothing; migrations run as the role that owns the tables
+# (newsroom.database_roles). Without NEWSROOM_MIGRATE_DATABASE_URL both are the role of DATABASE_URL.
 DATABASE_URL = os.environ.get("DATABASE_URL") or runtime.embedded_database_url()
+NEWSROOM_MIGRATE_DATABASE_URL = os.environ.get("NEWSROOM_MIGRATE_DATABASE_URL") or (
+    "" if os.environ.get("DATABASE_URL") else runtime.embedded_migrate_database_url()
+)
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
@@ -104,6 +109,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+NEWSROOM_MIGRATE_DATABASE = dj_database_url.parse(NEWSROOM_MIGRATE_DATABASE_URL) if NEWSROOM_MIGRATE_DATABASE_URL else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL") or runtime.embedded_redis_url()

@@ -4,6 +4,7 @@ from pathlib import Path
 import django_rq
 import pytest
 
+from newsroom.database_roles import use_desk, use_owner
 from newsroom.roles import ADMINS, EDITORS, STAFF, ensure_roles
 from tests.browser import chromium, page  # noqa: F401 - fixtures shared by every browser test
 from tests.factories import make_user
@@ -12,6 +13,22 @@ from tests.generate_helpers import llm  # noqa: F401 - the local model server, s
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SEED_PATH = SHARED / "seed" / "record.json"
 BUNDLED_SEED_PATH = Path(__file__).resolve().parent.parent / "newsroom" / "demo" / "seed-record.json"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created, migrated and dropped as the role that owns the tables, as in production."""
+    use_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Tests run as the desk's role, which owns nothing (migrate granted it what it needs)."""
+    with django_db_blocker.unblock():
+        use_desk()
+    yield
+    with django_db_blocker.unblock():
+        use_owner()
 
 
 @pytest.fixture

@@ -357,12 +357,13 @@ def test_an_entry_refuses_to_be_saved_again_or_deleted(admin_user):
         AuditEntry.objects.filter(id=entry.id).delete()
 
 
-def test_the_database_refuses_to_update_or_delete_an_entry(admin_user):
+def test_the_database_refuses_the_desk_an_update_or_delete_of_an_entry(admin_user):
     entry = record(action="login", actor=admin_user)
 
     for statement in ("UPDATE newsroom_auditentry SET reason = 'x' WHERE id = %s",
                       "DELETE FROM newsroom_auditentry WHERE id = %s"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), \
+                connection.cursor() as cursor:
             cursor.execute(statement, [entry.id])
 
     assert AuditEntry.objects.get(id=entry.id).reason == ""

@@ -326,20 +326,19 @@ def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_t
                     assert [row.id for row in back.rows] == [row.id for row in earlier.rows], (sort, arguments, window)
 
 
+@pytest.mark.django_db(transaction=True)  # ANALYZE runs as the table's owner, on a connection of its own
 def test_the_planner_estimate_chooses_how_a_filtered_page_is_found(seed_record):
     """Filters the planner expects to be common are looked for among the first rows of the sort; filters it
     expects to be rare there go straight to sorting their matches."""
-    from django.db import connection
-
     from rewrites.models import Rewrite
     from rewrites.review_queue import WINDOW, QueueFilters, _window_for, filtered_rewrites
+    from tests.database_owner import analyze
     from tests.factories import make_draft
 
     for number in range(1, 61):
         rewrite = make_draft(seed=seed_record, number=number)
         Rewrite.objects.filter(id=rewrite.id).update(status="failed" if number == 1 else "draft")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE rewrites_rewrite")
+    analyze("rewrites_rewrite")
 
     # Pages of 500: a page of drafts is expected among the first rows of the sort, a page of failed ones not.
     assert _window_for(filtered_rewrites(QueueFilters(status="draft")), 500) == WINDOW

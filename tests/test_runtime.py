@@ -34,14 +34,14 @@ def test_embedded_postgres_keeps_data_across_restarts_and_stops_with_its_process
     write = """
 import psycopg
 from newsroom import runtime
-with psycopg.connect(runtime.embedded_database_url(), autocommit=True) as db:
+with psycopg.connect(runtime.embedded_migrate_database_url(), autocommit=True) as db:
     db.execute("CREATE TABLE kept (note text)")
     db.execute("INSERT INTO kept VALUES ('still here')")
 """
     read = """
 import psycopg
 from newsroom import runtime
-with psycopg.connect(runtime.embedded_database_url()) as db:
+with psycopg.connect(runtime.embedded_migrate_database_url()) as db:
     print(db.execute("SELECT note FROM kept").fetchone()[0])
 """
     run_python(write, var_dir=tmp_path)

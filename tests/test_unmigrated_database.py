@@ -23,7 +23,8 @@ DESK_APPS = {"newsroom", "clusters", "rewrites"}
 # Desk commands that do not read the desk's tables: rundesk migrates first; evaluate_clustering clusters in a
 # scratch database it migrates itself (and checks the database itself before replaying its corrections);
 # evaluate_extraction reads files.
-WITHOUT_TABLES = {"rundesk", "evaluate_clustering", "evaluate_extraction", "evaluate_claims"}
+# migrate and flush are Django's own, run as the owner of the tables and keeping the audit log.
+WITHOUT_TABLES = {"rundesk", "evaluate_clustering", "evaluate_extraction", "evaluate_claims", "migrate", "flush"}
 COMMANDS = [
     ("import_records", "-"),
     ("export_records",),
@@ -34,11 +35,13 @@ COMMANDS = [
     ("load_demo",),
     ("setup_roles",),
     ("run_scheduler", "--once"),
+    ("verify_audit_log",),
 ]
 
 
 def _server() -> dict:
-    db = connections["default"].settings_dict
+    """The tests' PostgreSQL server, reached as the role that may create databases (the owner's, when there is one)."""
+    db = settings.NEWSROOM_MIGRATE_DATABASE or connections["default"].settings_dict
     return {
         "host": db["HOST"] or db["OPTIONS"].get("host", ""), "port": db["PORT"] or "5432",
         "user": db["USER"], "password": db["PASSWORD"],
