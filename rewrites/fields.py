@@ -119,10 +119,6 @@ def by_record_name(fields: list[OutputField] | None = None) -> dict[str, OutputF
     return {field.record_name: field for field in (OUTPUT_FIELDS if fields is None else fields)}
 
 
-def by_attribute(fields: list[OutputField] | None = None) -> dict[str, OutputField]:
-    return {field.attribute: field for field in (OUTPUT_FIELDS if fields is None else fields)}
-
-
 def social_posts(fields: list[OutputField] | None = None) -> list[OutputField]:
     """The fields that are posts to a social network, in record order."""
     return [field for field in (OUTPUT_FIELDS if fields is None else fields) if field.network is not None]

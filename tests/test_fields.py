@@ -11,7 +11,17 @@ import pytest
 
 from rewrites import lint, workspace
 from rewrites.counters import COUNTER_SPEC, NETWORKS, counter_spec, networks_for, threads_length
-from rewrites.fields import OUTPUT_FIELDS, THREADS, Kind, LinkDisplay, Network, OutputField, Rule, social_posts
+from rewrites.fields import (
+    OUTPUT_FIELDS,
+    THREADS,
+    Kind,
+    LinkDisplay,
+    Network,
+    OutputField,
+    Rule,
+    by_record_name,
+    social_posts,
+)
 from rewrites.generation import jobs, prompt
 from rewrites.generation.offline import compose_post
 from rewrites.models import HISTORY_FIELDS, OUTPUT_FIELD_NAMES, Rewrite
@@ -111,7 +121,7 @@ def test_a_new_network_row_reaches_the_counters_previews_prompt_and_page_script(
 def test_the_prompt_states_each_network_s_limit_from_its_row():
     for field in social_posts():
         assert f"{field.record_name}: at most {field.network.limit} " in prompt.SYSTEM_PROMPT
-    assert prompt.post_limits([replace(OUTPUT_FIELDS[6], network=replace(THREADS, limit=450))]) == (
+    assert prompt.post_limits([replace(by_record_name()["threadsPost"], network=replace(THREADS, limit=450))]) == (
         "threadsPost: at most 450 characters. At most three hashtags and one link per post."
     )
 
