@@ -1,13 +1,17 @@
-"""Length counters for the social networks, as each network counts.
+"""Length counters for the social networks, as each network counts: one function per counting rule.
 
-- Bluesky: 300 graphemes (user-perceived characters).
-- X: 280 weighted characters, the twitter-text v3 way: a link counts 23,
-  an emoji counts 2, a code point in the narrow ranges below counts 1 and
-  anything else (CJK, Hangul, most symbols) counts 2.
-- Threads: 500 characters (Unicode code points).
+- graphemes (Bluesky, 300): user-perceived characters.
+- x-weighted (X, 280): the twitter-text v3 way: a link counts 23, an emoji
+  counts 2, a code point in the narrow ranges below counts 1 and anything
+  else (CJK, Hangul, most symbols) counts 2.
+- code-points (Threads, 500): Unicode code points.
 
-``COUNTER_SPEC`` holds every constant the counters use so that the editor's
-live counters in JavaScript can mirror them exactly (the same URL pattern,
+Each network is a row of ``rewrites.fields`` that names its rule and limit;
+``COUNTING_RULES`` holds the function for each rule name, and ``NETWORKS`` is
+built from the rows. ``COUNTER_SPEC`` holds every constant the counters use,
+and each post's network, rule and limits, so that the editor's live counters
+in JavaScript (``static/js/workspace.js``, which holds the same functions
+under the same rule names) can mirror them exactly (the same URL pattern,
 ranges and limits); keep the two in step. The URL pattern avoids ``\b``,
 which means different things in Python and JavaScript regular expressions.
 """
@@ -20,6 +24,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import grapheme
+
+from rewrites.fields import OutputField, Rule, social_posts
 
 # twitter-text v3 configuration: weights are in hundredths of a character.
 X_SCALE = 100
@@ -106,11 +112,25 @@ def x_weighted_length(text: str) -> int:
     return (total + X_SCALE - 1) // X_SCALE
 
 
-NETWORKS: dict[str, Network] = {
-    "blueskyPost": Network("blueskyPost", "Bluesky", 300, "graphemes", bluesky_length, 2, 1),
-    "twitterPost": Network("twitterPost", "X", 280, "weighted characters", x_weighted_length, 2, 1),
-    "threadsPost": Network("threadsPost", "Threads", 500, "characters", threads_length, 3, 1),
+COUNTING_RULES: dict[Rule, Callable[[str], int]] = {
+    Rule.GRAPHEMES: bluesky_length,
+    Rule.X_WEIGHTED: x_weighted_length,
+    Rule.CODE_POINTS: threads_length,
 }
+
+
+def networks_for(fields: list[OutputField] | None = None) -> dict[str, Network]:
+    """The network of each social post among fields (all output fields by default), by record name."""
+    return {
+        field.record_name: Network(
+            field.record_name, field.network.name, field.network.limit, field.network.unit,
+            COUNTING_RULES[field.network.rule], field.network.hashtag_allowance, field.network.link_allowance,
+        )
+        for field in social_posts(fields)
+    }
+
+
+NETWORKS: dict[str, Network] = networks_for()
 
 
 def offset_at_limit(text: str, network: Network) -> int:
@@ -152,23 +172,31 @@ def truncate_to(text: str, network: Network, *, suffix: str = "…") -> str:
     return head.rstrip(" ,;:-") + suffix
 
 
-COUNTER_SPEC = {
-    "x": {
-        "scale": X_SCALE,
-        "defaultWeight": X_DEFAULT_WEIGHT,
-        "narrowRanges": X_NARROW_RANGES,
-        "urlLength": X_URL_LENGTH,
-    },
-    "urlPattern": URL_PATTERN,
-    "hashtagPattern": HASHTAG_PATTERN,
-    "networks": {
-        field: {
-            "name": network.name,
-            "limit": network.limit,
-            "unit": network.unit,
-            "hashtags": network.hashtag_allowance,
-            "links": network.link_allowance,
-        }
-        for field, network in NETWORKS.items()
-    },
-}
+def counter_spec(fields: list[OutputField] | None = None) -> dict:
+    """What the workspace's live counters read (rendered into the page as JSON): the counting rules'
+    constants, and each social post's network by record name with its model attribute and rule name."""
+    return {
+        "x": {
+            "scale": X_SCALE,
+            "defaultWeight": X_DEFAULT_WEIGHT,
+            "narrowRanges": X_NARROW_RANGES,
+            "urlLength": X_URL_LENGTH,
+        },
+        "urlPattern": URL_PATTERN,
+        "hashtagPattern": HASHTAG_PATTERN,
+        "networks": {
+            field.record_name: {
+                "field": field.attribute,
+                "name": field.network.name,
+                "limit": field.network.limit,
+                "unit": field.network.unit,
+                "rule": str(field.network.rule),
+                "hashtags": field.network.hashtag_allowance,
+                "links": field.network.link_allowance,
+            }
+            for field in social_posts(fields)
+        },
+    }
+
+
+COUNTER_SPEC = counter_spec()

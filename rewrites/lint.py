@@ -35,19 +35,16 @@ from newsroom.links import tracking_parameters
 from rewrites.claims.checked import checked_keys, clear_stale_marks
 from rewrites.claims.support import Evidence, SourceMaterial, field_content_score, material_for, split_sentences
 from rewrites.counters import NETWORKS, find_hashtags, find_urls, offset_at_limit
+from rewrites.fields import OUTPUT_FIELDS, Kind
 from rewrites.webcard import ALLOWED_TAGS, VOID_TAGS
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
-TEXT_FIELDS = [
-    "headline", "summary", "whyItMatters", "webCardHtml",
-    "blueskyPost", "twitterPost", "threadsPost", "newsletterBlurb",
-]
-MODEL_ATTRIBUTES = {
-    "headline": "headline", "summary": "summary", "whyItMatters": "why_it_matters",
-    "webCardHtml": "web_card_html", "blueskyPost": "bluesky_post", "twitterPost": "twitter_post",
-    "threadsPost": "threads_post", "newsletterBlurb": "newsletter_blurb",
-}
+# The output fields by record name, and each one's model attribute (rewrites/fields.py).
+TEXT_FIELDS = [field.record_name for field in OUTPUT_FIELDS]
+MODEL_ATTRIBUTES = {field.record_name: field.attribute for field in OUTPUT_FIELDS}
+# The fields where a hashtag has no place: plain prose (not the web card, not the posts).
+PROSE_FIELDS = [field.record_name for field in OUTPUT_FIELDS if field.kind == Kind.TEXT]
 
 
 @dataclass(frozen=True)
@@ -116,14 +113,12 @@ class Draft:
 
 _JAPANESE_RE = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")
 
-# The fields checked against the sources: every output field but the headline (a headline condenses,
-# so its wording rarely appears in any source), and the key facts (joined by newlines; spans index
-# that joined text).
-CLAIM_FIELDS = [
-    "summary", "whyItMatters", "webCardHtml", "blueskyPost", "twitterPost", "threadsPost", "newsletterBlurb",
-    "keyFacts",
-]
-FACT_FIELDS = ["headline"] + CLAIM_FIELDS
+# The fields checked against the sources: every output field whose row says so (all but the headline:
+# a headline condenses, so its wording rarely appears in any source), and the key facts (joined by
+# newlines; spans index that joined text). Numbers, dates, names and quotations are checked in the
+# headline too.
+CLAIM_FIELDS = [field.record_name for field in OUTPUT_FIELDS if field.claims_checked] + ["keyFacts"]
+FACT_FIELDS = [field.record_name for field in OUTPUT_FIELDS if not field.claims_checked] + CLAIM_FIELDS
 
 
 def _fold(text: str) -> str:
@@ -563,7 +558,7 @@ def lint_hashtags_and_links(draft: Draft) -> Iterator[Finding]:
                 f"{len(links)} links; {network.name} posts take at most {network.link_allowance}.",
                 (links[network.link_allowance][0], links[-1][1]),
             )
-    for name in ["headline", "summary", "whyItMatters", "newsletterBlurb"]:
+    for name in PROSE_FIELDS:
         tags = find_hashtags(draft.text(name))
         if tags:
             yield Finding("too-many-hashtags", name, WARNING, "Hashtags belong in social posts only.", tags[0])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from clusters.models import Article, Cluster
 from newsroom.ids import id_validator, new_rewrite_id
 from newsroom.outbound import WEBHOOK_ALLOW_LIST, destination_refusal, has_credentials
+from rewrites.fields import OUTPUT_FIELDS
 
 # The kinds of story and subject areas a generated rewrite may give its cluster.
 CONTENT_TYPES = ["news", "announcement", "release", "review", "interview", "feature", "opinion", "event", "other"]
@@ -59,6 +60,7 @@ class Rewrite(models.Model):
     slug = models.SlugField(max_length=200, unique=True, null=True, blank=True)
     model = models.CharField(max_length=200, null=True, blank=True)
 
+    # The output fields, one per row of rewrites.fields.OUTPUT_FIELDS.
     headline = models.TextField(null=True, blank=True)
     summary = models.TextField(null=True, blank=True)
     why_it_matters = models.TextField(null=True, blank=True)
@@ -194,21 +196,11 @@ class Attribution(models.Model):
         return f"{self.source}: {self.title}"
 
 
-# The output fields an editor can change, in the order the workspace shows them:
-# (model field, record name, label).
-OUTPUT_FIELDS = [
-    ("headline", "headline", "Headline"),
-    ("summary", "summary", "Summary"),
-    ("why_it_matters", "whyItMatters", "Why it matters"),
-    ("web_card_html", "webCardHtml", "Web card"),
-    ("bluesky_post", "blueskyPost", "Bluesky post"),
-    ("twitter_post", "twitterPost", "X post"),
-    ("threads_post", "threadsPost", "Threads post"),
-    ("newsletter_blurb", "newsletterBlurb", "Newsletter blurb"),
-]
-OUTPUT_FIELD_NAMES = [name for name, _, _ in OUTPUT_FIELDS]
+OUTPUT_FIELD_NAMES = [field.attribute for field in OUTPUT_FIELDS]
 # What a revision keeps besides the output fields: the credits, so that restoring brings them back too.
-HISTORY_FIELDS = OUTPUT_FIELDS + [("attribution_json", "attributionJson", "Attribution")]
+HISTORY_FIELDS = [(field.attribute, field.record_name, field.label) for field in OUTPUT_FIELDS] + [
+    ("attribution_json", "attributionJson", "Attribution")
+]
 HISTORY_FIELD_NAMES = [name for name, _, _ in HISTORY_FIELDS]
 HISTORY_LABELS = {name: label for name, _, label in HISTORY_FIELDS} | {"slug": "Slug"}
 

@@ -13,11 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from rewrites.counters import NETWORKS, find_hashtags, find_urls
-
-# How each network shows a link in the text: (characters kept of host and path, mark put after a cut).
-_LINK_DISPLAY = {"twitterPost": (23, "…"), "blueskyPost": (None, "..."), "threadsPost": (30, "…")}
-_BLUESKY_PATH_CHARS = 15
+from rewrites.counters import find_hashtags, find_urls
+from rewrites.fields import OutputField, by_record_name, social_posts
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ class LinkCard:
 
 @dataclass(frozen=True)
 class PostPreview:
-    network: str  # "x", "bluesky" or "threads"
+    network: str  # the network's key: "x", "bluesky", "threads" ...
     name: str
     segments: list[tuple[str, str]]  # (kind, text): kind is "text", "link" or "hashtag"
     card: LinkCard | None
@@ -54,16 +51,23 @@ def _with_scheme(url: str) -> str:
     return url if "://" in url else f"https://{url}"
 
 
-def display_link(record_name: str, url: str) -> str:
-    """The link as the network shows it in the post's text: without the scheme (and www.), shortened."""
+def _post_field(record_name: str, fields: list[OutputField] | None) -> OutputField:
+    field = by_record_name(social_posts(fields)).get(record_name)
+    if field is None:
+        raise KeyError(f"{record_name} is not a social post")
+    return field
+
+
+def display_link(record_name: str, url: str, *, fields: list[OutputField] | None = None) -> str:
+    """The link as the post's network shows it in the text: without the scheme (and www.), shortened."""
+    display = _post_field(record_name, fields).network.link_display
     parts = urlsplit(_with_scheme(url))
     host = parts.netloc.removeprefix("www.")
     path = parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
-    keep, mark = _LINK_DISPLAY[record_name]
-    if keep is None:  # Bluesky keeps the host and cuts the path
-        return host + (path[: _BLUESKY_PATH_CHARS - 2] + mark if len(path) > _BLUESKY_PATH_CHARS else path)
-    shown = host + path
-    return shown if len(shown) <= keep else shown[:keep] + mark
+    cut = path if display.part == "path" else host + path
+    if len(cut) > display.longest:
+        cut = cut[: display.kept] + display.mark
+    return host + cut if display.part == "path" else cut
 
 
 def _card_for(url: str, links: StoryLinks) -> LinkCard:
@@ -89,16 +93,18 @@ def _same_page(first: str, second: str) -> bool:
     )
 
 
-def post_preview(record_name: str, text: str | None, *, links: StoryLinks) -> PostPreview:
-    """The preview of one social post (blueskyPost, twitterPost or threadsPost) as its network shows it."""
+def post_preview(
+    record_name: str, text: str | None, *, links: StoryLinks, fields: list[OutputField] | None = None,
+) -> PostPreview:
+    """The preview of one social post (blueskyPost, twitterPost, threadsPost ...) as its network shows it."""
     text = text or ""
-    network = NETWORKS[record_name]
+    network = _post_field(record_name, fields).network
     urls = find_urls(text)
-    # X draws the card for the last link, the others for the first.
-    carded = (urls[-1] if record_name == "twitterPost" else urls[0]) if urls else None
+    # Networks draw the card for the first link, or (X) the last.
+    carded = (urls[-1] if network.card_link == "last" else urls[0]) if urls else None
     card = _card_for(text[carded[0]:carded[1]], links) if carded else None
-    # X hides a link that ends the post when it draws its card.
-    hidden = carded if record_name == "twitterPost" and carded and not text[carded[1]:].strip() else None
+    # Some (X) hide a link that ends the post when they draw its card.
+    hidden = carded if network.hides_card_link and carded and not text[carded[1]:].strip() else None
     marks = sorted([(start, end, "link") for start, end in urls] + [(s, e, "hashtag") for s, e in find_hashtags(text)])
     segments, position = [], 0
     for start, end, kind in marks:
@@ -107,7 +113,7 @@ def post_preview(record_name: str, text: str | None, *, links: StoryLinks) -> Po
         before = text[position:start]
         segments.append(("text", before.rstrip() if (start, end) == hidden else before))
         if (start, end) != hidden:
-            shown = display_link(record_name, text[start:end]) if kind == "link" else text[start:end]
+            shown = display_link(record_name, text[start:end], fields=fields) if kind == "link" else text[start:end]
             segments.append((kind, shown))
         position = end
     segments.append(("text", "" if hidden else text[position:]))
@@ -121,6 +127,5 @@ def post_preview(record_name: str, text: str | None, *, links: StoryLinks) -> Po
     else:
         note = f"{network.name} draws this page's own preview; the desk cannot show it here."
     return PostPreview(
-        network={"twitterPost": "x", "blueskyPost": "bluesky", "threadsPost": "threads"}[record_name],
-        name=network.name, segments=segments, card=card, note=note,
+        network=network.key, name=network.name, segments=segments, card=card, note=note,
     )

@@ -27,6 +27,7 @@ from clusters.sources.canonical import canonical_url
 from clusters.states import import_cluster_status
 from newsroom.timestamps import format_timestamp, parse_timestamp
 from rewrites.dashboard.rollup import reopen_days
+from rewrites.fields import OUTPUT_FIELDS
 from rewrites.models import Attribution, PublishedStory, Rewrite, StoryRedirect
 from rewrites.states import import_status
 
@@ -86,9 +87,8 @@ RECORD_SCHEMA = {
             "type": "object",
             "additionalProperties": False,
             "required": [
-                "id", "clusterId", "slug", "model", "headline", "summary", "whyItMatters", "webCardHtml",
-                "blueskyPost", "twitterPost", "threadsPost", "newsletterBlurb", "attributionJson",
-                "lintFlagsJson", "lintHits", "costUsd", "inputTokens", "outputTokens", "status",
+                "id", "clusterId", "slug", "model", *(field.record_name for field in OUTPUT_FIELDS),
+                "attributionJson", "lintFlagsJson", "lintHits", "costUsd", "inputTokens", "outputTokens", "status",
                 "repairAttempts", "nextRepairAt", "factsAttemptedAt", "createdAt", "publishedAt", "updatedAt",
             ],
             "properties": {
@@ -96,14 +96,7 @@ RECORD_SCHEMA = {
                 "clusterId": {"type": "string", "pattern": "^c_[0-9a-f]{24}$"},
                 "slug": {"type": ["string", "null"], "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 200},
                 "model": {"type": ["string", "null"], "maxLength": 200},
-                "headline": NULLABLE_TEXT,
-                "summary": NULLABLE_TEXT,
-                "whyItMatters": NULLABLE_TEXT,
-                "webCardHtml": NULLABLE_TEXT,
-                "blueskyPost": NULLABLE_TEXT,
-                "twitterPost": NULLABLE_TEXT,
-                "threadsPost": NULLABLE_TEXT,
-                "newsletterBlurb": NULLABLE_TEXT,
+                **{field.record_name: NULLABLE_TEXT for field in OUTPUT_FIELDS},
                 "attributionJson": NULLABLE_TEXT,
                 "lintFlagsJson": NULLABLE_TEXT,
                 "lintHits": COUNT,
@@ -182,14 +175,7 @@ def record_for(rewrite: Rewrite) -> dict[str, Any]:
             "clusterId": cluster.id,
             "slug": rewrite.slug,
             "model": rewrite.model,
-            "headline": rewrite.headline,
-            "summary": rewrite.summary,
-            "whyItMatters": rewrite.why_it_matters,
-            "webCardHtml": rewrite.web_card_html,
-            "blueskyPost": rewrite.bluesky_post,
-            "twitterPost": rewrite.twitter_post,
-            "threadsPost": rewrite.threads_post,
-            "newsletterBlurb": rewrite.newsletter_blurb,
+            **{field.record_name: getattr(rewrite, field.attribute) for field in OUTPUT_FIELDS},
             "attributionJson": rewrite.attribution_json,
             "lintFlagsJson": rewrite.lint_flags_json,
             "lintHits": rewrite.lint_hits,
@@ -586,14 +572,7 @@ def import_record(data: Any) -> tuple[Rewrite, bool]:
             "cluster": cluster,
             "slug": r["slug"],
             "model": r["model"],
-            "headline": r["headline"],
-            "summary": r["summary"],
-            "why_it_matters": r["whyItMatters"],
-            "web_card_html": r["webCardHtml"],
-            "bluesky_post": r["blueskyPost"],
-            "twitter_post": r["twitterPost"],
-            "threads_post": r["threadsPost"],
-            "newsletter_blurb": r["newsletterBlurb"],
+            **{field.attribute: r[field.record_name] for field in OUTPUT_FIELDS},
             "attribution_json": r["attributionJson"],
             "lint_flags_json": r["lintFlagsJson"],
             "lint_hits": r["lintHits"],

@@ -19,22 +19,24 @@ from rewrites import states
 from rewrites.claims.checked import CHECKABLE_CODES
 from rewrites.counters import COUNTER_SPEC, count_for
 from rewrites.evidence import flags_for, highlight_segments
+from rewrites.fields import OUTPUT_FIELDS, Kind
 from rewrites.generation.jobs import generation_progress, regeneration_underway
 from rewrites.generation.offline import writer_name
 from rewrites.lint import INFO, TEXT_FIELDS
 from rewrites.merges import merged_away
-from rewrites.models import OUTPUT_FIELDS, PublishedStory, Rewrite
+from rewrites.models import PublishedStory, Rewrite
 from rewrites.previews import StoryLinks, post_preview
 from rewrites.publishing.views import publish_status_context
 from rewrites.review import assignable_editors, word_diff
 from rewrites.webcard import safe_web_card
 
-FIELD_INFO = {name: {"record_name": record_name, "label": label} for name, record_name, label in OUTPUT_FIELDS}
+FIELD_INFO = {field.attribute: {"record_name": field.record_name, "label": field.label} for field in OUTPUT_FIELDS}
 # Key facts are shown (and checked) with the fields, but edited only by regenerating.
 KEY_FACTS = "key_facts"
 SHOWN_FIELDS = {**FIELD_INFO, KEY_FACTS: {"record_name": "keyFacts", "label": "Key facts"}}
-SOCIAL_FIELDS = {"bluesky_post", "twitter_post", "threads_post"}
-LONG_FIELDS = {"summary", "why_it_matters", "web_card_html", "threads_post", "newsletter_blurb"}
+SOCIAL_FIELDS = {field.attribute for field in OUTPUT_FIELDS if field.network is not None}
+LONG_FIELDS = {field.attribute for field in OUTPUT_FIELDS if field.long}
+HTML_FIELDS = {field.attribute for field in OUTPUT_FIELDS if field.kind == Kind.HTML}
 REVIEW_ACTIONS = [Action.EDIT, Action.APPROVE, Action.SPIKE, Action.RESTORE, Action.REGENERATE, Action.ASSIGN]
 # Characters per line of a field's textarea at the desk's usual width, to open it tall enough for its text.
 TEXTAREA_LINE_CHARS = 70
@@ -72,12 +74,12 @@ def field_panel(
         "hits": sum(1 for flag in flags if flag.get("severity") != INFO),
         "count": count_for(record_name, value) if is_social else None,
         "is_social": is_social,
-        "is_html": field == "web_card_html",
+        "is_html": field in HTML_FIELDS,
         "is_key_facts": field == KEY_FACTS,
         "editable": editable and field != KEY_FACTS,
         "regenerable": record_name in TEXT_FIELDS,
         "rows": textarea_rows(field, value),
-        "safe_html": safe_web_card(value) if field == "web_card_html" else "",
+        "safe_html": safe_web_card(value) if field in HTML_FIELDS else "",
         "checked": checked or [],
         "suggestion": None,
         "preview": post_preview(record_name, value, links=links) if is_social and links is not None else None,
@@ -209,7 +211,7 @@ def workspace_state(request, rewrite: Rewrite, *, articles) -> dict:
         "site_name": settings.NEWSROOM_SITE_NAME,
         "checkable_codes": CHECKABLE_CODES,
         "regenerable_fields": [
-            (record_name, FIELD_INFO[name]["label"]) for name, record_name, _ in OUTPUT_FIELDS if record_name in TEXT_FIELDS
+            (field.record_name, field.label) for field in OUTPUT_FIELDS if field.record_name in TEXT_FIELDS
         ],
         "generation_active": being_written or underway is not None,
         "regenerate_refusal": refusal(request.user, Action.REGENERATE, rewrite),

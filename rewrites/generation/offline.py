@@ -33,6 +33,7 @@ from clusters.sources.extract import detect_language
 from newsroom.facts import extract_names
 from newsroom.links import strip_tracking
 from rewrites.counters import NETWORKS, truncate_to
+from rewrites.fields import social_posts
 from rewrites.generation.topics import classify_content_type, classify_domain
 
 OFFLINE_MODEL = "newsroom-offline-1"
@@ -265,10 +266,12 @@ def offline_reply(*, articles: list[Article], story_url_for: Callable[[str], str
         # The story page and the feeds list the sources under the card, with their links.
         web_card = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
         first = summary[0].text if summary else headline
+        openings = {"headline": f"{headline}. {first}", "summary": summary_text}
         posts = {
-            "blueskyPost": compose_post("blueskyPost", lines=[f"{headline}. {first}", headline], link=link),
-            "twitterPost": compose_post("twitterPost", lines=[f"{headline}. {first}", headline], link=link),
-            "threadsPost": compose_post("threadsPost", lines=[summary_text, headline], link=link),
+            field.record_name: compose_post(
+                field.record_name, lines=[openings[field.network.offline_opening], headline], link=link,
+            )
+            for field in social_posts()
         }
         blurb = summary_text
     else:
@@ -282,10 +285,7 @@ def offline_reply(*, articles: list[Article], story_url_for: Callable[[str], str
         )
         paragraphs = [_join([s.text for s in body[i:i + 3]]) for i in range(0, len(body), 3)]
         web_card = f"<p>{html.escape(note)}.</p>" + "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
-        posts = {
-            name: compose_post(name, lines=[headline], link=link)
-            for name in ("blueskyPost", "twitterPost", "threadsPost")
-        }
+        posts = {name: compose_post(name, lines=[headline], link=link) for name in NETWORKS}
         blurb = summary_text
     facts = [s.text for s in sorted(sentences, key=lambda s: -s.score) if re.search(r"\d", s.text)][:3]
     return {

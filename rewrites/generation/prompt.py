@@ -8,45 +8,75 @@ from typing import Any
 from django.conf import settings
 
 from clusters.models import ENTITY_KEYS, ENTITY_NAME_KEYS, Article
-from rewrites.lint import TEXT_FIELDS
+from rewrites.fields import OUTPUT_FIELDS, RULE_FOR_THE_MODEL, OutputField, social_posts
 from rewrites.models import CONTENT_TYPES, DOMAINS
 
 PROMPT_VERSION = "rewrite-2026-11-30"
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
-OUTPUT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": TEXT_FIELDS + ["attribution", "keyFacts", "entities"],
-    "properties": {
-        **{name: {"type": "string"} for name in TEXT_FIELDS},
-        "attribution": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["source", "url", "title"],
-                "properties": {
-                    "source": {"type": "string"},
-                    "url": {"type": "string"},
-                    "title": {"type": "string"},
-                },
-            },
-        },
-        "keyFacts": _STRINGS,
-        "entities": {
+
+# What the reply holds besides the output fields.
+_REPLY_EXTRAS: dict[str, Any] = {
+    "attribution": {
+        "type": "array",
+        "items": {
             "type": "object",
             "additionalProperties": False,
-            "required": list(ENTITY_KEYS),
+            "required": ["source", "url", "title"],
             "properties": {
-                **{key: _STRINGS for key in ENTITY_NAME_KEYS},
-                "type": {"type": "string", "enum": CONTENT_TYPES},
-                "domain": {"type": "string", "enum": DOMAINS},
-                "is_roundup": {"type": "boolean"},
+                "source": {"type": "string"},
+                "url": {"type": "string"},
+                "title": {"type": "string"},
             },
         },
     },
+    "keyFacts": _STRINGS,
+    "entities": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(ENTITY_KEYS),
+        "properties": {
+            **{key: _STRINGS for key in ENTITY_NAME_KEYS},
+            "type": {"type": "string", "enum": CONTENT_TYPES},
+            "domain": {"type": "string", "enum": DOMAINS},
+            "is_roundup": {"type": "boolean"},
+        },
+    },
 }
+
+
+def output_schema(fields: list[OutputField] | None = None) -> dict[str, Any]:
+    """The JSON schema of the model's reply: every output field (all by default) as a string, then the
+    credits, key facts and entities."""
+    names = [field.record_name for field in (OUTPUT_FIELDS if fields is None else fields)]
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": names + list(_REPLY_EXTRAS),
+        "properties": {**{name: {"type": "string"} for name in names}, **_REPLY_EXTRAS},
+    }
+
+
+_NUMBERS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def _how_many(count: int, thing: str) -> str:
+    return f"{_NUMBERS[count] if count < len(_NUMBERS) else count} {thing}{'' if count == 1 else 's'}"
+
+
+def post_limits(fields: list[OutputField] | None = None) -> str:
+    """The prompt's sentence on the social posts: each post's limit as its network counts it, and the
+    hashtags and links every network takes (the smallest allowances, so that a post suits them all)."""
+    posts = social_posts(fields)
+    limits = " ".join(
+        f"{field.record_name}: at most {field.network.limit} {RULE_FOR_THE_MODEL[field.network.rule]}." for field in posts
+    )
+    hashtags = min(field.network.hashtag_allowance for field in posts)
+    links = min(field.network.link_allowance for field in posts)
+    return f"{limits} At most {_how_many(hashtags, 'hashtag')} and {_how_many(links, 'link')} per post."
+
+
+OUTPUT_SCHEMA: dict[str, Any] = output_schema()
 
 SYSTEM_PROMPT = """You are a careful news editor at an English-language news desk. You write an English rewrite of one story from the source articles you are given.
 
@@ -60,11 +90,11 @@ Rules:
 - summary: two or three sentences with the key facts.
 - whyItMatters: one or two sentences on the consequence or context; do not repeat the summary.
 - webCardHtml: two to four <p> paragraphs; only <p>, <a href>, <strong>, <em>, <ul>, <ol>, <li>, <blockquote>; no attributes other than href.
-- blueskyPost: at most 300 characters. twitterPost: at most 280 characters where a link counts as 23 and a Japanese or Chinese character as 2. threadsPost: at most 500 characters. At most two hashtags and one link per post.
+- POST_LIMITS
 - newsletterBlurb: one to three sentences.
 - attribution: one entry for every source article, with its source name and url exactly as given and an English title.
 - keyFacts: three to six short factual statements from the sources.
-- entities: titles of anime, manga and other works, studios and people named in the story (English or romanised); type is the kind of story; domain its subject area; is_roundup is true only when the story collects several unrelated items."""
+- entities: titles of anime, manga and other works, studios and people named in the story (English or romanised); type is the kind of story; domain its subject area; is_roundup is true only when the story collects several unrelated items.""".replace("POST_LIMITS", post_limits())
 
 
 REPAIR_PROMPT = """Your previous reply for this story could not be used. Problems found:

@@ -1,15 +1,17 @@
 // The workspace's live parts: social counters as you type (the same rules as
-// rewrites/counters.py; the server's count decides on save), keeping the page's
-// panels true after every change (rewrite-changed, see rewrites/workspace.py),
-// lint evidence beside the field and in the sources, keyboard shortcuts, and
-// leaving the presence list when the page closes.
+// rewrites/counters.py, under the same rule names; which post counts by which rule, and its
+// limit, come from the page's counter-spec, built from rewrites/fields.py; the server's count
+// decides on save), keeping the page's panels true after every change (rewrite-changed, see
+// rewrites/workspace.py), lint evidence beside the field and in the sources, keyboard
+// shortcuts, and leaving the presence list when the page closes.
 (function () {
   "use strict";
   const spec = JSON.parse(document.getElementById("counter-spec").textContent);
   const urlPattern = new RegExp(spec.urlPattern, "gi");
   const trailing = ".,;:!?)]}'\"";
   const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
-  const recordNames = { bluesky_post: "blueskyPost", twitter_post: "twitterPost", threads_post: "threadsPost" };
+  // The record name of each social post's field (bluesky_post → blueskyPost).
+  const recordNames = Object.fromEntries(Object.entries(spec.networks).map(([recordName, network]) => [network.field, recordName]));
 
   function findUrls(text) {
     const spans = [];
@@ -38,10 +40,11 @@
     return spec.x.defaultWeight;
   }
 
-  const counters = {
-    blueskyPost: (text) => Array.from(graphemes.segment(text.normalize("NFC"))).length,
-    threadsPost: (text) => Array.from(text).length,
-    twitterPost: (text) => {
+  // The counting rules, by the names rewrites/fields.py gives them (rewrites/counters.py's COUNTING_RULES).
+  const rules = {
+    "graphemes": (text) => Array.from(graphemes.segment(text.normalize("NFC"))).length,
+    "code-points": (text) => Array.from(text).length,
+    "x-weighted": (text) => {
       text = text.normalize("NFC");
       let total = 0, position = 0;
       for (const [start, end] of findUrls(text).concat([[text.length, text.length]])) {
@@ -55,6 +58,7 @@
       return Math.floor((total + spec.x.scale - 1) / spec.x.scale);
     },
   };
+  const counters = Object.fromEntries(Object.entries(spec.networks).map(([recordName, network]) => [recordName, rules[network.rule]]));
   window.newsroomCount = (recordName, text) => counters[recordName](text);
 
   // The live counter under the textarea and the one in the field's header say the same while typing.
