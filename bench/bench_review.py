@@ -23,11 +23,7 @@ COMBINATION_REQUESTS = int(os.environ.get("NEWSROOM_BENCH_COMBINATION_REQUESTS",
 TARGET_MS = 100
 SORT_KEYS = ["updated", "created", "lints", "sources"]
 FILTER_KINDS = ["status", "domain", "type", "source", "errors", "stale", "assigned", "q"]
-WORDS = (
-    "anime studio season film manga game console release trailer director award festival sales chart "
-    "ban security code platform company market launch update delay announce premiere episode cast "
-    "tokyo osaka nintendo sony toei madhouse netflix crunchyroll alibaba claude anthropic robot chip"
-).split()
+WORDS = ["anime", "studio", "season", "film", "manga", "game", "console", "release", "trailer", "director", "award", "festival", "sales", "chart", "ban", "security", "code", "platform", "company", "market", "launch", "update", "delay", "announce", "premiere", "episode", "cast", "tokyo", "osaka", "nintendo", "sony", "toei", "madhouse", "netflix", "crunchyroll", "alibaba", "claude", "anthropic", "robot", "chip"]
 
 
 def pick(column: str, choices: int) -> str:

@@ -282,17 +282,17 @@ class Editor(threading.Thread):
                 drafts = list(Rewrite.objects.filter(status=Rewrite.Status.DRAFT).values_list("id", "version")[:10])
                 if drafts:
                     rewrite_id, version = random.choice(drafts)
-                    self.timed("workspace", lambda: client.get(f"/rewrites/{rewrite_id}/"))
+                    self.timed("workspace", lambda rewrite_id=rewrite_id: client.get(f"/rewrites/{rewrite_id}/"))
                     text = f"Edited by editor {self.number} in round {rounds}: the studio announced a new film."
-                    response = self.timed("save", lambda: client.post(
+                    response = self.timed("save", lambda rewrite_id=rewrite_id, text=text, version=version: client.post(
                         f"/rewrites/{rewrite_id}/fields/summary/", {"value": text, "version": version}, **htmx))
                     if response.status_code == 200:
                         self.saves.append((rewrite_id, text))
                     if rounds % 3 == 0:
-                        self.timed("approve", lambda: client.post(
+                        self.timed("approve", lambda rewrite_id=rewrite_id: client.post(
                             f"/rewrites/{rewrite_id}/approve/", {"override_reason": "Soak run"}, **htmx))
                         if Rewrite.objects.filter(id=rewrite_id, status=Rewrite.Status.APPROVED).exists():
-                            response = self.timed("publish", lambda: client.post(f"/rewrites/{rewrite_id}/publish/", **htmx))
+                            response = self.timed("publish", lambda rewrite_id=rewrite_id: client.post(f"/rewrites/{rewrite_id}/publish/", **htmx))
                             if response.status_code == 200:
                                 self.publishes.append(rewrite_id)
             except Exception as error:  # noqa: BLE001 - a request that raises is what the run counts

@@ -55,7 +55,7 @@ _COUNTER_AFTER = re.compile(r"\s*([\u4e00-\u9fff\u30a0-\u30ff]{1,3})")
 NAMES_KEPT = 40
 # Counters whose numbers change as a story develops (casualties, money, time) or say nothing of identity.
 _CHANGING_COUNTERS = frozenset(
-    "人 名 歳 円 ドル 年 月 日 時 分 秒 万 億 兆 件 回 度 倍 割 位 点 票 戸 世帯 棟 軒 隻 機 両 台 カ国 か国 校 社 店".split()
+    ["人", "名", "歳", "円", "ドル", "年", "月", "日", "時", "分", "秒", "万", "億", "兆", "件", "回", "度", "倍", "割", "位", "点", "票", "戸", "世帯", "棟", "軒", "隻", "機", "両", "台", "カ国", "か国", "校", "社", "店"]
 )
 FIRST_SENTENCE_CHARS = 400
 _OPEN, _CLOSE = "(（[「『“", ")）]」』”"

@@ -31,18 +31,7 @@ TOKEN = re.compile(rf"({CJK_RUN})|({WORD}(?:['’]{WORD})*)")
 CJK_GRAM = 3
 
 STOP_WORDS = frozenset(
-    """
-    a about above after again against all also am an and any are aren as at be because been before
-    being below between both but by can could did didn do does doesn doing don down during each even
-    few for from further get got had has hasn have haven having he her here hers herself him himself
-    his how however i if in into is isn it its itself just last like made make many may me might more
-    most much must my myself new news no nor not now of off on once one only or other our ours
-    ourselves out over own per said same say says she should so some such than that the their theirs
-    them themselves then there these they this those through to too two under until up upon us very
-    via was wasn way we were weren what when where which while who whom why will with within without
-    would year years yet you your yours yourself yourselves mr mrs ms according told tell week day
-    time first people also since still back well including around another told reported report
-    """.split()
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "didn", "do", "does", "doesn", "doing", "don", "down", "during", "each", "even", "few", "for", "from", "further", "get", "got", "had", "has", "hasn", "have", "haven", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "isn", "it", "its", "itself", "just", "last", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "new", "news", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "per", "said", "same", "say", "says", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "two", "under", "until", "up", "upon", "us", "very", "via", "was", "wasn", "way", "we", "were", "weren", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "within", "without", "would", "year", "years", "yet", "you", "your", "yours", "yourself", "yourselves", "mr", "mrs", "ms", "according", "told", "tell", "week", "day", "time", "first", "people", "also", "since", "still", "back", "well", "including", "around", "another", "told", "reported", "report"]
 )
 
 # Longer "words" are identifiers, hashes, base64 or glued URLs: not topic terms (and the index column is short).

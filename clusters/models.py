@@ -218,6 +218,9 @@ class ArticleVector(models.Model):
     facts = models.JSONField(default=dict, help_text="Distinguishing facts (clusters.conflicts): frame to values.")
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"Vector of article {self.article_id}"
+
 
 class ClusterVector(models.Model):
     """A cluster's summed vector (trimmed to the heaviest terms), its articles' facts and scripts."""
@@ -228,6 +231,9 @@ class ClusterVector(models.Model):
     facts = models.JSONField(
         default=dict, help_text="Union of the articles' distinguishing facts, and under 'scripts' articles per script."
     )
+
+    def __str__(self) -> str:
+        return f"Vector of cluster {self.cluster_id}"
 
 
 class ClusterTerm(models.Model):
@@ -246,6 +252,9 @@ class ClusterTerm(models.Model):
         constraints = [models.UniqueConstraint(fields=["cluster", "term"], name="clusterterm_cluster_term_unique")]
         indexes = [models.Index(fields=["term", "last_seen_at"], name="clusterterm_term_seen")]
 
+    def __str__(self) -> str:
+        return f"{self.term} in cluster {self.cluster_id}"
+
 
 class TermFrequency(models.Model):
     """How many clustered articles contain a term (document frequency, for IDF).
@@ -255,6 +264,9 @@ class TermFrequency(models.Model):
 
     term = models.CharField(max_length=100, primary_key=True)
     documents = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.documents} articles"
 
 
 class ClusterChange(models.Model):

@@ -40,13 +40,11 @@ def prepare(rows: Sequence[dict], *, tokenize: Callable[[str], list[str]] | None
     """Computes the features of rows (dicts with title, text and published, in the order given) as
     assign_article would, document frequencies growing one article at a time."""
     frequencies: Counter = Counter()
-    documents = 0
     prepared = []
-    for row in rows:
+    for documents, row in enumerate(rows, start=1):
         title, text = row.get("title") or "", row.get("text") or ""
         words = features.term_counts(title, text, tokenize=tokenize)
         anchors = features.anchor_counts(title, text)
-        documents += 1
         for term in words.keys() | anchors.keys():
             frequencies[term] += 1
         vector = features.article_vector(

@@ -1,5 +1,6 @@
 """Who else has a workspace open, kept in Redis with a short expiry."""
 
+import contextlib
 import time
 
 import redis
@@ -31,7 +32,5 @@ def touch_presence(*, key: str, username: str) -> list[str] | None:
 
 
 def leave_presence(*, key: str, username: str) -> None:
-    try:
+    with contextlib.suppress(redis.RedisError, OSError):
         quick_connection().zrem(f"presence:{key}", username)
-    except (redis.RedisError, OSError):
-        pass

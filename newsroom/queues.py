@@ -6,6 +6,7 @@ state in Redis (presence) goes through these functions.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -78,10 +79,8 @@ class HeartbeatMixin:
         stop = getattr(self, "_heartbeat_stop", None)
         if stop is not None:
             stop.set()
-            try:
+            with contextlib.suppress(redis.RedisError):
                 self.connection.delete(WORKER_ALIVE_KEY.format(self.name))
-            except redis.RedisError:
-                pass
         super().register_death()
 
     def send_desk_heartbeat(self) -> None:

@@ -15,7 +15,7 @@ def freeze_loaded_code() -> None:
     whichever request set it off. Frozen, they are never walked again (nor copied by a fork that touches
     them). Django imports the views on the first request, so the URLconf is loaded here first.
     """
-    get_resolver().url_patterns
+    _ = get_resolver().url_patterns
     gc.freeze()
 
 

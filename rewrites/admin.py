@@ -80,7 +80,7 @@ class WebhookForm(forms.ModelForm):
 
     class Meta:
         model = Webhook
-        fields = "__all__"
+        fields = ["name", "url", "secret", "on_published", "on_republished", "on_unpublished", "active"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,8 +11,7 @@ from clusters.models import Article
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = set(
-    "a an and are as at be by for from has have in is it its of on or that the their this to was were will with "
-    "after before over under into about than then they he she we you his her our not no but also said says".split()
+    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "this", "to", "was", "were", "will", "with", "after", "before", "over", "under", "into", "about", "than", "then", "they", "he", "she", "we", "you", "his", "her", "our", "not", "no", "but", "also", "said", "says"]
 )
 
 

@@ -517,9 +517,7 @@ def lint_ai_boilerplate(draft: Draft) -> Iterator[Finding]:
 
 
 _STOPWORDS = set(
-    "the a an and or but of to in on at for with by from as is are was were be been has have had that this "
-    "it its their they them will would can could after before over into about which who what when than "
-    "also more most not no so if".split()
+    ["the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "that", "this", "it", "its", "their", "they", "them", "will", "would", "can", "could", "after", "before", "over", "into", "about", "which", "who", "what", "when", "than", "also", "more", "most", "not", "no", "so", "if"]
 )
 
 

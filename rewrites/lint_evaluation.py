@@ -24,10 +24,7 @@ from django.conf import settings
 CLAIM_CODES = {"unsupported-number", "unsupported-date", "unsupported-name", "unsupported-quote", "unsupported-content"}
 # The naive rule of issue 12, kept as the baseline every measurement is compared with.
 NAIVE_STOPWORDS = frozenset(
-    "a an the and or but of to in on at for with by from as is are was were be been being has have had that this "
-    "these those it its their they them he she his her him we our you your i me my will would can could should may "
-    "might must shall after before over into about which who whom whose what when where why how than then there "
-    "here also more most not no so if out up down off only just very".split()
+    ["a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "that", "this", "these", "those", "it", "its", "their", "they", "them", "he", "she", "his", "her", "him", "we", "our", "you", "your", "i", "me", "my", "will", "would", "can", "could", "should", "may", "might", "must", "shall", "after", "before", "over", "into", "about", "which", "who", "whom", "whose", "what", "when", "where", "why", "how", "than", "then", "there", "here", "also", "more", "most", "not", "no", "so", "if", "out", "up", "down", "off", "only", "just", "very"]
 )
 
 

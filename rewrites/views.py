@@ -675,7 +675,7 @@ def evidence(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     try:
         flag = flags[int(request.GET.get("flag", ""))]
     except (ValueError, IndexError):
-        raise Http404("No such lint finding; the text may have changed since the page was loaded.")
+        raise Http404("No such lint finding; the text may have changed since the page was loaded.") from None
     articles = _articles(rewrite)
     context = {
         "rewrite": rewrite,

@@ -99,10 +99,7 @@ class LocalHTTPServer:
             self.requests.append(request)
         self.received.set()
         route = self.routes.get(request.route)
-        if route is None:
-            reply = Reply(404, b"not here")
-        else:
-            reply = route(request) if callable(route) else route
+        reply = Reply(404, b"not here") if route is None else route(request) if callable(route) else route
         try:
             if callable(reply.body):
                 reply.body(handler)

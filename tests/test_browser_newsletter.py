@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -43,5 +45,5 @@ def test_staff_reorder_drop_and_copy_the_newsletter(page, live_server, staff, ed
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     path = download.value.path()
-    text = open(path, encoding="utf-8-sig").read()
+    text = Path(path).read_text(encoding="utf-8-sig")
     assert download.value.suggested_filename.startswith("newsletter-") and text.index("Third") < text.index("Second")

@@ -68,7 +68,7 @@ def test_evidence_opens_beside_the_clicked_span_and_the_sources_scroll_to_the_se
     sentence = page.locator(".sources mark.evidence-sentence")
     sentence.wait_for()
     sentence_box = sentence.bounding_box()
-    assert 0 <= sentence_box["y"] and sentence_box["y"] + sentence_box["height"] <= page.viewport_size["height"]
+    assert sentence_box["y"] >= 0 and sentence_box["y"] + sentence_box["height"] <= page.viewport_size["height"]
     assert sentence.inner_text() in evidence.locator("blockquote").inner_text()
     screenshot(page, "workspace-evidence", docs=True, full_page=False)
 

@@ -2,6 +2,8 @@
 fresh load of the page shows; an idle tab sends one heartbeat per interval."""
 
 
+import contextlib
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -41,12 +43,10 @@ def assert_every_panel_is_true(page, url: str) -> None:
     fresh.locator("#lead-image.lead-image-panel").wait_for(state="attached")  # loaded just after the page
     expected = panels(fresh)
     fresh.close()
-    try:
+    with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(
             f"expected => JSON.stringify(({READ_PANELS})()) === JSON.stringify(expected)", arg=expected, timeout=15_000
         )
-    except PlaywrightTimeout:
-        pass
     assert panels(page) == expected
 
 

@@ -283,8 +283,8 @@ def cluster_and_draft(article, *, run_jobs, capture, settings) -> Rewrite:
 
 
 def test_the_index_columns_hold_every_term_clustering_makes():
-    assert features.MAX_TERM == ClusterTerm._meta.get_field("term").max_length
-    assert features.MAX_TERM == TermFrequency._meta.get_field("term").max_length
+    assert ClusterTerm._meta.get_field("term").max_length == features.MAX_TERM
+    assert TermFrequency._meta.get_field("term").max_length == features.MAX_TERM
 
 
 @pytest.mark.parametrize(

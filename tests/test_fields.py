@@ -49,18 +49,18 @@ def test_every_list_of_output_fields_is_the_registrys():
     assert names == [
         "headline", "summary", "whyItMatters", "webCardHtml", "blueskyPost", "twitterPost", "threadsPost", "newsletterBlurb",
     ]
-    assert lint.TEXT_FIELDS == names
-    assert lint.MODEL_ATTRIBUTES == {field.record_name: field.attribute for field in OUTPUT_FIELDS}
-    assert lint.CLAIM_FIELDS == [field.record_name for field in OUTPUT_FIELDS if field.claims_checked] + ["keyFacts"]
+    assert names == lint.TEXT_FIELDS
+    assert {field.record_name: field.attribute for field in OUTPUT_FIELDS} == lint.MODEL_ATTRIBUTES
+    assert [field.record_name for field in OUTPUT_FIELDS if field.claims_checked] + ["keyFacts"] == lint.CLAIM_FIELDS
     assert sorted(lint.FACT_FIELDS) == sorted(names + ["keyFacts"])
-    assert lint.PROSE_FIELDS == [field.record_name for field in OUTPUT_FIELDS if field.kind == Kind.TEXT]
+    assert [field.record_name for field in OUTPUT_FIELDS if field.kind == Kind.TEXT] == lint.PROSE_FIELDS
     assert list(NETWORKS) == posts == list(COUNTER_SPEC["networks"])
-    assert OUTPUT_FIELD_NAMES == [field.attribute for field in OUTPUT_FIELDS]
+    assert [field.attribute for field in OUTPUT_FIELDS] == OUTPUT_FIELD_NAMES
     assert [name for name, _, _ in HISTORY_FIELDS] == OUTPUT_FIELD_NAMES + ["attribution_json"]
-    assert workspace.SOCIAL_FIELDS == {field.attribute for field in social_posts()}
-    assert workspace.LONG_FIELDS == {field.attribute for field in OUTPUT_FIELDS if field.long}
+    assert {field.attribute for field in social_posts()} == workspace.SOCIAL_FIELDS
+    assert {field.attribute for field in OUTPUT_FIELDS if field.long} == workspace.LONG_FIELDS
     assert list(workspace.FIELD_INFO) == OUTPUT_FIELD_NAMES
-    assert jobs.FIELD_LABELS == {field.record_name: field.label for field in OUTPUT_FIELDS}
+    assert {field.record_name: field.label for field in OUTPUT_FIELDS} == jobs.FIELD_LABELS
     assert prompt.OUTPUT_SCHEMA["required"][: len(names)] == names
     required = RECORD_SCHEMA["properties"]["rewrite"]["required"]
     assert required[4: 4 + len(names)] == names

@@ -262,7 +262,7 @@ def test_new_articles_are_passed_to_the_after_store_hooks(db, settings):
 
     _, outcomes = ingest_feed_bytes(body, source=make_source(), fetch_pages=False, fetch_images=False)
 
-    assert STORED_HOOK_CALLS == [Article.objects.get().id]
+    assert [Article.objects.get().id] == STORED_HOOK_CALLS
     assert outcomes[0].outcome == "stored" and "clustering is down" in outcomes[0].reason
 
 

@@ -222,7 +222,7 @@ def test_social_card_is_a_1200x630_png_whose_text_fits(headline):
         assert _ink_box(card.png, box)
         boxes.append(box)
     credit = draw.textbbox(card.credit.xy, card.credit.text, font=card_font(card.credit.size))
-    assert 0 <= credit[0] and credit[2] <= WIDTH - 72 and credit[3] <= HEIGHT
+    assert credit[0] >= 0 and credit[2] <= WIDTH - 72 and credit[3] <= HEIGHT
     assert credit[1] > max(box[3] for box in boxes)
     drawn = "".join(line.text for line in card.headline_lines).replace(" ", "")
     assert drawn.rstrip("…") and headline.replace(" ", "").startswith(drawn.rstrip("…"))

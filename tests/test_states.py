@@ -328,14 +328,16 @@ def status_writes(path: Path, name: str = "status") -> list[str]:
                 owner = target.value.id if isinstance(target.value, ast.Name) else ""
                 if owner not in {"filters", "self"}:
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in {"update", "create", "get_or_create", "update_or_create", "bulk_update"}:
-                for keyword in node.keywords:
-                    if keyword.arg == name or (
-                        keyword.arg in {"defaults", "create_defaults"} and isinstance(keyword.value, ast.Dict)
-                        and any(isinstance(key, ast.Constant) and key.value == name for key in keyword.value.keys)
-                    ):
-                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        if (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"update", "create", "get_or_create", "update_or_create", "bulk_update"}
+        ):
+            for keyword in node.keywords:
+                if keyword.arg == name or (
+                    keyword.arg in {"defaults", "create_defaults"} and isinstance(keyword.value, ast.Dict)
+                    and any(isinstance(key, ast.Constant) and key.value == name for key in keyword.value.keys)
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 

@@ -3,6 +3,7 @@ run jobs the way production does)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -46,8 +47,6 @@ def kill_worker_and_its_children(worker: subprocess.Popen) -> None:
     children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
     os.killpg(worker.pid, signal.SIGKILL)
     for child in children:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(int(child), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     worker.wait(timeout=10)

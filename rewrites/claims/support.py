@@ -61,10 +61,7 @@ MIN_UNBACKED_PAIRS = 2
 _STRONG_UNITS = {"s", "month", "year", "%", "clock", "JPY", "USD", "EUR", "GBP", "CNY", "KRW", "AUD", "CAD", "HKD"}
 
 STOPWORDS = frozenset(
-    "a an the and or but of to in on at for with by from as is are was were be been being has have had that this "
-    "these those it its their they them he she his her him we our you your i me my will would can could should "
-    "may might must shall after before over into about which who whom whose what when where why how than then "
-    "there here also more most not no so if out up down off only just very s t said says say one two new".split()
+    ["a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "that", "this", "these", "those", "it", "its", "their", "they", "them", "he", "she", "his", "her", "him", "we", "our", "you", "your", "i", "me", "my", "will", "would", "can", "could", "should", "may", "might", "must", "shall", "after", "before", "over", "into", "about", "which", "who", "whom", "whose", "what", "when", "where", "why", "how", "than", "then", "there", "here", "also", "more", "most", "not", "no", "so", "if", "out", "up", "down", "off", "only", "just", "very", "s", "t", "said", "says", "say", "one", "two", "new"]
 )
 
 

@@ -148,7 +148,7 @@ def call_model(
             finish_call(
                 call, outcome=ModelCall.Outcome.TIMEOUT, started=started, error=message, input_tokens=input_estimate
             )
-            raise GenerationFailed(message)
+            raise GenerationFailed(message) from None
         except openai.RateLimitError as error:
             wait = _retry_after(error)
             message = f"The model endpoint is rate limiting (429): {_error_text(error)}"
@@ -161,7 +161,7 @@ def call_model(
                 continue
             raise GenerationFailed(
                 f"{message}; it asked to wait {wait:g} s.", retry_at=timezone.now() + timedelta(seconds=wait)
-            )
+            ) from error
         except openai.BadRequestError as error:
             text = _error_text(error)
             if (
@@ -175,7 +175,7 @@ def call_model(
                 continue
             message = f"The model endpoint refused the request (400): {text}"
             finish_call(call, outcome=ModelCall.Outcome.API_ERROR, started=started, error=message)
-            raise GenerationFailed(message)
+            raise GenerationFailed(message) from error
         except openai.APIStatusError as error:
             message = f"The model endpoint answered with HTTP {error.status_code}: {_error_text(error)}"
             if error.status_code in (401, 403):
@@ -188,7 +188,7 @@ def call_model(
                 time.sleep(pause)
                 pause *= 2
                 continue
-            raise GenerationFailed(message)
+            raise GenerationFailed(message) from error
         except openai.APIConnectionError as error:
             message = f"Could not reach the model endpoint {settings.OPENAI_BASE_URL}: {error}"
             finish_call(call, outcome=ModelCall.Outcome.API_ERROR, started=started, error=message)
@@ -197,7 +197,7 @@ def call_model(
                 time.sleep(pause)
                 pause *= 2
                 continue
-            raise GenerationFailed(message)
+            raise GenerationFailed(message) from error
 
         choice = response.choices[0] if response.choices else None
         text = (choice.message.content or "") if choice else ""
@@ -228,7 +228,7 @@ def parse_reply(call: ModelCall | None, text: str, schema: dict) -> dict:
         message = f"The reply was not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})."
         if call:
             mark_call(call, ModelCall.Outcome.INVALID_JSON, message)
-        raise GenerationFailed(message)
+        raise GenerationFailed(message) from error
     problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(content))
     if problem is not None:
         where = ".".join(str(part) for part in problem.absolute_path) or "the reply"

@@ -51,9 +51,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|(
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+|\d[\d,.]*")
 _STOPWORDS = set(
-    "the a an and or but of to in on at for with by from as is are was were be been has have had that this it its "
-    "their they them will would can could after before over into about which who what when than also more most not "
-    "no so if he she his her said says say there these those our we you i up out one two".split()
+    ["the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "that", "this", "it", "its", "their", "they", "them", "will", "would", "can", "could", "after", "before", "over", "into", "about", "which", "who", "what", "when", "than", "also", "more", "most", "not", "no", "so", "if", "he", "she", "his", "her", "said", "says", "say", "there", "these", "those", "our", "we", "you", "i", "up", "out", "one", "two"]
 )
 
 # Lines that are never story text: where each pattern matches, the sentence is left out.
@@ -206,17 +204,13 @@ def offline_entities(articles: list[Article], *, domain: str, content_type: str,
         before = text[max(0, name.span[0] - 1):name.span[0]]
         if name.kind == "bracketed" and (before == "『" or media):
             key = works_key
-        elif name.kind == "latin" and re.search(r"\b(?:Studio|Studios|Animation|Pictures|Entertainment|Games)\b", value):
-            key = "studios"
-        elif name.kind == "katakana" and re.match(r"(?:スタジオ|アニメーション)", value):
+        elif name.kind == "latin" and re.search(r"\b(?:Studio|Studios|Animation|Pictures|Entertainment|Games)\b", value) or name.kind == "katakana" and re.match(r"(?:スタジオ|アニメーション)", value):
             key = "studios"
         elif name.kind == "latin" and len(value.split()) >= 2 and value not in source_names and not re.search(
             r"\b(?:Agency|University|Shimbun|News|Press|Times|Journal|Center|Centre|Co|Inc|Ltd|Prefecture|"
             r"Award|Awards|Theatre|Theater|Show|Fair|Big|Space|Station|Tokyo|Japan|United|National|International)\b",
             value,
-        ):
-            key = "people"
-        elif name.kind in ("katakana", "proper_noun") and re.match(r"(?:さん|氏|選手|監督|容疑者|教授)", text[name.span[1]:name.span[1] + 3]):
+        ) or name.kind in ("katakana", "proper_noun") and re.match(r"(?:さん|氏|選手|監督|容疑者|教授)", text[name.span[1]:name.span[1] + 3]):
             key = "people"
         else:
             continue

@@ -1,3 +1,4 @@
+import contextlib
 import sys
 
 chars = set()
@@ -6,8 +7,6 @@ for lo, hi in [(0x20,0x7e),(0xa0,0x17f),(0x2000,0x206f),(0x20a0,0x20bf),(0x2100,
 enc = sys.argv[1]
 for a in range(0x81, 0xff):
     for b in range(0x40, 0xfd):
-        try:
+        with contextlib.suppress(Exception):
             chars.update(ord(c) for c in bytes([a,b]).decode(enc))
-        except Exception:
-            pass
 print(",".join(f"U+{c:04X}" for c in sorted(chars)))

@@ -1,3 +1,4 @@
+import contextlib
 from importlib import import_module
 
 from django.apps import apps
@@ -20,10 +21,8 @@ class Command(django_flush.Command):
         database, verbosity, interactive = options["database"], options["verbosity"], options["interactive"]
         connection = connections[database]
         for app_config in apps.get_app_configs():
-            try:
+            with contextlib.suppress(ImportError):
                 import_module(".management", app_config.name)  # registers the apps' post_migrate receivers
-            except ImportError:
-                pass
         tables = [
             table for table in connection.introspection.django_table_names(only_existing=True, include_views=False)
             if table != AUDIT_TABLE

@@ -1,3 +1,4 @@
+import contextlib
 import signal
 
 from django.conf import settings
@@ -21,7 +22,5 @@ class Command(DatabaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         interval = settings.NEWSROOM_SCHEDULER_INTERVAL_SECONDS
         self.stdout.write(f"Scheduler running every {interval:g} s: {', '.join(settings.NEWSROOM_SCHEDULED_TASKS) or 'no tasks'}.")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             run_forever(interval=interval, stop=lambda: bool(stopping))
-        except KeyboardInterrupt:
-            pass

@@ -48,8 +48,8 @@ class Command(DatabaseCommand):
             with open(path, encoding="utf-8") as handle:
                 return handle.read()
         except FileNotFoundError:
-            raise CommandError(f"No file at {path}.")
+            raise CommandError(f"No file at {path}.") from None
         except UnicodeDecodeError as error:
-            raise CommandError(f"{path} is not UTF-8 text: {error}.")
+            raise CommandError(f"{path} is not UTF-8 text: {error}.") from error
         except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.")
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
