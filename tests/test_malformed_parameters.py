@@ -53,7 +53,8 @@ def test_the_newsletter_names_a_date_at_the_end_of_the_calendar_as_out_of_range(
     export = answers.post("/newsletter/export/", {name: value, "format": "csv"})
 
     assert page.status_code == 400
-    assert f"“{value}” is outside the dates the desk can search; use a date from 0002-01-01 to 9998-12-31." in (
+    said = "The start date" if name == "date_from" else "The end date"
+    assert f"{said} “{value}” is outside the dates the desk can search; use a date from 0002-01-01 to 9998-12-31." in (
         page.content.decode()
     )
     assert export.status_code == 400
