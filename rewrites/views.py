@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -419,7 +419,14 @@ def regenerate(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     """The generation job's progress; when it ends, the page fetches its panels again to show the new text."""
     rewrite = _load_rewrite(rewrite_id)
-    context = progress_context(rewrite, field=request.GET.get("field") or None)
+    field_name = request.GET.get("field") or None
+    if field_name is not None and field_name not in MODEL_ATTRIBUTES:
+        return HttpResponseBadRequest(
+            f"There is no field “{field_name[:100]}” to follow; name one of {', '.join(MODEL_ATTRIBUTES)}, or none "
+            "for the whole rewrite.",
+            content_type="text/plain; charset=utf-8",
+        )
+    context = progress_context(rewrite, field=field_name)
     response = TemplateResponse(request, "rewrites/workspace.html#progress", context)
     if context["progress"].finished:
         changed(response, rewrite, elsewhere=True)
