@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpRequest, push_url, trigger_client_event
 
+from newsroom.parameters import ParameterError, whole_number
 from newsroom.presence import leave_presence, touch_presence
 from newsroom.queues import queue_problem
 from newsroom.responses import respond_after_action
@@ -438,7 +439,15 @@ def progress(request: HttpRequest, rewrite_id: str) -> HttpResponse:
 def attribution(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     """Saves the credits: source, link and English title of each (rows source-N, url-N, title-N)."""
     rewrite = _load_rewrite(rewrite_id)
-    rows = _credit_rows(request.POST)
+    try:
+        rows = _credit_rows(request.POST)
+    except ParameterError:
+        return _credits_response(
+            request, rewrite, error=(
+                f"The form's number of credit rows (“{request.POST.get('rows', '')[:40]}”) is not a whole number in "
+                "digits 0–9; reload the page."
+            ),
+        )
     try:
         base_version = int(request.POST.get("version", ""))
         rewrite = edit_attribution(rewrite_id=rewrite.id, credits=rows, base_version=base_version, user=request.user)
@@ -457,8 +466,9 @@ def attribution(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
 
 
 def _credit_rows(data) -> list[dict]:
+    """The credit rows the form sent (at most 50); raises ParameterError when its row count is unreadable."""
     rows = data.get("rows", "")
-    count = min(int(rows), 50) if rows.isdigit() else 0
+    count = min(whole_number(rows, name="rows"), 50) if rows else 0
     return [
         {key: data.get(f"{key}-{index}", "") for key in ("source", "url", "title")} for index in range(count)
     ]

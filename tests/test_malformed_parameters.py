@@ -131,5 +131,5 @@ def test_saving_credits_with_an_unreadable_row_count_is_refused(seed_record, edi
     )
 
     assert answer.status_code == 400
-    assert "The form's number of credit rows" in answer.content.decode()
+    assert "number of credit rows" in answer.content.decode() and "reload the page" in answer.content.decode()
     assert Rewrite.objects.get(id=rewrite.id).version == rewrite.version
