@@ -229,7 +229,7 @@ def field(request: HttpRequest, rewrite_id: str, field_name: str) -> TemplateRes
 
     value = request.POST.get("value", "")
     try:
-        base_version = int(request.POST.get("version", ""))
+        base_version = whole_number(request.POST.get("version"), name="version")
     except ValueError:
         return TemplateResponse(
             request, "rewrites/workspace.html#field",
@@ -449,7 +449,7 @@ def attribution(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
             ),
         )
     try:
-        base_version = int(request.POST.get("version", ""))
+        base_version = whole_number(request.POST.get("version"), name="version")
         rewrite = edit_attribution(rewrite_id=rewrite.id, credits=rows, base_version=base_version, user=request.user)
     except ValueError:
         return _credits_response(request, rewrite, rows=rows, error="The form was missing its version; reload the page.")
@@ -501,7 +501,7 @@ def slug(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     """Gives the rewrite a new slug; a public story moves to it when republished, its old address redirecting."""
     rewrite = _load_rewrite(rewrite_id)
     try:
-        base_version = int(request.POST.get("version", ""))
+        base_version = whole_number(request.POST.get("version"), name="version")
         rewrite = change_slug(rewrite_id=rewrite.id, slug=request.POST.get("slug", ""), base_version=base_version, user=request.user)
     except ValueError:
         return _slug_response(request, rewrite, error="The form was missing its version; reload the page.")
@@ -538,7 +538,7 @@ def suggestion(request: HttpRequest, rewrite_id: str, suggestion_id: int, choice
     try:
         if choice == "accept":
             rewrite = accept_suggestion(
-                suggestion_id=offered.id, base_version=int(request.POST.get("version", "0") or 0), user=request.user
+                suggestion_id=offered.id, base_version=whole_number(request.POST.get("version") or "0", name="version"), user=request.user
             )
         else:
             discard_suggestion(suggestion_id=offered.id, user=request.user)
@@ -622,7 +622,7 @@ def history(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
     by_number = {revision.number: revision for revision in revisions}
     comparison = None
     try:
-        first, second = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
+        first, second = whole_number(request.GET.get("a") or "0", name="a"), whole_number(request.GET.get("b") or "0", name="b")
     except ValueError:
         first = second = 0
     if first in by_number and second in by_number:
@@ -654,9 +654,9 @@ def restore(request: HttpRequest, rewrite_id: str) -> HttpResponse:
     try:
         restore_revision(
             rewrite_id=rewrite.id,
-            number=int(request.POST.get("number", 0)),
+            number=whole_number(request.POST.get("number"), name="number"),
             user=request.user,
-            base_version=int(request.POST.get("version", 0)),
+            base_version=whole_number(request.POST.get("version"), name="version"),
         )
     except (ReviewError, ValueError) as error:
         messages.error(request, str(error) if isinstance(error, ReviewError) else "Choose a revision to restore.")
@@ -698,7 +698,7 @@ def evidence(request: HttpRequest, rewrite_id: str) -> TemplateResponse:
         raise Http404("No such field.")
     flags = flags_for(rewrite.lint_flags, SHOWN_FIELDS[field_name]["record_name"])
     try:
-        flag = flags[int(request.GET.get("flag", ""))]
+        flag = flags[whole_number(request.GET.get("flag"), name="flag")]
     except (ValueError, IndexError):
         raise Http404("No such lint finding; the text may have changed since the page was loaded.")
     articles = _articles(rewrite)

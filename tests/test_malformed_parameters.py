@@ -133,3 +133,13 @@ def test_saving_credits_with_an_unreadable_row_count_is_refused(seed_record, edi
     assert answer.status_code == 400
     assert "number of credit rows" in answer.content.decode() and "reload the page" in answer.content.decode()
     assert Rewrite.objects.get(id=rewrite.id).version == rewrite.version
+
+
+@pytest.mark.parametrize("value", ["٣", "３", " 3", "+3", "1_0"])
+def test_the_records_api_reads_a_limit_in_digits_0_to_9_alone(editor, answers, value):
+    answers.force_login(editor)
+
+    answer = answers.get("/api/records", {"limit": value})
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "'limit' must be a whole number between 1 and 1000."
