@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clusters import editing
 from clusters.models import Article, Cluster, ClusterChange
+from newsroom.parameters import LARGEST_BIG_INTEGER, whole_number
 from newsroom.responses import HtmxHttpRequest, respond_after_action
 from newsroom.rules import Action, requires
 
@@ -214,7 +215,7 @@ def undo_change(request: HtmxHttpRequest) -> HttpResponse:
     """Undoes the merge or move `change`, putting its articles back."""
     primary = request.POST.get("cluster", "").strip()
     try:
-        change_id = int(request.POST.get("change", ""))
+        change_id = whole_number(request.POST.get("change"), name="change", maximum=LARGEST_BIG_INTEGER)
     except ValueError:
         return _answer(request, primary=primary, error="Choose the change to undo.")
     try:

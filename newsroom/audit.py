@@ -29,6 +29,7 @@ from django.db.models import Q, QuerySet
 from newsroom.csv_safety import stream_csv
 from newsroom.models import AuditEntry
 from newsroom.outbound import masked_url
+from newsroom.parameters import ParameterError, within_calendar
 from newsroom.rules import Action, may
 from newsroom.timestamps import format_timestamp
 
@@ -222,9 +223,13 @@ def _parse_time(text: str, name: str, errors: list[str], *, end_of_day: bool = F
         return None
     try:
         if len(text) == 10 and (day := parse_date(text)) is not None:
+            within_calendar(day, text=text, name=f"The {name} date")
             moment = datetime(day.year, day.month, day.day) + (timedelta(days=1) if end_of_day else timedelta())
-        else:
-            moment = parse_datetime(text)
+        elif (moment := parse_datetime(text)) is not None:
+            within_calendar(moment.date(), text=text, name=f"The {name} time")
+    except ParameterError as error:
+        errors.append(str(error))
+        return None
     except ValueError:
         moment = None
     if moment is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -56,14 +56,18 @@ def audit_log(request: HttpRequest) -> TemplateResponse:
         "next_cursor": next_cursor,
         "first_page": not request.GET.get("after"),
         "sees_everything": may(request.user, Action.VIEW_ALL_AUDIT),
-    })
+    }, status=400 if filters.errors else 200)
 
 
 @require_GET
 @requires(Action.VIEW_AUDIT)
-def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """Every entry the filters select, as CSV, streamed a row at a time."""
-    entries = filtered(visible_entries(request.user), parse_filters(request.GET))
+def audit_csv(request: HttpRequest) -> HttpResponse:
+    """Every entry the filters select, as CSV, streamed a row at a time; a filter it cannot read is refused
+    (400) rather than left out of an export that would then hold more than was asked for."""
+    filters = parse_filters(request.GET)
+    if filters.errors:
+        return HttpResponseBadRequest(" ".join(filters.errors), content_type="text/plain; charset=utf-8")
+    entries = filtered(visible_entries(request.user), filters)
     response = StreamingHttpResponse(csv_rows(entries), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'

@@ -13,11 +13,11 @@ EXAMPLE = "2026-07-04T15:08:56.000Z"
 
 
 def format_timestamp(value: datetime | None) -> str | None:
-    """Returns value in UTC with milliseconds and a trailing Z; None stays None."""
+    """Returns value in UTC with milliseconds and a trailing Z, the year always in four digits; None stays None."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat, unlike the C library's strftime("%Y"), pads years before 1000 ("0999"), which readers require.
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:

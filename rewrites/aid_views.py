@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
 from clusters.models import Article
+from newsroom.parameters import ParameterError, whole_number
 from newsroom.progress import Progress, ProgressState
 from newsroom.queues import queue_problem
 from newsroom.responses import HtmxHttpRequest
@@ -64,10 +65,11 @@ def lead_image(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     try:
         rewrite = choose_lead_image(
             rewrite_id=rewrite.id, article_id=request.POST.get("article") or None, alt=request.POST.get("alt", ""),
-            base_version=int(request.POST.get("version") or 0), user=request.user,
+            base_version=whole_number(request.POST.get("version"), name="version"), user=request.user,
         )
-    except ReviewError as error:
-        context = _lead_image_context(request, rewrite, error=str(error))
+    except (ReviewError, ParameterError) as error:
+        message = "The form was missing its version; reload the page." if isinstance(error, ParameterError) else str(error)
+        context = _lead_image_context(request, rewrite, error=message)
         return TemplateResponse(request, "rewrites/lead_image.html", context, status=400)
     rewrite = Rewrite.objects.select_related("cluster", "lead_image_article__source").get(id=rewrite.id)
     notice = "Lead image saved." if rewrite.lead_image_article_id else "The story will be published without an image."

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from newsroom.audit import record
 from newsroom.notifications import clear, notify
+from newsroom.parameters import ParameterError, whole_number
 from newsroom.rules import RULES, Action, actor_refusal, may
 from rewrites import states
 from rewrites.claims.checked import CHECKABLE_CODES
@@ -562,7 +563,10 @@ def assignee_from(value: str, *, user):
         return None
     if value == "me":
         return user
-    found = get_user_model().objects.filter(pk=int(value)).first() if value.isdigit() else None
+    try:
+        found = get_user_model().objects.filter(pk=whole_number(value, name="assignee")).first()
+    except ParameterError:
+        found = None
     if found is None:
         raise ReviewError("Choose an editor from the list; that account does not exist.")
     return found

@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from clusters.models import Cluster, Source
+from newsroom.parameters import ParameterError, whole_number
 from rewrites.models import Rewrite
 
 SORTS = {
@@ -71,9 +72,13 @@ class QueueFilters:
         if filters.sort not in SORTS:
             filters.invalid.append(f"There is no sort “{filters.sort}”; sorting by last change.")
             filters.sort = "updated"
-        if filters.source and not filters.source.isdigit():
-            filters.invalid.append("Choose a source from the list.")
-            filters.source = ""
+        if filters.source:
+            try:
+                whole_number(filters.source, name="source")  # queue_sources is an integer[]
+            except ParameterError:
+                shown = filters.source if len(filters.source) <= 40 else f"{filters.source[:20]}…"
+                filters.invalid.append(f"“{shown}” is not a source; showing every source. Choose one from the list.")
+                filters.source = ""
         return filters
 
     def as_query(self) -> dict[str, str]:

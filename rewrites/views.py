@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
+from newsroom.parameters import ParameterError, whole_number
 from newsroom.presence import leave_presence, touch_presence
 from newsroom.queues import queue_problem
 from newsroom.responses import HtmxHttpRequest, respond_after_action
@@ -227,7 +228,7 @@ def field(request: HtmxHttpRequest, rewrite_id: str, field_name: str) -> Templat
 
     value = request.POST.get("value", "")
     try:
-        base_version = int(request.POST.get("version", ""))
+        base_version = whole_number(request.POST.get("version"), name="version")
     except ValueError:
         return TemplateResponse(
             request, "rewrites/workspace.html#field",
@@ -414,7 +415,14 @@ def regenerate(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
 def progress(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """The generation job's progress; when it ends, the page fetches its panels again to show the new text."""
     rewrite = _load_rewrite(rewrite_id)
-    context = progress_context(rewrite, field=request.GET.get("field") or None)
+    field_name = request.GET.get("field") or None
+    if field_name is not None and field_name not in MODEL_ATTRIBUTES:
+        return HttpResponseBadRequest(
+            f"There is no field “{field_name[:100]}” to follow; name one of {', '.join(MODEL_ATTRIBUTES)}, or none "
+            "for the whole rewrite.",
+            content_type="text/plain; charset=utf-8",
+        )
+    context = progress_context(rewrite, field=field_name)
     response = TemplateResponse(request, "rewrites/workspace.html#progress", context)
     if context["progress"].finished:
         changed(response, rewrite, elsewhere=True)
@@ -426,9 +434,17 @@ def progress(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
 def attribution(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     """Saves the credits: source, link and English title of each (rows source-N, url-N, title-N)."""
     rewrite = _load_rewrite(rewrite_id)
-    rows = _credit_rows(request.POST)
     try:
-        base_version = int(request.POST.get("version", ""))
+        rows = _credit_rows(request.POST)
+    except ParameterError:
+        return _credits_response(
+            request, rewrite, error=(
+                f"The form's number of credit rows (“{request.POST.get('rows', '')[:40]}”) is not a whole number in "
+                "digits 0–9; reload the page."
+            ),
+        )
+    try:
+        base_version = whole_number(request.POST.get("version"), name="version")
         rewrite = edit_attribution(rewrite_id=rewrite.id, credits=rows, base_version=base_version, user=request.user)
     except ValueError:
         return _credits_response(request, rewrite, rows=rows, error="The form was missing its version; reload the page.")
@@ -445,8 +461,9 @@ def attribution(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
 
 
 def _credit_rows(data) -> list[dict]:
+    """The credit rows the form sent (at most 50); raises ParameterError when its row count is unreadable."""
     rows = data.get("rows", "")
-    count = min(int(rows), 50) if rows.isdigit() else 0
+    count = min(whole_number(rows, name="rows"), 50) if rows else 0
     return [
         {key: data.get(f"{key}-{index}", "") for key in ("source", "url", "title")} for index in range(count)
     ]
@@ -479,7 +496,7 @@ def slug(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     """Gives the rewrite a new slug; a public story moves to it when republished, its old address redirecting."""
     rewrite = _load_rewrite(rewrite_id)
     try:
-        base_version = int(request.POST.get("version", ""))
+        base_version = whole_number(request.POST.get("version"), name="version")
         rewrite = change_slug(rewrite_id=rewrite.id, slug=request.POST.get("slug", ""), base_version=base_version, user=request.user)
     except ValueError:
         return _slug_response(request, rewrite, error="The form was missing its version; reload the page.")
@@ -516,7 +533,7 @@ def suggestion(request: HtmxHttpRequest, rewrite_id: str, suggestion_id: int, ch
     try:
         if choice == "accept":
             rewrite = accept_suggestion(
-                suggestion_id=offered.id, base_version=int(request.POST.get("version", "0") or 0), user=request.user
+                suggestion_id=offered.id, base_version=whole_number(request.POST.get("version") or "0", name="version"), user=request.user
             )
         else:
             discard_suggestion(suggestion_id=offered.id, user=request.user)
@@ -600,7 +617,7 @@ def history(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
     by_number = {revision.number: revision for revision in revisions}
     comparison = None
     try:
-        first, second = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
+        first, second = whole_number(request.GET.get("a") or "0", name="a"), whole_number(request.GET.get("b") or "0", name="b")
     except ValueError:
         first = second = 0
     if first in by_number and second in by_number:
@@ -629,9 +646,9 @@ def restore(request: HtmxHttpRequest, rewrite_id: str) -> HttpResponse:
     try:
         restore_revision(
             rewrite_id=rewrite.id,
-            number=int(request.POST.get("number", 0)),
+            number=whole_number(request.POST.get("number"), name="number"),
             user=request.user,
-            base_version=int(request.POST.get("version", 0)),
+            base_version=whole_number(request.POST.get("version"), name="version"),
         )
     except (ReviewError, ValueError) as error:
         messages.error(request, str(error) if isinstance(error, ReviewError) else "Choose a revision to restore.")
@@ -673,7 +690,7 @@ def evidence(request: HtmxHttpRequest, rewrite_id: str) -> TemplateResponse:
         raise Http404("No such field.")
     flags = flags_for(rewrite.lint_flags, SHOWN_FIELDS[field_name]["record_name"])
     try:
-        flag = flags[int(request.GET.get("flag", ""))]
+        flag = flags[whole_number(request.GET.get("flag"), name="flag")]
     except (ValueError, IndexError):
         raise Http404("No such lint finding; the text may have changed since the page was loaded.") from None
     articles = _articles(rewrite)

@@ -1,3 +1,4 @@
+import copy
 import io
 import json
 
@@ -228,6 +229,32 @@ def test_export_refuses_unknown_ids_and_bad_times(seed_record):
         run_export("--id", "r_000")
     with pytest.raises(CommandError, match="not an ISO-8601 time"):
         run_export("--since", "last tuesday")
+
+
+TIMES_OF_THE_RECORD = {
+    "rewrite": ["createdAt", "publishedAt", "updatedAt", "nextRepairAt"],
+    "cluster": ["firstSeenAt", "lastSeenAt", "updatedAt"],
+}
+
+
+@pytest.mark.parametrize("written", ["0001-01-01T00:00:00.000Z", "0999-06-15T12:34:56.789Z", "9999-12-31T23:59:59.999Z"])
+def test_times_in_any_year_round_trip_through_export_import_and_the_api_since(seed_record, editor, client, written):
+    record = copy.deepcopy(seed_record)
+    for part, names in TIMES_OF_THE_RECORD.items():
+        record[part].update(dict.fromkeys(names, written))
+    _, _, code = run_import(json.dumps(record, ensure_ascii=False))
+    assert code == 0
+
+    exported = run_export()
+    _, errors, code = run_import("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in exported))
+    client.force_login(editor)
+    answer = client.get("/api/records", {"since": exported[0]["rewrite"]["updatedAt"]})
+
+    assert exported == [record]
+    assert (code, errors) == (0, "")
+    assert answer.status_code == 200, answer.content
+    assert [item["rewrite"]["id"] for item in answer.json()["records"]] == [record["rewrite"]["id"]]
+    assert answer.json()["until"] == written
 
 
 def test_record_for_matches_export_of_the_same_rewrite(seed_record):

@@ -15,6 +15,19 @@ def test_times_are_written_in_utc_with_milliseconds_and_a_z():
     assert written == "2026-07-04T15:10:00.999Z"
 
 
+@pytest.mark.parametrize(
+    ("moment", "written"),
+    [
+        (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00.000Z"),
+        (datetime(999, 6, 15, 12, 34, 56, 789_000, tzinfo=UTC), "0999-06-15T12:34:56.789Z"),
+        (datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC), "9999-12-31T23:59:59.999Z"),
+    ],
+)
+def test_every_year_is_written_with_four_digits_and_reads_back(moment, written):
+    assert format_timestamp(moment) == written
+    assert parse_timestamp(written) == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def test_no_time_is_written_as_none():
     assert format_timestamp(None) is None
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from newsroom.parameters import whole_number
 from newsroom.rules import Action, requires
 from newsroom.timestamps import format_timestamp, parse_timestamp
 from rewrites.records import record_for, records_queryset
@@ -60,7 +61,7 @@ def records(request: HttpRequest) -> JsonResponse:
     except ValueError as error:
         return _refuse(400, str(error))
     try:
-        limit = min(max(int(request.GET.get("limit", settings.NEWSROOM_API_PAGE_SIZE)), 1), 1000)
+        limit = min(max(whole_number(request.GET.get("limit", str(settings.NEWSROOM_API_PAGE_SIZE)), name="limit"), 1), 1000)
     except ValueError:
         return _refuse(400, "'limit' must be a whole number between 1 and 1000.")
     page = list(rewrites[: limit + 1])

@@ -16,6 +16,7 @@ from django.utils.html import escape
 
 from newsroom.csv_safety import stream_csv
 from newsroom.links import strip_tracking
+from newsroom.parameters import ParameterError, within_calendar
 from newsroom.timestamps import format_timestamp
 from rewrites.models import PublishedStory
 from rewrites.publishing.publish import source_credit
@@ -60,11 +61,19 @@ class Blurb:
     content_type: str
 
 
+DATE_NAMES = {"date_from": "The start date", "date_to": "The end date"}
+
+
 def _parse_date(value: str, field: str, errors: dict) -> date | None:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         errors[field] = f"“{value}” is not a date; use the form YYYY-MM-DD, e.g. 2026-07-04."
+        return None
+    try:
+        return within_calendar(day, text=value, name=DATE_NAMES[field])
+    except ParameterError as error:
+        errors[field] = str(error)
         return None
 
 
