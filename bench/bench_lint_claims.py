@@ -1,7 +1,7 @@
 """The unsupported-claim lints measured: against people on FRANK, on a Japanese corruption set, and for speed.
 
 1. FRANK validation (671 CNN/DM and XSum summaries with human judgements): each summary is linted as a
-   rewrite's summary with its article as the only source (``rewrites.lint_evaluation``, the code behind
+   rewrite's summary with its article as the only source (``rewrites.checks.lint_evaluation``, the code behind
    ``manage.py evaluate_claims``). The curve gives, for thresholds of the unsupported-content lint, the
    share of summaries with entity or circumstance errors (FRANK ``EntE``/``CircE`` below 1) that are
    flagged against the share of faithful ones (``human_factuality`` 1); the naive rule of issue 12 is
@@ -150,8 +150,14 @@ def _bootstrap(judged, threshold: float):
 
 def methods_section(rows: list[dict], judged) -> list[str]:
     from rewrites import claim_evaluation as ce
-    from rewrites.claims.support import PAIR_WINDOW, SourceMaterial, field_content_score, split_sentences, word_tokens
-    from rewrites.lint import SourceText
+    from rewrites.checks.claims.support import (
+        PAIR_WINDOW,
+        SourceMaterial,
+        field_content_score,
+        split_sentences,
+        word_tokens,
+    )
+    from rewrites.checks.lint import SourceText
 
     materials = {}
     for row in rows:
@@ -248,7 +254,7 @@ def _idf(materials: list) -> dict[str, float]:
     """Inverse document frequency of each word over the articles; "" holds the value for a word in none."""
     import math
 
-    from rewrites.claims.support import word_tokens
+    from rewrites.checks.claims.support import word_tokens
 
     counts = Counter()
     for material in materials:
@@ -258,7 +264,7 @@ def _idf(materials: list) -> dict[str, float]:
 
 
 def _idf_novelty(material, sentence: str, idf: dict[str, float]) -> float:
-    from rewrites.claims.support import content_words
+    from rewrites.checks.claims.support import content_words
 
     words = [word for word, _, _ in content_words(sentence)]
     if not words:
@@ -271,7 +277,7 @@ def _aligned_pairs(material, sentence: str, *, keep: int) -> float:
     """Share of word pairs not backed within the window in the ``keep`` source sentences backing most pairs."""
     import bisect
 
-    from rewrites.claims.support import PAIR_WINDOW, content_words
+    from rewrites.checks.claims.support import PAIR_WINDOW, content_words
 
     words = [word for word, _, _ in content_words(sentence)]
     pairs = [(a, b) for a, b in zip(words, words[1:]) if a != b]
@@ -303,7 +309,7 @@ class _PreviousMethod:
     adjacent source sentences hold together, the two shares averaged."""
 
     def __init__(self, material):
-        from rewrites.claims.support import word_tokens
+        from rewrites.checks.claims.support import word_tokens
 
         words: list[str] = []
         self.sentences = []
@@ -319,14 +325,14 @@ class _PreviousMethod:
         self.sentence_counts = Counter(word for sentence in self.sentences for word in sentence)
 
     def trigram_share(self, sentence: str) -> float:
-        from rewrites.claims.support import word_tokens
+        from rewrites.checks.claims.support import word_tokens
 
         words = [word for word, _, _ in word_tokens(sentence)]
         grams = list(zip(words, words[1:], words[2:]))
         return sum(gram not in self.trigrams for gram in grams) / len(grams) if grams else 0.0
 
     def score(self, sentence: str) -> float:
-        from rewrites.claims.support import STOPWORDS, word_tokens
+        from rewrites.checks.claims.support import STOPWORDS, word_tokens
 
         words = [word for word, _, _ in word_tokens(sentence)]
         rare = [
@@ -496,7 +502,7 @@ def corruption_rows(rows: list[dict]) -> list[dict]:
 
 
 def corruption_section() -> str:
-    from rewrites import lint
+    from rewrites.checks import lint
 
     with gzip.open(WIKINEWS, "rt", encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle]
@@ -540,7 +546,7 @@ def corruption_section() -> str:
 
 
 def speed_section() -> str:
-    from rewrites import claims, lint
+    from rewrites.checks import claims, lint
 
     with gzip.open(WIKINEWS, "rt", encoding="utf-8") as handle:
         japanese = [json.loads(line) for _, line in zip(range(3), handle)]

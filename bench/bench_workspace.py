@@ -34,10 +34,10 @@ JAPANESE = (
 
 def story() -> str:
     """Imports the seed story as a draft with three long sources, a history of saves and lints; returns its id."""
-    from rewrites.lint import store_lints
+    from rewrites.checks.lint import store_lints
+    from rewrites.desk.review import edit_field
     from rewrites.models import Rewrite, Suggestion
     from rewrites.records import import_record
-    from rewrites.review import edit_field
 
     record = json.loads(SEED.read_text(encoding="utf-8"))
     record["rewrite"].update({"status": "draft", "publishedAt": None})
@@ -94,8 +94,8 @@ def run() -> str:
 
 
 def measure() -> str:
+    from rewrites.desk.workspace import state_token
     from rewrites.models import Rewrite
-    from rewrites.workspace import state_token
 
     with scratch_database():
         ensure_roles()

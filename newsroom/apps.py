@@ -6,5 +6,5 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        import newsroom.audit_signals  # noqa: F401 - connects the login receivers
+        import newsroom.audit.signals  # noqa: F401 - connects the login receivers
         import newsroom.database_roles  # noqa: F401 - registers the audit log's role check

@@ -289,7 +289,7 @@ NEWSROOM_CLUSTER_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD", 
 NEWSROOM_CLUSTER_THRESHOLD_JA = float(os.environ.get("NEWSROOM_CLUSTER_THRESHOLD_JA", "0.3"))
 NEWSROOM_CLUSTER_ANCHOR_THRESHOLD = float(os.environ.get("NEWSROOM_CLUSTER_ANCHOR_THRESHOLD", "0.1"))
 
-# Generation, lints and the repair loop (rewrites/generation/write.py, rewrites/lint.py).
+# Generation, lints and the repair loop (rewrites/generation/write.py, rewrites/checks/lint.py).
 # Listed with their defaults in docs/generation.md.
 NEWSROOM_MODEL_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_MODEL_TIMEOUT_SECONDS", "120"))
 NEWSROOM_MODEL_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_MODEL_CONNECT_TIMEOUT_SECONDS", "10"))
@@ -330,7 +330,7 @@ NEWSROOM_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("NEWSROOM_WEBHOOK_BACKOF
 NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_WEBHOOK_TIMEOUT_SECONDS", "10"))
 NEWSROOM_WEBHOOK_ALLOWED_HOSTS = env_list("NEWSROOM_WEBHOOK_ALLOWED_HOSTS")
 
-# Notifications (newsroom/notifications.py, docs/operations.md).
+# Notifications (newsroom/notifications/__init__.py, docs/operations.md).
 # Email goes through Django's email backend: the console (printed by the web process) unless EMAIL_BACKEND is set,
 # for example to django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
 # EMAIL_HOST_PASSWORD and EMAIL_USE_TLS.

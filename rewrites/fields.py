@@ -1,14 +1,14 @@
 """The rewrite's output fields, one row each, in the order the record and the workspace show them.
 
 Every list of output fields comes from ``OUTPUT_FIELDS``: the lints' field lists and the claim
-fields (``rewrites.lint``), the networks and their counters (``rewrites.counters``, and through
+fields (``rewrites.checks.lint``), the networks and their counters (``rewrites.checks.counters``, and through
 ``COUNTER_SPEC`` the workspace's live counters in ``static/js/workspace.js``), the social previews
-(``rewrites.previews``), the prompt's JSON schema and its limits sentence
+(``rewrites.desk.previews``), the prompt's JSON schema and its limits sentence
 (``rewrites.generation.prompt``), the offline writer's posts, the record's keys (schema, export and
 import in ``rewrites.records``), the workspace's panels and the history's labels.
 
 A new social network is one ``OutputField`` row with its ``Network``, a migration adding its model
-field to ``Rewrite`` and its posting client. Its counting rule is a name: ``rewrites.counters``
+field to ``Rewrite`` and its posting client. Its counting rule is a name: ``rewrites.checks.counters``
 and ``static/js/workspace.js`` each hold the function for every rule name, so a network that counts
 as an existing one names that rule. This module imports nothing from the desk, so that every
 part of it can read the rows.
@@ -27,7 +27,7 @@ class Kind(StrEnum):
 
 
 class Rule(StrEnum):
-    """How a network counts a post's length (the functions: ``rewrites.counters.COUNTING_RULES``)."""
+    """How a network counts a post's length (the functions: ``rewrites.checks.counters.COUNTING_RULES``)."""
 
     GRAPHEMES = "graphemes"  # user-perceived characters, after NFC
     X_WEIGHTED = "x-weighted"  # twitter-text v3: links 23, emoji and wide characters 2

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 import jsonschema
 from django.db import transaction
-from django.utils.text import slugify
 
 from clusters.models import ENTITY_KEYS, ENTITY_NAME_KEYS, Article, Cluster, Source
 from clusters.sources.canonical import canonical_url
@@ -694,14 +693,3 @@ def _import_article(
         },
     )
     return article
-
-
-def unique_slug(text: str, *, exclude_id: str | None = None) -> str:
-    """Returns a slug for text that no other rewrite uses."""
-    base = slugify(text)[:180].strip("-") or "story"
-    slug, number = base, 1
-    taken = Rewrite.objects.exclude(id=exclude_id) if exclude_id else Rewrite.objects.all()
-    while taken.filter(slug=slug).exists():
-        number += 1
-        slug = f"{base}-{number}"
-    return slug

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from rewrites import aid_views, views
-from rewrites.home import home
+from rewrites.desk import aid_views, views
+from rewrites.desk.home import home
 
 app_name = "rewrites"
 

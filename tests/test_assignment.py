@@ -3,8 +3,8 @@ the workspace shows who is assigned; the history records it."""
 
 import pytest
 
+from rewrites.desk.review import ReviewError, assign_rewrite, spike_rewrite
 from rewrites.models import Revision, Rewrite
-from rewrites.review import ReviewError, assign_rewrite, spike_rewrite
 from tests.factories import make_draft, make_user
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,10 @@ from clusters.models import Source
 from newsroom.audit import PAGE_SIZE, record
 from newsroom.models import ApiToken, AuditEntry, AuditLogIsAppendOnly
 from newsroom.roles import EDITORS, ensure_roles
+from rewrites.desk.review import edit_field
 from rewrites.generation.jobs import regenerate_rewrite
 from rewrites.models import Rewrite, Webhook
 from rewrites.publishing.jobs import kill_story, request_publish
-from rewrites.review import edit_field
 from tests.factories import make_approved, make_cluster, make_draft, make_source, make_user
 
 pytestmark = pytest.mark.django_db

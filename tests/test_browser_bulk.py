@@ -3,8 +3,8 @@ reports what happened to each one."""
 
 import pytest
 
+from rewrites.desk.review import spike_rewrite
 from rewrites.models import Rewrite
-from rewrites.review import spike_rewrite
 from tests.browser import log_in, screenshot
 from tests.factories import make_draft
 

@@ -2,7 +2,7 @@ import pytest
 
 from newsroom.audit import record
 from newsroom.notifications import notify
-from rewrites.review import approve_rewrite
+from rewrites.desk.review import approve_rewrite
 from tests.browser import log_in, screenshot
 from tests.factories import make_draft
 

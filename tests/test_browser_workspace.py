@@ -41,7 +41,7 @@ def test_editor_makes_the_x_post_too_long_sees_the_counter_and_lint_then_fixes_i
 
 
 def test_browser_and_server_count_the_same(page, live_server, editor, seed_record):
-    from rewrites.counters import count_for
+    from rewrites.checks.counters import count_for
 
     rewrite = make_draft(seed=seed_record)
     open_workspace(page, live_server, rewrite)

@@ -6,9 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from rewrites.desk.review import edit_field
 from rewrites.models import CheckedFinding, Correction, PublishJob, Rewrite, Suggestion
 from rewrites.publishing.publish import publish_rewrite
-from rewrites.review import edit_field
 from tests.browser import log_in, screenshot
 from tests.factories import make_approved, make_article, make_draft, make_source
 

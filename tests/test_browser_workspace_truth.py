@@ -7,8 +7,8 @@ import contextlib
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from rewrites.desk.review import edit_field, restore_revision
 from rewrites.models import Rewrite
-from rewrites.review import edit_field, restore_revision
 from tests.browser import log_in, screenshot
 from tests.factories import make_draft
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from rewrites.desk.review import edit_field, spike_rewrite
 from rewrites.models import Revision, Rewrite
-from rewrites.review import edit_field, spike_rewrite
 from tests.factories import make_draft, make_user
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from rewrites.desk.review import ReviewError, edit_field, mark_finding_checked
 from rewrites.models import CheckedFinding, Revision, Rewrite
-from rewrites.review import ReviewError, edit_field, mark_finding_checked
 from tests.factories import make_cluster
 from tests.generate_helpers import good_content
 
@@ -25,7 +25,7 @@ def draft_rewrite(**changes) -> Rewrite:
     rewrite = Rewrite.objects.create(
         cluster=cluster, status=Rewrite.Status.DRAFT, attribution_json=json.dumps(content["attribution"]), **fields,
     )
-    from rewrites.lint import store_lints
+    from rewrites.checks.lint import store_lints
 
     store_lints(rewrite)
     rewrite.save()

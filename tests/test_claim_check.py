@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from rewrites.desk.review import edit_field
 from rewrites.generation.budget import call_cost, estimate_tokens
 from rewrites.generation.prompt import OUTPUT_SCHEMA, build_messages
 from rewrites.generation.write import write_rewrite
 from rewrites.models import ModelCall, Rewrite
-from rewrites.review import edit_field
 from tests import llm_server as replies
 from tests.factories import make_cluster
 from tests.generate_helpers import good_content

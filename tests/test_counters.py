@@ -1,6 +1,6 @@
 import pytest
 
-from rewrites.counters import (
+from rewrites.checks.counters import (
     COUNTER_SPEC,
     NETWORKS,
     bluesky_length,

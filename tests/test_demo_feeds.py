@@ -73,7 +73,7 @@ def test_recent_demo_stories_are_published_relative_to_now_with_their_images(db,
     from django.utils import timezone
 
     from rewrites.demo import load_recent_stories
-    from rewrites.lead_image import lead_image_article
+    from rewrites.images import lead_image_article
     from rewrites.models import Rewrite
 
     settings.MEDIA_ROOT = tmp_path

@@ -6,12 +6,8 @@ import pytest
 
 from newsroom.rules import Action, refusal
 from rewrites import states
-from rewrites.bulk import bulk_action
-from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
-from rewrites.models import Rewrite
-from rewrites.publishing.jobs import kill_story, request_publish
-from rewrites.publishing.publish import PublishError
-from rewrites.review import (
+from rewrites.desk.bulk import bulk_action
+from rewrites.desk.review import (
     ReviewError,
     approve_rewrite,
     assign_rewrite,
@@ -19,6 +15,10 @@ from rewrites.review import (
     restore_revision,
     spike_rewrite,
 )
+from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
+from rewrites.models import Rewrite
+from rewrites.publishing.jobs import kill_story, request_publish
+from rewrites.publishing.publish import PublishError
 from tests.factories import make_draft
 
 pytestmark = pytest.mark.django_db

@@ -81,7 +81,7 @@ def test_on_frank_validation_the_default_flags_four_in_five_entity_errors_at_one
 
 
 def test_folds_keep_every_summary_of_an_article_together():
-    from rewrites.lint_evaluation import article_folds
+    from rewrites.checks.lint_evaluation import article_folds
 
     rows = [{"hash": f"h{index % 7}", "article": ""} for index in range(40)]
     folds = article_folds(rows, folds=5, seed=3)
@@ -90,7 +90,7 @@ def test_folds_keep_every_summary_of_an_article_together():
 
 
 def test_cross_validation_trains_each_fold_without_its_held_out_articles():
-    from rewrites.lint_evaluation import article_folds, cross_validate_scores
+    from rewrites.checks.lint_evaluation import article_folds, cross_validate_scores
 
     rows = [
         {"hash": f"h{index}", "article": "", "human_factuality": float(index % 2), "human_error_scores": {"EntE": float(index % 2)}}
@@ -114,7 +114,7 @@ def test_cross_validation_trains_each_fold_without_its_held_out_articles():
 @pytest.mark.skipif(not (DATA / "summaries" / "jawikinews_headline").exists(), reason="../shared/data/summaries/jawikinews_headline/ is absent")
 def test_japanese_corruptions_of_numbers_are_caught_without_false_alarms_on_faithful_renderings():
     from bench.bench_lint_claims import WIKINEWS, corruption_rows
-    from rewrites import lint
+    from rewrites.checks import lint
 
     with gzip.open(WIKINEWS, "rt", encoding="utf-8") as handle:
         rows = [json.loads(line) for _, line in zip(range(300), handle)]

@@ -9,8 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rewrites import lint, workspace
-from rewrites.counters import COUNTER_SPEC, NETWORKS, counter_spec, networks_for, threads_length
+from rewrites.checks import lint
+from rewrites.checks.counters import COUNTER_SPEC, NETWORKS, counter_spec, networks_for, threads_length
+from rewrites.desk import workspace
+from rewrites.desk.previews import StoryLinks, display_link, post_preview
 from rewrites.fields import (
     OUTPUT_FIELDS,
     THREADS,
@@ -25,7 +27,6 @@ from rewrites.fields import (
 from rewrites.generation import jobs, prompt
 from rewrites.generation.offline import compose_post
 from rewrites.models import HISTORY_FIELDS, OUTPUT_FIELD_NAMES, Rewrite
-from rewrites.previews import StoryLinks, display_link, post_preview
 from rewrites.records import RECORD_SCHEMA, record_for
 from tests.factories import make_draft
 

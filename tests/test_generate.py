@@ -7,11 +7,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from rewrites.checks.webcard import safe_web_card
 from rewrites.generation.prompt import OUTPUT_SCHEMA
 from rewrites.generation.write import write_rewrite
 from rewrites.models import Attribution, ModelCall, Rewrite
 from rewrites.records import record_for, validate_record
-from rewrites.webcard import safe_web_card
 from tests import llm_server as replies
 from tests.factories import ENGLISH_TEXT, JAPANESE_TEXT, make_cluster
 from tests.generate_helpers import good_content

@@ -8,11 +8,11 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from clusters.models import Article, Source
-from rewrites.lead_image import choose_lead_image
+from rewrites.desk.lead_image import choose_lead_image
+from rewrites.desk.review import ReviewError
 from rewrites.models import Rewrite
 from rewrites.publishing.publish import publish_rewrite, unpublish_rewrite
 from rewrites.records import import_record
-from rewrites.review import ReviewError
 from tests.factories import approved_record
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from rewrites import lint
-from rewrites.lint import Draft, SourceText, findings_json, run_lints
+from rewrites.checks import lint
+from rewrites.checks.lint import Draft, SourceText, findings_json, run_lints
 from rewrites.records import LINT_FLAG
 from tests.factories import ENGLISH_TEXT, JAPANESE_TEXT
 
@@ -287,7 +287,7 @@ def test_newsletter_length_quiet():
 
 @pytest.mark.django_db
 def test_store_lints_reruns_the_lints_on_a_stored_rewrite_after_an_edit():
-    from rewrites.lint import store_lints
+    from rewrites.checks.lint import store_lints
     from rewrites.models import Rewrite
     from tests.factories import make_cluster
 

@@ -3,8 +3,8 @@ against Japanese (and English) sources, with severities and the source sentence 
 
 import pytest
 
-from rewrites import lint
-from rewrites.lint import Draft, SourceText
+from rewrites.checks import lint
+from rewrites.checks.lint import Draft, SourceText
 
 
 def sources(*texts: str) -> list[SourceText]:

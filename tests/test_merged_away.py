@@ -5,9 +5,9 @@ import pytest
 
 from clusters.editing import merge_clusters
 from clusters.models import Cluster
+from rewrites.desk.review import ReviewError, approve_rewrite
 from rewrites.models import PublishedStory, Revision, Rewrite, StoryRedirect
 from rewrites.publishing.publish import publish_rewrite
-from rewrites.review import ReviewError, approve_rewrite
 from tests.factories import make_approved, make_draft
 
 pytestmark = pytest.mark.django_db

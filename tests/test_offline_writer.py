@@ -9,10 +9,10 @@ from clusters.models import Source
 from clusters.sources.extract import extract_main_text
 from newsroom.demo_feeds import DEMO_FEEDS_DIR
 from newsroom.links import strip_tracking, tracking_parameters
-from rewrites.counters import NETWORKS, find_urls
+from rewrites.checks.counters import NETWORKS, find_urls
+from rewrites.checks.lint import Draft, run_lints
 from rewrites.generation.offline import is_story_sentence, offline_reply
 from rewrites.generation.write import write_rewrite
-from rewrites.lint import Draft, run_lints
 from rewrites.models import Rewrite
 from tests.factories import make_article
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from clusters.sources.feeds import FeedError, ParsedFeed, parse_feed
-from rewrites.counters import NETWORKS, count_for, find_hashtags, find_urls, offset_at_limit, truncate_to
+from rewrites.checks.counters import NETWORKS, count_for, find_hashtags, find_urls, offset_at_limit, truncate_to
 
 # feedparser warns about its own date fallback on every entry without a date.
 pytestmark = pytest.mark.filterwarnings("ignore:To avoid breaking existing software:DeprecationWarning")

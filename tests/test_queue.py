@@ -137,7 +137,7 @@ RARE_FILTERS = {"status": "published", "q": "Alibaba", "stale": "1", "errors": "
 
 def force_estimate(monkeypatch, share: float) -> None:
     """The planner's estimate is still asked for (its query counted), and share is used instead of its answer."""
-    from rewrites import review_queue
+    from rewrites.desk import review_queue
 
     asked = review_queue._estimated_share
     monkeypatch.setattr(review_queue, "_estimated_share", lambda rewrites: (asked(rewrites), share)[1])
@@ -172,7 +172,7 @@ def test_queue_query_count_when_the_planner_expects_the_filters_to_be_rare(
 def test_a_page_found_near_the_top_of_the_sort_reads_no_further(
     queue_of_29, seed_record, monkeypatch, django_assert_num_queries
 ):
-    from rewrites.review_queue import QueueFilters, queue_page
+    from rewrites.desk.review_queue import QueueFilters, queue_page
 
     force_estimate(monkeypatch, 1.0)
     filters = QueueFilters.from_query({"status": seed_record["rewrite"]["status"]})
@@ -284,8 +284,8 @@ def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_t
     """A page is first sought among the rows at the top of the sort, then by sorting the filters' matches;
     small windows force either way (0 goes straight to sorting, None lets the planner's estimate choose),
     and every page, forwards and back, must be the filtered rows in order."""
+    from rewrites.desk.review_queue import QueueFilters, queue_page
     from rewrites.models import Rewrite
-    from rewrites.review_queue import QueueFilters, queue_page
     from tests.factories import make_draft
 
     for number in range(1, 16):
@@ -330,8 +330,8 @@ def test_a_filtered_queue_lists_the_same_rows_whether_its_matches_are_near_the_t
 def test_the_planner_estimate_chooses_how_a_filtered_page_is_found(seed_record):
     """Filters the planner expects to be common are looked for among the first rows of the sort; filters it
     expects to be rare there go straight to sorting their matches."""
+    from rewrites.desk.review_queue import WINDOW, QueueFilters, _window_for, filtered_rewrites
     from rewrites.models import Rewrite
-    from rewrites.review_queue import WINDOW, QueueFilters, _window_for, filtered_rewrites
     from tests.database_owner import analyze
     from tests.factories import make_draft
 
@@ -352,8 +352,8 @@ def test_the_sorted_read_turns_plain_index_scans_off_for_itself_only(seed_record
     writes stay), so no later query is planned under it."""
     from django.db import connection, transaction
 
+    from rewrites.desk.review_queue import QueueFilters, queue_page
     from rewrites.models import Rewrite
-    from rewrites.review_queue import QueueFilters, queue_page
     from tests.factories import make_draft
 
     rewrite = make_draft(seed=seed_record, number=1)
@@ -392,8 +392,8 @@ def test_a_row_that_stops_matching_while_a_page_is_read_leaves_the_older_link(se
     drops out of the page, and the link to the older rows stays, so no row is skipped."""
     from django.db import connection
 
+    from rewrites.desk.review_queue import QueueFilters, queue_page
     from rewrites.models import Rewrite
-    from rewrites.review_queue import QueueFilters, queue_page
     from tests.factories import make_draft
 
     drafts = [make_draft(seed=seed_record, number=number).id for number in range(1, 5)]

@@ -1,8 +1,9 @@
 import pytest
 from django.test import Client
 
+from rewrites.desk.review import EditConflict, ReviewError, edit_field, restore_revision
 from rewrites.models import Revision, Rewrite
-from rewrites.review import EditConflict, ReviewError, edit_field, restore_revision, word_diff
+from rewrites.revisions import word_diff
 from tests.csrf import csrf_client, post_with_csrf
 from tests.factories import make_article, make_draft, make_source
 

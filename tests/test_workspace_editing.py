@@ -5,11 +5,12 @@ import json
 
 import pytest
 
-from rewrites import lint
+from rewrites.checks import lint
+from rewrites.desk.previews import StoryLinks, display_link, post_preview
+from rewrites.desk.review import ReviewError, change_slug, edit_attribution, edit_field
 from rewrites.models import PublishedStory, Rewrite
-from rewrites.previews import StoryLinks, display_link, post_preview
 from rewrites.publishing.publish import publish_rewrite
-from rewrites.review import ReviewError, change_slug, edit_attribution, edit_field, word_diff
+from rewrites.revisions import word_diff
 from tests.csrf import csrf_client, post_with_csrf
 from tests.factories import make_approved, make_draft
 
@@ -86,7 +87,7 @@ def test_restoring_a_revision_brings_its_credits_back(editor, seed_record):
     edit_attribution(rewrite_id=rewrite.id, credits=[{"source": "X", "url": "https://x.example/a", "title": "A"}],
                      base_version=1, user=editor)
     edit_attribution(rewrite_id=rewrite.id, credits=original, base_version=2, user=editor)
-    from rewrites.review import restore_revision
+    from rewrites.desk.review import restore_revision
 
     restore_revision(rewrite_id=rewrite.id, number=1, user=editor, base_version=3)
 
@@ -97,7 +98,7 @@ def test_history_names_fields_by_their_labels_and_says_the_version_of_each_revis
     rewrite = make_draft(seed=seed_record)
     edit_field(rewrite_id=rewrite.id, field="web_card_html", value="<p>Card.</p>", base_version=1, user=editor)
     client.force_login(editor)
-    from rewrites.review import approve_rewrite
+    from rewrites.desk.review import approve_rewrite
 
     approve_rewrite(rewrite_id=rewrite.id, user=editor, override_reason="fine")
     html = client.get(f"/rewrites/{rewrite.id}/history/").content.decode()
@@ -310,7 +311,7 @@ def test_word_diff_of_history_separates_a_replacement():
 
 
 def test_a_finding_inside_a_longer_one_keeps_a_highlight_of_its_own():
-    from rewrites.evidence import highlight_segments
+    from rewrites.desk.evidence import highlight_segments
 
     text = "Alibaba bans it, affecting 45,000 staff."
     content = {"code": "unsupported-content", "severity": "warning", "span": [0, 39]}

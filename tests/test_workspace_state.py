@@ -9,10 +9,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from rewrites.desk.review import edit_field
+from rewrites.desk.workspace import state_token
 from rewrites.generation.jobs import regenerate_rewrite
 from rewrites.models import Revision, Rewrite, Suggestion
-from rewrites.review import edit_field, edits_since_generation
-from rewrites.workspace import state_token
+from rewrites.revisions import edits_since_generation
 from tests import llm_server as replies
 from tests.csrf import csrf_client, post_with_csrf
 from tests.factories import make_cluster, make_draft

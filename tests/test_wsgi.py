@@ -14,7 +14,7 @@ def test_the_web_process_loads_every_view_and_freezes_what_it_loaded():
         "import gc, json, sys\n"
         "import newsroom.wsgi\n"
         "print(json.dumps({'frozen': gc.get_freeze_count(), 'tracked': len(gc.get_objects()),\n"
-        "                  'views': all(name in sys.modules for name in ('rewrites.views', 'clusters.sources.views'))}))\n"
+        "                  'views': all(name in sys.modules for name in ('rewrites.desk.views', 'clusters.sources.views'))}))\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR, capture_output=True,

@@ -20,11 +20,8 @@ import unicodedata
 from django.db import models, transaction
 
 from clusters.models import Article
-from rewrites.claims.support import Evidence, split_sentences
-from rewrites.generation.budget import OverBudget
-from rewrites.generation.model import GenerationFailed, call_model, parse_reply
-from rewrites.generation.prompt import source_payload
-from rewrites.lint import (
+from rewrites.checks.claims.support import Evidence, split_sentences
+from rewrites.checks.lint import (
     CLAIM_FIELDS,
     ERROR,
     WARNING,
@@ -37,6 +34,9 @@ from rewrites.lint import (
     settle_findings,
     visible_text,
 )
+from rewrites.generation.budget import OverBudget
+from rewrites.generation.model import GenerationFailed, call_model, parse_reply
+from rewrites.generation.prompt import source_payload
 from rewrites.models import ModelCall, Rewrite
 
 logger = logging.getLogger(__name__)

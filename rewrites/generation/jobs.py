@@ -28,11 +28,11 @@ from newsroom.queues import UNREACHABLE, JobState, get_queue
 from newsroom.queues import active_job as active_queue_job
 from newsroom.rules import Action, actor_refusal
 from rewrites import states
+from rewrites.checks.lint import MODEL_ATTRIBUTES, TEXT_FIELDS
 from rewrites.fields import OUTPUT_FIELDS
 from rewrites.generation.offline import OFFLINE_MODEL, writer_name
 from rewrites.generation.translate import TranslationUnavailable, translate_sources
 from rewrites.generation.write import is_being_generated, write_rewrite
-from rewrites.lint import MODEL_ATTRIBUTES, TEXT_FIELDS
 from rewrites.models import OUTPUT_FIELD_NAMES, ModelCall, Rewrite
 
 FIELD_LABELS = {field.record_name: field.label for field in OUTPUT_FIELDS}

@@ -32,7 +32,7 @@ from clusters.models import ENTITY_NAME_KEYS, Article
 from clusters.sources.extract import detect_language
 from newsroom.facts import extract_names
 from newsroom.links import strip_tracking
-from rewrites.counters import NETWORKS, truncate_to
+from rewrites.checks.counters import NETWORKS, truncate_to
 from rewrites.fields import social_posts
 from rewrites.generation.topics import classify_content_type, classify_domain
 

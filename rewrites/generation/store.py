@@ -14,9 +14,7 @@ from django.utils import timezone
 from clusters.models import ENTITY_KEYS, Article, Cluster
 from newsroom.notifications import clear, notify
 from rewrites import states
-from rewrites.generation.budget import OverBudget, today_start
-from rewrites.generation.model import Reply
-from rewrites.lint import (
+from rewrites.checks.lint import (
     ERROR,
     MODEL_ATTRIBUTES,
     TEXT_FIELDS,
@@ -28,6 +26,9 @@ from rewrites.lint import (
     run_lints,
     settle_findings,
 )
+from rewrites.checks.webcard import safe_web_card
+from rewrites.generation.budget import OverBudget, today_start
+from rewrites.generation.model import Reply
 from rewrites.models import (
     HISTORY_LABELS,
     OUTPUT_FIELD_NAMES,
@@ -37,9 +38,8 @@ from rewrites.models import (
     Rewrite,
     Suggestion,
 )
-from rewrites.records import unique_slug
-from rewrites.review import mark_changed, record_revision, snapshot
-from rewrites.webcard import safe_web_card
+from rewrites.revisions import mark_changed, record_revision, snapshot
+from rewrites.slugs import unique_slug
 
 SLUG_LOCK = 0x736C7567  # "slug"
 

@@ -28,6 +28,7 @@ from django.db import DatabaseError, connection, models, transaction
 from clusters.models import Article
 from newsroom.links import story_page_url
 from rewrites import states
+from rewrites.checks.lint import TEXT_FIELDS
 from rewrites.generation.budget import OverBudget, finish_call
 from rewrites.generation.claim_check import check_claims
 from rewrites.generation.model import GenerationFailed, Reply, call_model, parse_reply
@@ -41,9 +42,8 @@ from rewrites.generation.store import (
     store_output,
     wait_for_budget,
 )
-from rewrites.lint import TEXT_FIELDS
 from rewrites.models import ModelCall, Rewrite
-from rewrites.review import snapshot
+from rewrites.revisions import snapshot
 
 logger = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from django.views.decorators.vary import vary_on_cookie
 
 from newsroom.links import strip_tracking
 from newsroom.timestamps import format_timestamp
+from rewrites.checks.webcard import safe_web_card
 from rewrites.models import Correction, PublishedStory, StoryRedirect
 from rewrites.publishing.publish import source_credit
-from rewrites.webcard import safe_web_card
 
 # Part of every ETag, so that a change to how pages are drawn reaches caches.
 OUTPUT_VERSION = "2"

@@ -25,8 +25,9 @@ from clusters.models import Cluster
 from newsroom.links import strip_tracking
 from newsroom.rules import Action, actor_refusal
 from rewrites import states
+from rewrites.checks.webcard import safe_web_card
 from rewrites.dashboard.rollup import reopen_days
-from rewrites.lead_image import image_credit, lead_image_article
+from rewrites.images import image_credit, lead_image_article
 from rewrites.models import (
     Correction,
     MergedPage,
@@ -40,9 +41,8 @@ from rewrites.models import (
 from rewrites.publishing import job_states
 from rewrites.publishing.cards import render_social_card
 from rewrites.publishing.webhooks import create_deliveries
-from rewrites.records import unique_slug
-from rewrites.review import record_revision
-from rewrites.webcard import safe_web_card
+from rewrites.revisions import record_revision
+from rewrites.slugs import unique_slug
 
 logger = logging.getLogger(__name__)
 

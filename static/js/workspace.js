@@ -1,8 +1,8 @@
 // The workspace's live parts: social counters as you type (the same rules as
-// rewrites/counters.py, under the same rule names; which post counts by which rule, and its
+// rewrites/checks/counters.py, under the same rule names; which post counts by which rule, and its
 // limit, come from the page's counter-spec, built from rewrites/fields.py; the server's count
 // decides on save), keeping the page's panels true after every change (rewrite-changed, see
-// rewrites/workspace.py), lint evidence beside the field and in the sources, keyboard
+// rewrites/desk/workspace.py), lint evidence beside the field and in the sources, keyboard
 // shortcuts, and leaving the presence list when the page closes.
 (function () {
   "use strict";
@@ -40,7 +40,7 @@
     return spec.x.defaultWeight;
   }
 
-  // The counting rules, by the names rewrites/fields.py gives them (rewrites/counters.py's COUNTING_RULES).
+  // The counting rules, by the names rewrites/fields.py gives them (rewrites/checks/counters.py's COUNTING_RULES).
   const rules = {
     "graphemes": (text) => Array.from(graphemes.segment(text.normalize("NFC"))).length,
     "code-points": (text) => Array.from(text).length,

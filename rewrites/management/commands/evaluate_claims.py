@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rewrites.lint_evaluation import FrankFormatError, evaluate, load_rows
+from rewrites.checks.lint_evaluation import FrankFormatError, evaluate, load_rows
 
 
 class Command(BaseCommand):

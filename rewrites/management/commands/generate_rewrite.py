@@ -9,9 +9,9 @@ from django.utils import timezone
 from clusters.models import Cluster
 from newsroom.commands import DatabaseCommand
 from rewrites import states
+from rewrites.checks.lint import TEXT_FIELDS
 from rewrites.generation.jobs import RegenerateRefused, regeneration_mode
 from rewrites.generation.write import write_rewrite
-from rewrites.lint import TEXT_FIELDS
 from rewrites.models import Rewrite
 from rewrites.records import record_for
 

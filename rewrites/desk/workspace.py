@@ -16,19 +16,20 @@ from django.urls import reverse
 
 from newsroom.rules import Action, allowed_actions, refusal
 from rewrites import states
-from rewrites.claims.checked import CHECKABLE_CODES
-from rewrites.counters import COUNTER_SPEC, count_for
-from rewrites.evidence import flags_for, highlight_segments
+from rewrites.checks.claims.checked import CHECKABLE_CODES
+from rewrites.checks.counters import COUNTER_SPEC, count_for
+from rewrites.checks.lint import INFO, TEXT_FIELDS
+from rewrites.checks.webcard import safe_web_card
+from rewrites.desk.evidence import flags_for, highlight_segments
+from rewrites.desk.merges import merged_away
+from rewrites.desk.previews import StoryLinks, post_preview
+from rewrites.desk.review import assignable_editors
 from rewrites.fields import OUTPUT_FIELDS, Kind
 from rewrites.generation.jobs import generation_progress, regeneration_underway
 from rewrites.generation.offline import writer_name
-from rewrites.lint import INFO, TEXT_FIELDS
-from rewrites.merges import merged_away
 from rewrites.models import PublishedStory, Rewrite
-from rewrites.previews import StoryLinks, post_preview
 from rewrites.publishing.views import publish_status_context
-from rewrites.review import assignable_editors, word_diff
-from rewrites.webcard import safe_web_card
+from rewrites.revisions import word_diff
 
 FIELD_INFO = {field.attribute: {"record_name": field.record_name, "label": field.label} for field in OUTPUT_FIELDS}
 # Key facts are shown (and checked) with the fields, but edited only by regenerating.

@@ -8,12 +8,12 @@ a generated rewrite to the repair loop; warnings are shown to the editor.
 
 The unsupported-claim lints (numbers, dates, names, quotes and unsupported
 content) compare the output with the source articles through
-``rewrites.claims.support`` and ``newsroom.facts``, whatever the script: 19.19 matches
+``rewrites.checks.claims.support`` and ``newsroom.facts``, whatever the script: 19.19 matches
 「19秒19」, 12,000 matches 「約1万2千人」 and July 10, 2026 matches 2026年7月10日.
 Their findings carry ``evidence``: the closest source sentence, its article and
 the range of the matched number or name inside it. Severity ``info`` is a note
 ("could not check"), never counted as a lint hit. Findings an editor marked as
-checked (``rewrites.review``) are left out by ``store_lints``.
+checked (``rewrites.desk.review``) are left out by ``store_lints``.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from django.conf import settings
 from clusters.sources.canonical import canonical_url
 from newsroom.facts import extract_dates, extract_names, extract_quantities, name_key, same_name
 from newsroom.links import tracking_parameters
-from rewrites.claims.checked import checked_keys, clear_stale_marks
-from rewrites.claims.support import Evidence, SourceMaterial, field_content_score, material_for, split_sentences
-from rewrites.counters import NETWORKS, find_hashtags, find_urls, offset_at_limit
+from rewrites.checks.claims.checked import checked_keys, clear_stale_marks
+from rewrites.checks.claims.support import Evidence, SourceMaterial, field_content_score, material_for, split_sentences
+from rewrites.checks.counters import NETWORKS, find_hashtags, find_urls, offset_at_limit
+from rewrites.checks.webcard import ALLOWED_TAGS, VOID_TAGS
 from rewrites.fields import OUTPUT_FIELDS, Kind
-from rewrites.webcard import ALLOWED_TAGS, VOID_TAGS
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 

@@ -2,7 +2,7 @@
 cluster's articles, in any script, with the closest source sentence as evidence.
 
 ``SourceMaterial`` reads the sources once (sentences, quantities, dates, names and, for English
-sources, the position of every word) and answers the unsupported-claim lints in ``rewrites/lint.py``:
+sources, the position of every word) and answers the unsupported-claim lints in ``rewrites/checks/lint.py``:
 
 - ``quantity_support`` and ``date_support``: a source sentence holding the same quantity or an
   agreeing date, whatever the script (``newsroom.facts`` reads 「19秒19」 as 19.19 seconds);

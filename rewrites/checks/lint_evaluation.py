@@ -106,7 +106,7 @@ def untokenised(text: str) -> str:
 
 
 def _draft(row: dict):
-    from rewrites.lint import Draft, SourceText
+    from rewrites.checks.lint import Draft, SourceText
 
     return Draft(
         fields={"summary": untokenised(row["system_summary"])},
@@ -116,8 +116,8 @@ def _draft(row: dict):
 
 def judge(row: dict) -> Judged:
     """Runs the production claim lints on the row's summary against its article."""
-    from rewrites import lint
-    from rewrites.claims.support import field_content_score
+    from rewrites.checks import lint
+    from rewrites.checks.claims.support import field_content_score
 
     draft = _draft(row)
     codes = set()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from newsroom import audit_views
+from newsroom.audit import views as audit_views
 
 app_name = "audit"
 

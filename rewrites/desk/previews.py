@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from rewrites.counters import find_hashtags, find_urls
+from rewrites.checks.counters import find_hashtags, find_urls
 from rewrites.fields import OutputField, by_record_name, social_posts
 
 

@@ -17,18 +17,12 @@ from newsroom.queues import queue_problem
 from newsroom.responses import HtmxHttpRequest, respond_after_action
 from newsroom.rules import Action, may, refusal, require, requires
 from rewrites import states
-from rewrites.bulk import BULK_ACTIONS, bulk_action
-from rewrites.claims.checked import CHECKABLE_CODES
-from rewrites.evidence import find_evidence, flags_for
-from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
-from rewrites.lint import MODEL_ATTRIBUTES, TEXT_FIELDS
-from rewrites.merges import decide_merged_page
-from rewrites.models import Rewrite, Suggestion
-from rewrites.publishing.cards import render_social_card
-from rewrites.publishing.jobs import send_deliveries
-from rewrites.publishing.publish import source_credit
-from rewrites.records import record_for
-from rewrites.review import (
+from rewrites.checks.claims.checked import CHECKABLE_CODES
+from rewrites.checks.lint import MODEL_ATTRIBUTES, TEXT_FIELDS
+from rewrites.desk.bulk import BULK_ACTIONS, bulk_action
+from rewrites.desk.evidence import find_evidence, flags_for
+from rewrites.desk.merges import decide_merged_page
+from rewrites.desk.review import (
     EditConflict,
     ReviewError,
     accept_suggestion,
@@ -37,18 +31,15 @@ from rewrites.review import (
     assignable_editors,
     assignee_from,
     change_slug,
-    compare_revisions,
     discard_suggestion,
     edit_attribution,
     edit_field,
-    edits_since_generation,
     mark_finding_checked,
     restore_revision,
     spike_rewrite,
-    word_diff,
 )
-from rewrites.review_queue import ASSIGNED, SORTS, QueueFilters, cursor_for, filter_choices, queue_page
-from rewrites.workspace import (
+from rewrites.desk.review_queue import ASSIGNED, SORTS, QueueFilters, cursor_for, filter_choices, queue_page
+from rewrites.desk.workspace import (
     KEY_FACTS,
     SHOWN_FIELDS,
     field_text,
@@ -57,6 +48,13 @@ from rewrites.workspace import (
     state_token,
     workspace_state,
 )
+from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
+from rewrites.models import Rewrite, Suggestion
+from rewrites.publishing.cards import render_social_card
+from rewrites.publishing.jobs import send_deliveries
+from rewrites.publishing.publish import source_credit
+from rewrites.records import record_for
+from rewrites.revisions import compare_revisions, edits_since_generation, word_diff
 
 
 @require_GET

@@ -17,11 +17,12 @@ from newsroom.progress import Progress, ProgressState
 from newsroom.queues import queue_problem
 from newsroom.responses import HtmxHttpRequest
 from newsroom.rules import Action, refusal, requires
+from rewrites.desk.lead_image import choose_lead_image
+from rewrites.desk.review import ReviewError
 from rewrites.generation.jobs import enqueue_translation, translation_progress
 from rewrites.generation.translate import current_translations, needs_translation
-from rewrites.lead_image import choose_lead_image, cluster_images, image_credit, lead_image_article
+from rewrites.images import cluster_images, image_credit, lead_image_article
 from rewrites.models import Rewrite
-from rewrites.review import ReviewError
 
 
 @require_GET

@@ -16,9 +16,10 @@ from django.urls import reverse
 from clusters.models import Cluster
 from newsroom.rules import Action, refusal
 from rewrites import states
+from rewrites.desk.review import ReviewError
 from rewrites.models import MergedPage, PublishedStory, Revision, Rewrite
 from rewrites.publishing.publish import PublishError, redirect_merged_away, unpublish_rewrite
-from rewrites.review import ReviewError, mark_changed, record_revision
+from rewrites.revisions import mark_changed, record_revision
 
 # Merges can chain (A into B, then B into C); the story went to the last cluster that was not merged.
 MAX_HOPS = 20

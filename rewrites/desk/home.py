@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.vary import vary_on_cookie
 
+from rewrites.desk.views import queue
 from rewrites.publishing.public_views import visitor_front_page
-from rewrites.views import queue
 
 
 @login_not_required

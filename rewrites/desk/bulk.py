@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsroom.rules import Action, refusal
+from rewrites.desk.review import ReviewError, assign_rewrite, spike_rewrite
 from rewrites.generation.jobs import RegenerateRefused, regenerate_rewrite
 from rewrites.models import Rewrite
-from rewrites.review import ReviewError, assign_rewrite, edits_since_generation, spike_rewrite
+from rewrites.revisions import edits_since_generation
 
 BULK_ACTIONS = {"spike": Action.SPIKE, "regenerate": Action.REGENERATE, "assign": Action.ASSIGN}
 MAX_ROWS = 100

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from newsroom import notification_views
+from newsroom.notifications import views as notification_views
 
 app_name = "notifications"
 

@@ -9,39 +9,13 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from clusters.models import Article, Cluster
+from clusters.models import Article
 from newsroom.rules import Action, actor_refusal
+from rewrites.desk.review import ReviewError
 from rewrites.models import Revision, Rewrite
-from rewrites.review import ReviewError, mark_changed, record_revision
+from rewrites.revisions import mark_changed, record_revision
 
 ALT_MAX_CHARACTERS = 300
-
-
-def cluster_images(cluster: Cluster) -> list[Article]:
-    """The cluster's articles that have a stored lead image: the representative first, then oldest first."""
-    articles = list(
-        cluster.articles.exclude(image="").select_related("source").order_by("published_at", "fetched_at", "id")
-    )
-    articles.sort(key=lambda article: article.id != cluster.representative_article_id)
-    return articles
-
-
-def lead_image_article(rewrite: Rewrite) -> Article | None:
-    """The article whose image the story uses: the editor's choice (None when they chose none), else the first."""
-    if rewrite.lead_image_chosen:
-        article = rewrite.lead_image_article
-        if article is None or not article.image or article.cluster_id != rewrite.cluster_id:
-            return None
-        return article
-    images = cluster_images(rewrite.cluster)
-    return images[0] if images else None
-
-
-def image_credit(article: Article) -> str:
-    """Where the image is from, for people: its caption (credit) and its source."""
-    credit = (article.image_credit or "").strip()
-    origin = f"Image from {article.source.name}"
-    return f"{credit} ({origin})" if credit else f"{origin}."
 
 
 @transaction.atomic
