@@ -133,10 +133,8 @@ def stop_unheld_postgres() -> None:
             return
         if not process_alive(postmaster):
             return
-        # As root, pgserver runs the server as its own "pgserver" user, and pg_ctl refuses to run as root.
-        user = "pgserver" if os.geteuid() == 0 else None
         try:
-            pgserver.pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
+            pgserver.pg_ctl(["-w", "stop"], pgdata=data_dir, user=_postgres_user_reaching(data_dir))
         except subprocess.CalledProcessError as error:
             raise EmbeddedServiceError(
                 f"The embedded PostgreSQL in {data_dir} (pid {postmaster}) did not stop: pg_ctl exited with "
@@ -241,6 +239,22 @@ def embedded_redis_url() -> str:
     return f"unix://{socket_path}?db=0"
 
 
+def _postgres_user_reaching(data_dir: Path) -> str | None:
+    """Returns the system user pg_ctl must run as for data_dir, making sure that user can reach it.
+
+    As root, pgserver runs the server as its own "pgserver" user (pg_ctl
+    refuses to run as root) and opens the folders above the data directory to
+    it when the server starts; something may have closed one since (pytest
+    does so to its temporary folder at every start), and pg_ctl stop would fail.
+    """
+    if os.geteuid() != 0:
+        return None
+    from pgserver.utils import ensure_prefix_permissions
+
+    ensure_prefix_permissions(data_dir)
+    return "pgserver"
+
+
 def stop_embedded_servers() -> None:
     """Stops the embedded Redis this process started and lets go of the embedded PostgreSQL.
 
@@ -249,6 +263,7 @@ def stop_embedded_servers() -> None:
     """
     _stop_started_redis()
     if _postgres_server is not None:
+        _postgres_user_reaching(_postgres_server.pgdata)
         _postgres_server.cleanup()
 
 
