@@ -350,7 +350,7 @@ def test_killing_the_launcher_stops_everything_it_started(tmp_path):
     desk, lines = _start_desk(tmp_path, free_port())
     started = _desk_processes(desk, tmp_path)
     try:
-        assert len(started) >= 6, started  # web master and workers, RQ worker, scheduler, PostgreSQL, Redis, keeper
+        assert len(started) >= 5, started  # web master and workers, RQ worker, scheduler, PostgreSQL, Redis
 
         desk.kill()
         desk.wait()
