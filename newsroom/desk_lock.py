@@ -164,6 +164,7 @@ def _wait_for_lock(fd: int, *, keeper_of: int | None = None) -> bool:
     the folder, and after waiting too long.
     """
     deadline = time.monotonic() + STOPPING_SECONDS
+    said = False
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -173,6 +174,9 @@ def _wait_for_lock(fd: int, *, keeper_of: int | None = None) -> bool:
         holder = _read_record().get("pid")
         if keeper_of is not None and holder != keeper_of:
             return False
+        if keeper_of is None and isinstance(holder, int) and not said and not runtime.process_alive(holder):
+            _say(f"Waiting for what the desk last started from here (pid {holder}) left running to be stopped...")
+            said = True
         if keeper_of is None and isinstance(holder, int) and runtime.process_alive(holder):
             url = _read_record().get("url")
             where = f"pid {holder}, {url}" if url else f"pid {holder}, still starting"
