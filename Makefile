@@ -18,6 +18,8 @@ venv: $(VENV)/.installed
 browser:
 	@scripts/ensure-chromium
 
+# In the background (`make run &`) make ignores SIGINT, as the shell started it; `kill` (SIGTERM) to make's
+# pid reaches the launcher, and so does any signal to the launcher's pid, which its banner prints.
 run: venv
 	$(PY) manage.py rundesk
 

@@ -131,14 +131,14 @@ def _embedded_server():
     return _postgres_server
 
 
-def _pid_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether pid is a live process; one that exited and that its parent has not reaped yet is not."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _forget_dead_holders(data_dir: Path, *, lock) -> None:
@@ -148,15 +148,54 @@ def _forget_dead_holders(data_dir: Path, *, lock) -> None:
     killed (kill -9, power loss) stays on the list and would keep the server
     running for ever after.
     """
-    holders = data_dir / ".handle_pids.json"
     with lock:
-        try:
-            pids = json.loads(holders.read_text())
-        except (OSError, ValueError):
+        _live_holders(data_dir)
+
+
+def _live_holders(data_dir: Path) -> list[int]:
+    """Returns the live processes on pgserver's list of the server's holders, dropping the dead ones from it.
+
+    The caller holds pgserver's lock.
+    """
+    holders = data_dir / ".handle_pids.json"
+    try:
+        pids = json.loads(holders.read_text())
+    except (OSError, ValueError):
+        return []
+    alive = [pid for pid in pids if isinstance(pid, int) and process_alive(pid)]
+    if alive != pids:
+        holders.write_text(json.dumps(alive))
+    return alive
+
+
+def stop_unheld_postgres() -> None:
+    """Stops the embedded PostgreSQL under var/ if it is running while no live process holds it.
+
+    That is what a desk launcher killed with kill -9 leaves behind: pgserver
+    would have stopped the server when its last holder exited, but a killed
+    holder runs no exit handlers.
+    """
+    data_dir = VAR_DIR / "pgdata"
+    if not (data_dir / "postmaster.pid").exists():
+        return
+    import pgserver
+
+    with pgserver.PostgresServer._lock:
+        if _live_holders(data_dir):
             return
-        alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
-        if alive != pids:
-            holders.write_text(json.dumps(alive))
+        try:
+            postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        if not process_alive(postmaster):
+            return
+        try:
+            pgserver.pg_ctl(["-w", "stop"], pgdata=data_dir, user=_postgres_user_reaching(data_dir))
+        except subprocess.CalledProcessError as error:
+            raise EmbeddedServiceError(
+                f"The embedded PostgreSQL in {data_dir} (pid {postmaster}) did not stop: pg_ctl exited with "
+                f"code {error.returncode}. Its log is {data_dir / 'log'}."
+            ) from error
 
 
 def stop_on_signals() -> None:
@@ -256,9 +295,37 @@ def embedded_redis_url() -> str:
     return f"unix://{socket_path}?db=0"
 
 
+def _postgres_user_reaching(data_dir: Path) -> str | None:
+    """Returns the system user pg_ctl must run as for data_dir, making sure that user can reach it.
+
+    As root, pgserver runs the server as its own "pgserver" user (pg_ctl
+    refuses to run as root) and opens the folders above the data directory to
+    it when the server starts; something may have closed one since (pytest
+    does so to its temporary folder at every start), and pg_ctl stop would fail.
+    """
+    if os.geteuid() != 0:
+        return None
+    from pgserver.utils import ensure_prefix_permissions
+
+    ensure_prefix_permissions(data_dir)
+    return "pgserver"
+
+
+def stop_embedded_servers() -> None:
+    """Stops the embedded Redis this process started and lets go of the embedded PostgreSQL.
+
+    PostgreSQL stops when no other process holds it. Both would otherwise be
+    stopped when the process exits.
+    """
+    _stop_started_redis()
+    if _postgres_server is not None:
+        _postgres_user_reaching(_postgres_server.pgdata)
+        _postgres_server.cleanup()
+
+
 @atexit.register
 def _stop_started_redis() -> None:
     if os.environ.get("NEWSROOM_KEEP_SERVICES"):
         return
-    for socket_path in _started_redis:
-        stop_redis(socket_path)
+    while _started_redis:
+        stop_redis(_started_redis.pop())

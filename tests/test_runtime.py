@@ -264,3 +264,133 @@ def test_rundesk_stops_everything_it_started_on_a_signal(tmp_path, stop_signal, 
     assert "Stopped." in output
     assert "development mode" in "".join(lines) and "Running in production" in "".join(lines)
     assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+
+def _start_desk(var_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
+    """Starts `manage.py rundesk` on var_dir and returns it once it says it is running, with what it printed."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update({"NEWSROOM_VAR_DIR": str(var_dir), "NEWSROOM_ADMIN_PASSWORD": "x-7Yq-desk", "PYTHONUNBUFFERED": "1"})
+    desk = subprocess.Popen(
+        [sys.executable, "manage.py", "rundesk", "--port", str(port), "--no-demo"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines = []
+    while "Press Ctrl-C to stop" not in "".join(lines[-1:]):
+        line = desk.stdout.readline()
+        if not line:
+            desk.kill()
+            pytest.fail("rundesk exited early:\n" + "".join(lines))
+        lines.append(line)
+    return desk, lines
+
+
+def _stop_desk(desk: subprocess.Popen, var_dir: Path) -> None:
+    """Stops a desk with Ctrl-C, or failing that kills what it started."""
+    started = _desk_processes(desk, var_dir) if desk.poll() is None else set()
+    desk.send_signal(signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        desk.wait(timeout=60)
+    for pid in [desk.pid, *started]:
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    desk.stdout.close()
+
+
+def _wait_until_gone(pids: set[int]) -> list[str]:
+    """Waits for every pid to end; returns those still running after a generous deadline, with their command."""
+    import psutil
+
+    deadline = time.monotonic() + 120
+    while (alive := sorted(pid for pid in pids if _alive(pid))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    described = []
+    for pid in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            described.append(f"{pid} {' '.join(psutil.Process(pid).cmdline())}")
+    return described
+
+
+def _login_page_status(port: int) -> int:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5).status
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_a_second_desk_on_the_same_folder_is_refused_and_leaves_the_first_running(tmp_path):
+    port = free_port()
+    desk, _ = _start_desk(tmp_path, port)
+    try:
+        postmaster = int((tmp_path / "pgdata" / "postmaster.pid").read_text().split()[0])
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+        env["NEWSROOM_VAR_DIR"] = str(tmp_path)
+        second = subprocess.run(
+            [sys.executable, "manage.py", "rundesk", "--port", str(free_port()), "--no-demo"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+
+        assert second.returncode != 0
+        assert (
+            f"A desk is already running from this folder (pid {desk.pid}, http://127.0.0.1:{port}/); "
+            f"stop it with Ctrl-C in its terminal or `kill {desk.pid}`"
+        ) in second.stderr
+        assert _alive(postmaster)
+        assert runtime._redis_answers(tmp_path / "redis" / "redis.sock")
+        assert _login_page_status(port) == 200
+    finally:
+        _stop_desk(desk, tmp_path)
+
+
+def test_killing_the_launcher_stops_everything_it_started(tmp_path):
+    desk, lines = _start_desk(tmp_path, free_port())
+    started = _desk_processes(desk, tmp_path)
+    try:
+        assert len(started) >= 5, started  # web master and workers, RQ worker, scheduler, PostgreSQL, Redis
+
+        desk.kill()
+        desk.wait()
+
+        assert _wait_until_gone(started) == []
+    finally:
+        for pid in started:
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        lines.append(desk.stdout.read())
+    assert "ended without stopping the desk" in "".join(lines)
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+    assert not runtime._redis_answers(tmp_path / "redis" / "redis.sock")
+
+
+def test_a_start_stops_what_a_killed_launcher_left_running_and_comes_up(tmp_path):
+    import psutil
+
+    port = free_port()
+    first, _ = _start_desk(tmp_path, port)
+    left_running = _desk_processes(first, tmp_path)
+    try:
+        # With the keeper killed as well, nothing stops the first desk's processes.
+        for keeper in psutil.Process(first.pid).children():
+            if "newsroom.desk_lock" in keeper.cmdline():
+                keeper.kill()
+        first.kill()
+        first.wait()
+        first.stdout.close()
+
+        second, lines = _start_desk(tmp_path, port)
+        try:
+            assert "was not stopped; stopping what it left running first" in "".join(lines)
+            assert _wait_until_gone(left_running) == []
+            assert _login_page_status(port) == 200
+        finally:
+            _stop_desk(second, tmp_path)
+    finally:
+        for pid in left_running:
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)

@@ -6,16 +6,15 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from newsroom import desk_lock
+from newsroom.desk_lock import GRACE_SECONDS
 from newsroom.first_admin import ensure_admin
 from newsroom.roles import ensure_roles
-from newsroom.runtime import stop_on_signals
+from newsroom.runtime import EmbeddedServiceError, stop_on_signals
 
 QUEUES = ["default", "ingest", "generate", "publish"]
-# Seconds each child gets after SIGTERM, then after a second SIGTERM (an RQ worker's cold shutdown, which
-# also stops the job it is running), before its whole process group is killed.
-GRACE_SECONDS = 10
 
 
 class Command(BaseCommand):
@@ -32,6 +31,10 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, no_demo: bool, **options):
         # manage.py installs these before the settings load; again here for call_command("rundesk").
         stop_on_signals()
+        try:
+            desk_lock.claim_folder()
+        except (desk_lock.DeskAlreadyRunning, EmbeddedServiceError) as error:
+            raise CommandError(str(error)) from error
         children: dict[str, subprocess.Popen] = {}
         try:
             self.run_desk(host=host, port=port, no_demo=no_demo, children=children)
@@ -43,6 +46,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             self.stdout.write("Stopping the desk...")
             stop_children(children)
+            desk_lock.release_folder()
             self.stdout.write("Stopped. Data is kept in var/ for the next start.")
 
     def run_desk(self, *, host: str, port: int, no_demo: bool, children: dict[str, subprocess.Popen]) -> None:
@@ -65,6 +69,8 @@ class Command(BaseCommand):
             # rather than the production default of a quarter of an hour.
             "NEWSROOM_SETTLE_SECONDS": os.environ.get("NEWSROOM_SETTLE_SECONDS", "30"),
         }
+        url = f"http://{host}:{port}/"
+        desk_lock.record_desk(url=url)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         commands = {
             "web": [
@@ -78,7 +84,6 @@ class Command(BaseCommand):
         for name, command in commands.items():
             spawn_child(children, name, command, env=env)
 
-        url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nNewsroom is running at {url}"))
         if password:
             self.stdout.write(f"Log in as '{admin.get_username()}' with password: {password}")
@@ -93,7 +98,7 @@ class Command(BaseCommand):
             f"This is development mode ({mode}, one machine, embedded servers where no URL is set): "
             "not for production. To run the desk in production, see README.md, section \"Running in production\"."
         ))
-        self.stdout.write("Press Ctrl-C to stop.\n")
+        self.stdout.write(f"Press Ctrl-C to stop, or from another terminal: kill {os.getpid()}\n")
 
         while True:
             for name, child in children.items():
@@ -104,13 +109,17 @@ class Command(BaseCommand):
 
 
 def spawn_child(children: dict[str, subprocess.Popen], name: str, command: list[str], *, env: dict) -> None:
-    """Starts a child in its own session and records it, with no window where a signal could lose it."""
+    """Starts a child in its own session and records it, with no window where a signal could lose it.
+
+    It is also recorded in var/desk.pid, for the keeper to stop should the launcher be killed.
+    """
     interrupted = []
     previous = {
         number: signal.signal(number, lambda *_: interrupted.append(True)) for number in (signal.SIGINT, signal.SIGTERM)
     }
     try:
         children[name] = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+        desk_lock.record_group(children[name].pid)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
