@@ -11,6 +11,7 @@ import Django.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import secrets
@@ -279,10 +280,9 @@ def stop_redis(socket_path: Path) -> None:
 
     if not _redis_answers(socket_path):
         return
-    try:
+    # A server that shuts down closes the connection under us.
+    with contextlib.suppress(redis.ConnectionError, OSError):
         redis.Redis(unix_socket_path=str(socket_path), socket_timeout=5).shutdown(save=True)
-    except (redis.ConnectionError, OSError):
-        pass  # A server that shuts down closes the connection under us.
 
 
 def embedded_redis_url() -> str:

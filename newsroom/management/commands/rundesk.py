@@ -1,3 +1,4 @@
+import contextlib
 import os
 import signal
 import subprocess
@@ -128,10 +129,8 @@ def spawn_child(children: dict[str, subprocess.Popen], name: str, command: list[
 
 
 def _signal_group(child: subprocess.Popen, number: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, number)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def stop_children(children: dict[str, subprocess.Popen]) -> None:
@@ -144,10 +143,8 @@ def stop_children(children: dict[str, subprocess.Popen]) -> None:
             child.send_signal(attempt)
         deadline = time.monotonic() + GRACE_SECONDS
         for child in running:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
     for child in children.values():
         # A work horse or web worker whose parent has gone still belongs to the child's group.
         _signal_group(child, signal.SIGKILL)
