@@ -61,7 +61,7 @@ FORM_KEYS = [
     "date_from", "date_to", "ids", "rewrite", "rewrite_ids", "action", "section", "sort", "order",
     "a", "b", "assigned", "assignee", "before", "change", "confirm", "content_type", "correction_note", "drop",
     "edit", "errors", "exclude", "filters_key", "from", "keep", "leaving", "merge", "move", "number", "object",
-    "person", "queue", "range", "rows", "solo", "source", "source-0", "stale", "state", "target_q", "title-0",
+    "override_reason", "person", "queue", "range", "rows", "solo", "source", "source-0", "stale", "state", "target_q", "title-0",
     "type", "url-0", *[f"{kind}-{channel}" for kind in KINDS for channel in ("inbox", "email")],
 ]
 # The code whose reads of a request's query or form count as the views' parameters (forms read through widgets).
