@@ -7,6 +7,7 @@ import pytest
 from newsroom.database_roles import use_desk, use_owner
 from newsroom.roles import ADMINS, EDITORS, STAFF, ensure_roles
 from tests.browser import chromium, page  # noqa: F401 - fixtures shared by every browser test
+from tests.database_owner import truncate_audit_log
 from tests.factories import make_user
 from tests.generate_helpers import llm  # noqa: F401 - the local model server, shared by the generation tests
 
@@ -36,6 +37,23 @@ def seed_record() -> dict:
     """The seed record, from ../shared when present, else the copy the demo ships."""
     path = SEED_PATH if SEED_PATH.exists() else BUNDLED_SEED_PATH
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _commits(request) -> bool:
+    """Whether the test's database writes are committed (and so outlive it), not rolled back."""
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def empty_audit_log(request):
+    """After a test whose writes were committed, the audit log is emptied as its owner: flush keeps it (the log
+    only grows), and the next test must start without another test's entries."""
+    yield
+    if _commits(request):
+        truncate_audit_log()
 
 
 @pytest.fixture(autouse=True)
