@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, User
 
 from newsroom.audit import diff, record, shown_changes
 from newsroom.models import ApiToken, AuditEntry, NotificationSettings
+from newsroom.rules import Action, may
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -147,7 +148,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return json.dumps(shown_changes(obj.changes), ensure_ascii=False)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("newsroom.view_all_audit")
+        return may(request.user, Action.VIEW_ALL_AUDIT)
 
     def has_add_permission(self, request) -> bool:
         return False
