@@ -37,17 +37,17 @@ def start_publish_job(job_id: int) -> bool:
 
 
 def finish_publish_job(job_id: int, *, outcome: str) -> bool:
-    """running → done, with what was done (published, republished)."""
-    return bool(PublishJob.objects.filter(id=job_id, state=Job.RUNNING).update(
+    """running → done, with what was done (published, republished). The job ran to its end, so it is done even
+    if a sweep meanwhile took its worker for dead and failed it."""
+    return bool(PublishJob.objects.filter(id=job_id).update(
         state=Job.DONE, outcome=outcome, finished_at=timezone.now()
     ))
 
 
-def fail_publish_jobs(*, error: str, job_id: int | None = None, started_before: datetime | None = None,
-                      running_only: bool = False) -> int:
+def fail_publish_jobs(*, error: str, job_id: int | None = None, started_before: datetime | None = None) -> int:
     """queued or running → failed with the error, for one job (job_id) or every running job started before a
     time; returns how many failed (0 when they had already ended)."""
-    jobs = PublishJob.objects.filter(state__in=(Job.RUNNING,) if running_only else PENDING_JOB)
+    jobs = PublishJob.objects.filter(state__in=PENDING_JOB)
     if job_id is not None:
         jobs = jobs.filter(id=job_id)
     if started_before is not None:
