@@ -17,22 +17,22 @@ def owner_connection() -> psycopg.Connection:
     )
 
 
+def run_as_owner(sql: str) -> None:
+    """Runs sql as the owner of the tables (or on the desk's connection, where one role is both)."""
+    if settings.NEWSROOM_MIGRATE_DATABASE:
+        with owner_connection() as owner:
+            owner.execute(sql)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
 def analyze(table: str) -> None:
     """Refreshes the planner's statistics of table, which only its owner may do; as the owner, the rows to count
     must be committed (a test with ``transaction=True``)."""
-    if settings.NEWSROOM_MIGRATE_DATABASE:
-        with owner_connection() as owner:
-            owner.execute(f"ANALYZE {table}")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
+    run_as_owner(f"ANALYZE {table}")
 
 
 def truncate_audit_log() -> None:
     """Empties the test database's audit log as its owner (the desk's role may not)."""
-    if settings.NEWSROOM_MIGRATE_DATABASE:
-        with owner_connection() as owner:
-            owner.execute("TRUNCATE newsroom_auditentry")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE newsroom_auditentry")
+    run_as_owner("TRUNCATE newsroom_auditentry")
